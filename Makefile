@@ -1,0 +1,49 @@
+# Developer and CI entry points for trialsite.
+#   make install  - create .venv and install the project with its dev extra
+#   make run      - migrate, load demo data and start the development server
+#   make test     - lint, Django checks and the test suite against throw-away
+#                   PostgreSQL and Redis servers (PYTEST_ARGS="..." to pass args)
+#   make lint     - ruff check
+#   make clean    - remove the virtualenv and generated files
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.install-stamp
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint clean
+
+install: $(STAMP)
+
+# Re-runs only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml
+	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+		echo "python venv support missing; installing python3-venv"; \
+		if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+		$$sudo apt-get update -qq; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	fi
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: install
+	mkdir -p var
+	$(VENV)/bin/python manage.py migrate --noinput
+	$(VENV)/bin/python manage.py seed_demo
+	$(VENV)/bin/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	bash scripts/install-system-deps.sh
+	bash scripts/with-test-services.sh bash scripts/check.sh $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache staticfiles

@@ -1,0 +1,167 @@
+"""The audit trail: django-auditlog's entries, kept append-only and hash-chained.
+
+Each entry stores the hash of the one before it and a hash of its own content. Database triggers
+(see the migrations) refuse UPDATE, DELETE and TRUNCATE on the table; `manage.py verify_audit`
+recomputes the chain so that anything done behind the application's back is detected.
+"""
+
+import hashlib
+import json
+
+from auditlog.context import auditlog_value
+from auditlog.models import AbstractLogEntry
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, models, router, transaction
+
+from audit.context import current_reason
+
+GENESIS_HASH = "0" * 64
+# Key of the PostgreSQL advisory lock that serialises appends to the chain.
+CHAIN_LOCK_KEY = 0x7A75D17
+
+
+class AuditBypassError(RuntimeError):
+    """Raised when code tries a bulk write that would not be audited."""
+
+
+class AuditImmutableError(RuntimeError):
+    """Raised when code tries to change or delete an audit entry."""
+
+
+class AuditedQuerySet(models.QuerySet):
+    """A queryset for clinical models: bulk writes would skip the audit trail, so they are refused."""
+
+    def _refuse(self, operation: str):
+        raise AuditBypassError(
+            f"{self.model._meta.label}: {operation} would bypass the audit trail. "
+            "Save each record through its service instead."
+        )
+
+    def update(self, **kwargs):
+        self._refuse("QuerySet.update()")
+
+    def bulk_create(self, *args, **kwargs):
+        self._refuse("bulk_create()")
+
+    def bulk_update(self, *args, **kwargs):
+        self._refuse("bulk_update()")
+
+    async def aupdate(self, **kwargs):
+        self._refuse("QuerySet.aupdate()")
+
+    async def abulk_create(self, *args, **kwargs):
+        self._refuse("abulk_create()")
+
+    async def abulk_update(self, *args, **kwargs):
+        self._refuse("abulk_update()")
+
+
+class AuditedModel(models.Model):
+    """Base of every clinical model: its default manager refuses unaudited bulk writes."""
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(AuditedModel):
+    """A clinical record edited through forms: `version` detects concurrent edits."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def canonical_json(value) -> str:
+    return json.dumps(
+        value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    )
+
+
+class LogEntry(AbstractLogEntry):
+    """One audited event. Append-only: the database refuses changes and deletions."""
+
+    reason = models.TextField(blank=True, help_text="Why the change was made.")
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log entries"
+        indexes = [models.Index(fields=["content_type", "object_pk"], name="audit_object_idx")]
+
+    def hash_payload(self) -> str:
+        content_type = self.content_type
+        return canonical_json(
+            {
+                "seq": self.seq,
+                "prev": self.prev_hash,
+                "timestamp": self.timestamp.isoformat(timespec="microseconds"),
+                "content_type": f"{content_type.app_label}.{content_type.model}",
+                "object_pk": str(self.object_pk),
+                "object_repr": self.object_repr,
+                "action": self.action,
+                "changes": self.changes,
+                "changes_text": self.changes_text,
+                "serialized_data": self.serialized_data,
+                "additional_data": self.additional_data,
+                "actor": self.actor_id,
+                "actor_email": self.actor_email,
+                "remote_addr": self.remote_addr,
+                "cid": self.cid,
+                "reason": self.reason,
+            }
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.hash_payload().encode("ascii")).hexdigest()
+
+    def _apply_request_context(self) -> None:
+        """Take actor and address from auditlog's context now, so that they are hashed too."""
+        try:
+            context = auditlog_value.get()
+        except LookupError:
+            return
+        actor = context.get("actor")
+        if self.actor_id is None and isinstance(actor, get_user_model()):
+            self.actor = actor
+            self.actor_email = getattr(actor, "email", None)
+        for key in ("remote_addr", "remote_port", "cid"):
+            value = context.get(key)
+            if value is not None and getattr(self, key) in (None, ""):
+                setattr(self, key, value() if callable(value) else value)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutableError("Audit log entries cannot be changed.")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        self._apply_request_context()
+        # Round-trip JSON through the encoder so the hash sees what the database will return.
+        for field in ("changes", "serialized_data", "additional_data"):
+            value = getattr(self, field)
+            if value is not None:
+                setattr(self, field, json.loads(canonical_json(value)))
+        if not self.reason:
+            self.reason = current_reason()
+        with transaction.atomic(using=using):
+            connection = connections[using]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            last = (
+                type(self)
+                .objects.using(using)
+                .order_by("-seq")
+                .values_list("seq", "entry_hash")
+                .first()
+            )
+            self.seq, self.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+            self.entry_hash = self.compute_hash()
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError("Audit log entries cannot be deleted.")

@@ -1,0 +1,63 @@
+import datetime
+
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.selectors import site_list
+from audit.forms import AuditedEditForm
+from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
+
+
+class IdentityForm(AuditedEditForm):
+    class Meta:
+        model = ParticipantIdentity
+        fields = IDENTITY_FIELDS
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.layout = Layout(
+            "version",
+            Fieldset(
+                "Person",
+                Row(Column("given_name"), Column("family_name")),
+                Row(Column("date_of_birth"), Column("sex")),
+            ),
+            Fieldset(
+                "Contact",
+                Row(Column("phone"), Column("email")),
+                Field("address_line"),
+                Row(Column("city"), Column("postal_code"), Column("country")),
+                Row(Column("support_contact_name"), Column("support_contact_phone")),
+            ),
+            Field("reason"),
+            Submit("save", "Save changes"),
+        )
+
+    def clean_date_of_birth(self) -> datetime.date:
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob > today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if dob < today.replace(year=today.year - 120):
+            raise forms.ValidationError("The date of birth is more than 120 years ago.")
+        return dob
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="ID")
+    site = django_filters.ModelChoiceFilter(queryset=lambda request: site_list(request.user))
+    status = django_filters.ChoiceFilter(choices=Participant.Status.choices)
+
+    class Meta:
+        model = Participant
+        fields = ["q", "site", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(study_code__icontains=value) | Q(screening_number__icontains=value))

@@ -1,0 +1,122 @@
+"""Participants (pseudonymous, clinical) and their identities (kept apart, shown to own site only)."""
+
+from auditlog.registry import auditlog
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Site
+from audit.models import VersionedModel
+
+
+class Participant(VersionedModel):
+    """A candidate or participant, known everywhere outside their site only by pseudonymous IDs."""
+
+    class Status(models.TextChoices):
+        SCREENING = "screening", "In screening"
+        SCREEN_FAILED = "screen_failed", "Screen failure"
+        ENROLLED = "enrolled", "Enrolled"
+        COMPLETED = "completed", "Completed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    NUMBERED_STATUSES = (Status.ENROLLED, Status.COMPLETED, Status.WITHDRAWN)
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="participants")
+    screening_number = models.CharField(
+        max_length=16,
+        unique=True,
+        validators=[RegexValidator(r"^SCR\d{2}-\d{4}$", "Format: SCR01-0001.")],
+        help_text="Assigned when screening starts.",
+    )
+    study_code = models.CharField(
+        "participant ID",
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^S\d{2}-\d{4}$", "Format: S01-0007.")],
+        help_text="Assigned at enrolment.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCREENING)
+    enrolled_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site__number", "screening_number"]
+        permissions = [
+            ("export_deidentified", "Can export de-identified data"),
+            ("sign_participant", "Can sign participant records as investigator"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["screening", "screen_failed"])
+                | (Q(study_code__isnull=False) & Q(enrolled_on__isnull=False)),
+                name="participant_enrolled_has_id",
+                violation_error_message="An enrolled participant needs a participant ID and date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The ID staff use: the participant ID once enrolled, the screening number before."""
+        return self.study_code or self.screening_number
+
+
+class ParticipantIdentity(VersionedModel):
+    """Who the participant is. Only the participant's own site staff ever see this."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        INTERSEX = "I", "Intersex"
+        UNDISCLOSED = "U", "Not disclosed"
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.PROTECT, related_name="identity"
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address_line = models.CharField("address", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    support_contact_name = models.CharField(max_length=200, blank=True)
+    support_contact_phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name_plural = "participant identities"
+
+    def __str__(self) -> str:
+        # Never the name: this string lands in the audit trail and in logs.
+        return f"Identity of {self.participant.label}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+IDENTITY_FIELDS = [
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "postal_code",
+    "country",
+    "support_contact_name",
+    "support_contact_phone",
+]
+
+auditlog.register(Participant)
+auditlog.register(ParticipantIdentity, mask_fields=IDENTITY_FIELDS)

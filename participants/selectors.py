@@ -1,0 +1,41 @@
+"""Reads of participants, always within the user's site scope."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.selectors import user_scope
+from participants.models import Participant, ParticipantIdentity
+
+
+def participant_list(*, user: User) -> QuerySet[Participant]:
+    """Participants at the sites the user may see, with what a list page shows."""
+    return Participant.objects.filter(site_id__in=user_scope(user).site_ids).select_related(
+        "site", "site__study"
+    )
+
+
+def participant_get(*, user: User, pk: int) -> Participant:
+    """One participant in the user's scope; any other ID is simply not found."""
+    try:
+        return participant_list(user=user).get(pk=pk)
+    except (Participant.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such participant.") from None
+
+
+def identity_get(*, user: User, participant: Participant) -> ParticipantIdentity:
+    """The participant's identity, for their own site's staff only; anyone else gets 404."""
+    if participant.site_id not in user_scope(user).identity_site_ids:
+        raise Http404("No such participant.")
+    try:
+        return ParticipantIdentity.objects.select_related("participant__site").get(
+            participant=participant
+        )
+    except ParticipantIdentity.DoesNotExist:
+        raise Http404("No identity recorded.") from None
+
+
+def can_see_identity(*, user: User, participant: Participant) -> bool:
+    return participant.site_id in user_scope(user).identity_site_ids and user.has_perm(
+        "participants.view_participantidentity", participant
+    )

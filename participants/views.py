@@ -1,0 +1,120 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.views.generic import DetailView, FormView, TemplateView
+from django_filters.views import FilterView
+
+from audit.services import ConcurrentEditError
+from audit.views import RecordHistoryView
+from participants import selectors, services
+from participants.forms import IdentityForm, ParticipantFilter
+from participants.models import ParticipantIdentity
+
+
+class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "participants.view_participant"
+    filterset_class = ParticipantFilter
+    template_name = "participants/participant_list.html"
+    paginate_by = 25
+    context_object_name = "participants"
+
+    def get_queryset(self):
+        return selectors.participant_list(user=self.request.user)
+
+
+class ParticipantMixin(LoginRequiredMixin):
+    """Loads the participant named in the URL, within the user's site scope (404 outside it)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["participant"] = self.participant
+        context["can_see_identity"] = selectors.can_see_identity(
+            user=self.request.user, participant=self.participant
+        )
+        return context
+
+
+class ParticipantDetailView(ParticipantMixin, DetailView):
+    template_name = "participants/participant_detail.html"
+
+    def get_object(self, queryset=None):
+        if not self.request.user.has_perm("participants.view_participant", self.participant):
+            raise PermissionDenied
+        return self.participant
+
+
+class IdentityMixin(ParticipantMixin):
+    identity_permission = "participants.view_participantidentity"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
+        self.identity = selectors.identity_get(user=request.user, participant=self.participant)
+        if not request.user.has_perm(self.identity_permission, self.participant):
+            raise PermissionDenied("Your role does not include seeing identities.")
+        return super(ParticipantMixin, self).dispatch(request, *args, **kwargs)
+
+
+class IdentityView(IdentityMixin, TemplateView):
+    template_name = "participants/identity_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        services.identity_view(actor=request.user, identity=self.identity)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["identity"] = self.identity
+        return context
+
+
+class IdentityEditView(IdentityMixin, FormView):
+    identity_permission = "participants.change_participantidentity"
+    template_name = "participants/identity_form.html"
+    form_class = IdentityForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.identity
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.identity_update(
+                actor=self.request.user,
+                identity=form.instance,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+            current = ParticipantIdentity.objects.get(pk=self.identity.pk)
+            return self.render_to_response(
+                self.get_context_data(form=form, current=current, conflict=True)
+            )
+        messages.success(self.request, "Identity saved. The change is in the audit trail.")
+        return redirect("participants:identity", pk=self.participant.pk)
+
+
+class ParticipantHistoryView(RecordHistoryView):
+    def get_records(self):
+        participant = selectors.participant_get(user=self.request.user, pk=self.kwargs["pk"])
+        records = [participant]
+        identity = ParticipantIdentity.objects.filter(participant=participant).first()
+        if identity is not None:
+            records.append(identity)
+        self.participant = participant
+        return records
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["participant"] = self.participant
+        return context

@@ -1,0 +1,22 @@
+"""Test settings: PostgreSQL from DATABASE_URL, fast password hashing."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY", default="test-key-not-for-production")
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Unit tests run tasks eagerly; the Celery integration test points a real worker at the
+# test Redis itself (REDIS_URL / CELERY_BROKER_URL from the environment).
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+TEST_CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+TEST_CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
+AXES_ENABLED = True

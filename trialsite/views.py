@@ -1,0 +1,114 @@
+"""Project-wide pages: the home page of each role, health check and error pages."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import SITE_ROLES, Role
+from accounts.selectors import site_list, user_scope
+from participants.models import Participant
+from participants.selectors import participant_list
+
+
+@login_required
+def home(request):
+    """One page per role: site staff see their sites' participants, sponsor roles the study."""
+    scope = user_scope(request.user)
+    roles = scope.roles
+    sites = list(site_list(request.user))
+    counts: dict[int, dict[str, int]] = {site.pk: {} for site in sites}
+    if request.user.has_perm("participants.view_participant"):
+        rows = (
+            Participant.objects.filter(site_id__in=scope.site_ids)
+            .values("site_id", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            counts[row["site_id"]][row["status"]] = row["n"]
+    site_rows = [
+        {
+            "site": site,
+            "counts": [counts[site.pk].get(status, 0) for status in Participant.Status.values],
+            "total": sum(counts[site.pk].values()),
+        }
+        for site in sites
+    ]
+    recent = []
+    if roles & set(SITE_ROLES):
+        recent = list(participant_list(user=request.user).order_by("-updated_at")[:10])
+    return render(
+        request,
+        "home.html",
+        {
+            "site_rows": site_rows,
+            "statuses": Participant.Status.choices,
+            "recent": recent,
+            "is_site_staff": bool(roles & set(SITE_ROLES)),
+            "is_monitor": Role.MONITOR in roles,
+            "is_data_manager": Role.DATA_MANAGER in roles,
+            "is_study_admin": Role.STUDY_ADMIN in roles,
+            "has_no_role": not roles,
+        },
+    )
+
+
+def _database_status() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - any failure means "down"
+        return False, f"error: {type(error).__name__}"
+    return True, "ok"
+
+
+def _broker_status() -> tuple[bool, str]:
+    if not settings.CELERY_BROKER_URL:
+        return True, "eager (no broker configured; tasks run in the web process)"
+    from trialsite.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001
+        return False, f"error: {type(error).__name__}"
+    return True, "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    db_ok, db = _database_status()
+    broker_ok, broker = _broker_status()
+    ok = db_ok and broker_ok
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "database": db, "broker": broker},
+        status=200 if ok else 503,
+    )
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/csrf.html", status=403)
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "errors/403.html", {"message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "errors/500.html", status=500)
