@@ -1,0 +1,139 @@
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import DatabaseError, connection, transaction
+
+from accounts.models import Site
+from audit.models import AuditBypassError, AuditImmutableError, LogEntry
+from audit.context import change_reason
+from auditlog.registry import auditlog
+from participants.models import Participant
+from tests.participants.factories import IdentityFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = {"accounts", "participants", "audit"}
+# Models of our apps that hold no clinical data, each with the reason it is not audited.
+NOT_CLINICAL = {
+    "audit.LogEntry": "the audit trail itself",
+}
+
+
+def test_every_model_of_our_apps_is_audited_or_declared_not_clinical():
+    missing = [
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS
+        and not auditlog.contains(model)
+        and model._meta.label not in NOT_CLINICAL
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda: Participant.objects.update(status="withdrawn"),
+        lambda: Participant.objects.filter(pk__gt=0).update(status="withdrawn"),
+        lambda: Participant.objects.bulk_create([]),
+        lambda: Participant.objects.bulk_update([], ["status"]),
+        lambda: Site.objects.update(name="x"),
+    ],
+    ids=["update", "filtered-update", "bulk_create", "bulk_update", "site-update"],
+)
+def test_audited_models_refuse_unaudited_bulk_writes(operation):
+    ParticipantFactory()
+    with pytest.raises(AuditBypassError, match="bypass the audit trail"):
+        operation()
+
+
+def test_every_save_writes_an_entry_with_old_and_new_values(site1):
+    participant = ParticipantFactory(site=site1)
+    participant.status = Participant.Status.SCREEN_FAILED
+    with change_reason("CAPS-5 below threshold"):
+        participant.save()
+    entry = LogEntry.objects.get_for_object(participant).order_by("-seq").first()
+    assert entry.action == LogEntry.Action.UPDATE
+    assert entry.changes["status"] == ["screening", "screen_failed"]
+    assert entry.reason == "CAPS-5 below threshold"
+
+
+def test_identity_values_never_reach_the_audit_trail():
+    identity = IdentityFactory(given_name="Zebulon", family_name="Quartermaine")
+    entry = LogEntry.objects.get_for_object(identity).get()
+    text = str(entry.changes) + entry.object_repr + entry.changes_text
+    assert "Zebulon" not in text and "Quartermaine" not in text
+    assert entry.changes["given_name"][1] == "[redacted]"
+
+
+def test_log_entries_cannot_be_changed_or_deleted_through_the_orm():
+    ParticipantFactory()
+    entry = LogEntry.objects.first()
+    entry.reason = "rewritten"
+    with pytest.raises(AuditImmutableError):
+        entry.save()
+    with pytest.raises(AuditImmutableError):
+        entry.delete()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_logentry SET reason = 'rewritten'",
+        "DELETE FROM audit_logentry",
+        "TRUNCATE audit_logentry",
+    ],
+)
+def test_database_refuses_changes_to_log_entries(sql):
+    ParticipantFactory()
+    count = LogEntry.objects.count()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            # Fire the deferred foreign-key checks of the inserts first, so that the statement
+            # meets the audit guard rather than PostgreSQL's pending-trigger rule.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sql)
+    assert LogEntry.objects.count() == count
+    assert not LogEntry.objects.filter(reason="rewritten").exists()
+
+
+def test_entries_are_chained_in_order():
+    ParticipantFactory()
+    ParticipantFactory()
+    entries = list(LogEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    for previous, entry in zip(entries, entries[1:], strict=False):
+        assert entry.prev_hash == previous.entry_hash
+        assert entry.entry_hash == entry.compute_hash()
+
+
+def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
+    """The zero-configuration SQLite database is append-only too."""
+    database = tmp_path / "audit.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "trialsite.settings.local",
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=root, env=env, check=True,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--password", "demo-Password-123"],
+        cwd=root, env=env, check=True, capture_output=True,
+    )
+    db = sqlite3.connect(database)
+    (count,) = db.execute("SELECT count(*) FROM audit_logentry").fetchone()
+    assert count > 0
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE audit_logentry SET reason = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM audit_logentry")
+    assert db.execute("SELECT count(*) FROM audit_logentry").fetchone() == (count,)

@@ -1,0 +1,124 @@
+"""Shared fixtures: a study with two sites side by side, and one account per role."""
+
+import pytest
+from django.db import connection
+from django.test import TransactionTestCase
+
+from accounts.models import Role
+from tests.accounts.factories import (
+    TEST_PASSWORD,
+    MembershipFactory,
+    SiteFactory,
+    StudyFactory,
+    UserFactory,
+)
+from tests.participants.factories import EnrolledParticipantFactory, IdentityFactory
+
+_original_fixture_teardown = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown_lifting_truncate_guard(self):
+    """Transactional tests end with a TRUNCATE of every table, which the audit table refuses.
+
+    Only the test harness lifts that guard, for the flush alone; row UPDATE/DELETE stay refused.
+    """
+    if connection.vendor != "postgresql":
+        return _original_fixture_teardown(self)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_logentry DISABLE TRIGGER audit_logentry_no_truncate")
+    try:
+        return _original_fixture_teardown(self)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_logentry ENABLE TRIGGER audit_logentry_no_truncate")
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown_lifting_truncate_guard
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def study(db):
+    return StudyFactory(code="MAPP-TEST", name="Test study")
+
+
+@pytest.fixture
+def site1(study):
+    return SiteFactory(study=study, number="01", name="First Site")
+
+
+@pytest.fixture
+def site2(study):
+    return SiteFactory(study=study, number="02", name="Second Site")
+
+
+def _member(username, role, site=None, study=None):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, role=role, site=site, study=study or site.study)
+    return user
+
+
+@pytest.fixture
+def therapist(site1):
+    return _member("therapist", Role.THERAPIST, site=site1)
+
+
+@pytest.fixture
+def investigator(site1):
+    return _member("investigator", Role.INVESTIGATOR, site=site1)
+
+
+@pytest.fixture
+def therapist2(site2):
+    return _member("therapist2", Role.THERAPIST, site=site2)
+
+
+@pytest.fixture
+def monitor(study, site1, site2):
+    return _member("monitor", Role.MONITOR, study=study)
+
+
+@pytest.fixture
+def sponsor(study, site1, site2):
+    return _member("sponsor", Role.DATA_MANAGER, study=study)
+
+
+@pytest.fixture
+def study_admin(study):
+    user = _member("admin", Role.STUDY_ADMIN, study=study)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def participant1(site1):
+    """An enrolled participant of site 1, with an identity."""
+    participant = EnrolledParticipantFactory(site=site1, study_code="S01-0001",
+                                             screening_number="SCR01-0001")
+    IdentityFactory(participant=participant, given_name="Alice", family_name="Ashdown")
+    return participant
+
+
+@pytest.fixture
+def participant2(site2):
+    """An enrolled participant of site 2, with an identity."""
+    participant = EnrolledParticipantFactory(site=site2, study_code="S02-0001",
+                                             screening_number="SCR02-0001")
+    IdentityFactory(participant=participant, given_name="Bruno", family_name="Bexley")
+    return participant
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in on the test client; returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
