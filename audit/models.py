@@ -13,6 +13,7 @@ from auditlog.models import AbstractLogEntry
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router, transaction
+from django.db.models.signals import pre_save
 
 from audit.context import current_reason
 
@@ -30,7 +31,7 @@ class AuditImmutableError(RuntimeError):
 
 
 class AuditedQuerySet(models.QuerySet):
-    """A queryset for clinical models: bulk writes would skip the audit trail, so they are refused."""
+    """Queryset of clinical models: bulk writes would skip the audit trail, so they are refused."""
 
     def _refuse(self, operation: str):
         raise AuditBypassError(
@@ -125,6 +126,11 @@ class LogEntry(AbstractLogEntry):
         try:
             context = auditlog_value.get()
         except LookupError:
+            return
+        # auditlog leaves its context variable set after a block ends and only disconnects its
+        # receiver; a context whose receiver is gone is stale and must not name the actor.
+        duid = context.get("signal_duid")
+        if not any(lookup[0] == duid for lookup, *_ in pre_save.receivers):
             return
         actor = context.get("actor")
         if self.actor_id is None and isinstance(actor, get_user_model()):

@@ -60,4 +60,6 @@ class ParticipantFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(study_code__icontains=value) | Q(screening_number__icontains=value))
+        return queryset.filter(
+            Q(study_code__icontains=value) | Q(screening_number__icontains=value)
+        )

@@ -1,4 +1,4 @@
-"""Participants (pseudonymous, clinical) and their identities (kept apart, shown to own site only)."""
+"""Participants (pseudonymous, clinical) and their identities (kept apart, own site only)."""
 
 from auditlog.registry import auditlog
 from django.core.validators import RegexValidator

@@ -5,13 +5,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from auditlog.registry import auditlog
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Site
-from audit.models import AuditBypassError, AuditImmutableError, LogEntry
 from audit.context import change_reason
-from auditlog.registry import auditlog
+from audit.models import AuditBypassError, AuditImmutableError, LogEntry
 from participants.models import Participant
 from tests.participants.factories import IdentityFactory, ParticipantFactory
 

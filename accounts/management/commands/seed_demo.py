@@ -88,7 +88,7 @@ class Command(BaseCommand):
                 )
             actor = User.objects.get(username="investigator")
             with set_actor(actor), change_reason("Synthetic demo data"):
-                for number, site in sites.items():
+                for site in sites.values():
                     if Participant.objects.filter(site=site).exists():
                         continue
                     for status in STATUS_PLAN:
