@@ -24,7 +24,7 @@ RUN pip install --no-deps .
 # Collect static files at build time. The values below exist only so the
 # production settings load; the real ones are supplied at run time.
 RUN DJANGO_SETTINGS_MODULE=trialsite.settings.production \
-    SECRET_KEY=build-only-not-secret \
+    SECRET_KEY=build-only-placeholder-used-to-collect-static-files-never-at-run-time \
     ALLOWED_HOSTS=localhost \
     DEBUG=false \
     DATABASE_URL=postgres://build:build@localhost:5432/build \
