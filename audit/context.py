@@ -9,8 +9,11 @@ _reason: ContextVar[str] = ContextVar("audit_reason", default="")
 
 @contextlib.contextmanager
 def change_reason(reason: str) -> Iterator[None]:
-    """Every audit entry written inside this block records `reason`."""
-    token = _reason.set(reason.strip())
+    """Every audit entry written inside this block records `reason`.
+
+    An empty `reason` keeps the reason of an enclosing block.
+    """
+    token = _reason.set(reason.strip() or _reason.get())
     try:
         yield
     finally:

@@ -117,4 +117,7 @@ class ParticipantHistoryView(RecordHistoryView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["participant"] = self.participant
+        context["can_see_identity"] = selectors.can_see_identity(
+            user=self.request.user, participant=self.participant
+        )
         return context

@@ -1,6 +1,7 @@
 """Shared fixtures: a study with two sites side by side, and one account per role."""
 
 import pytest
+from django.core.management.commands import flush
 from django.db import connection
 from django.test import TransactionTestCase
 
@@ -17,6 +18,17 @@ from tests.participants.factories import EnrolledParticipantFactory, IdentityFac
 _original_fixture_teardown = TransactionTestCase._fixture_teardown
 
 
+_original_sql_flush = flush.sql_flush
+
+
+def _sql_flush_cascading(style, connection, reset_sequences=True, allow_cascade=False):
+    # django-auditlog's own (unused, swapped-out) entry table references the user table, so a
+    # flush must TRUNCATE ... CASCADE on PostgreSQL.
+    return _original_sql_flush(
+        style, connection, reset_sequences=reset_sequences, allow_cascade=True
+    )
+
+
 def _fixture_teardown_lifting_truncate_guard(self):
     """Transactional tests end with a TRUNCATE of every table, which the audit table refuses.
 
@@ -26,9 +38,11 @@ def _fixture_teardown_lifting_truncate_guard(self):
         return _original_fixture_teardown(self)
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_logentry DISABLE TRIGGER audit_logentry_no_truncate")
+    flush.sql_flush = _sql_flush_cascading
     try:
         return _original_fixture_teardown(self)
     finally:
+        flush.sql_flush = _original_sql_flush
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_logentry ENABLE TRIGGER audit_logentry_no_truncate")
 

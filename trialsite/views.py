@@ -74,7 +74,7 @@ def _broker_status() -> tuple[bool, str]:
     from trialsite.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as error:  # noqa: BLE001
         return False, f"error: {type(error).__name__}"

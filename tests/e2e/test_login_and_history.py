@@ -56,7 +56,18 @@ def test_therapist_opens_participant_history_and_sees_the_create_entries(
     # Identity values never reach the history page.
     expect(history).not_to_contain_text("Ashdown")
 
-    page.screenshot(path="/tmp/e2e-history.png", full_page=True)
+    # For the lead to look at; not asserted.
+    page.screenshot(path="/tmp/e2e-history.png", full_page=True)  # noqa: S108
+
+
+def test_history_tab_keeps_the_identity_tab_for_own_site_staff(
+    page, log_in, therapist, participant1
+):
+    log_in("therapist")
+    page.goto(f"/participants/{participant1.pk}/history/")
+    tabs = page.locator(".nav-tabs")
+    expect(tabs.get_by_role("link", name="History")).to_be_visible()
+    expect(tabs.get_by_role("link", name="Identity")).to_be_visible(timeout=2_000)
 
 
 def test_wrong_password_shows_the_error_and_keeps_the_typed_username(page, log_in, therapist):

@@ -124,6 +124,8 @@ AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_MASK_CALLABLE = "audit.masking.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Foreign keys are logged by their readable name, so history pages need no lookups.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

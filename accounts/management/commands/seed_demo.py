@@ -52,20 +52,9 @@ class Command(BaseCommand):
         Faker.seed(seed)
         rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
         with transaction.atomic():
-            study, _ = Study.objects.get_or_create(
-                code="MAPP-DEMO",
-                defaults={
-                    "name": "Demo: MDMA-assisted therapy for PTSD (synthetic data)",
-                    "protocol_number": "DEMO-001",
-                },
-            )
-            sites = {}
-            for number, name in SITES:
-                sites[number], _ = Site.objects.get_or_create(
-                    study=study, number=number, defaults={"name": name}
-                )
             printed = []
-            for username, first, last, role, site_number in USERS:
+            users = {}
+            for username, first, last, role, _site in USERS:
                 user, created = User.objects.get_or_create(
                     username=username,
                     defaults={
@@ -79,14 +68,30 @@ class Command(BaseCommand):
                     new_password = password or secrets.token_urlsafe(12)
                     user.set_password(new_password)
                     user.save()
-                    printed.append((username, role, site_number, new_password))
-                Membership.objects.get_or_create(
-                    user=user,
-                    study=study,
-                    site=sites[site_number] if site_number else None,
-                    role=role,
+                    printed.append((username, role, _site, new_password))
+                users[username] = user
+            # The study administrator sets up the study; the investigator screens participants.
+            with set_actor(users["admin"]), change_reason("Synthetic demo data"):
+                study, _ = Study.objects.get_or_create(
+                    code="MAPP-DEMO",
+                    defaults={
+                        "name": "Demo: MDMA-assisted therapy for PTSD (synthetic data)",
+                        "protocol_number": "DEMO-001",
+                    },
                 )
-            actor = User.objects.get(username="investigator")
+                sites = {}
+                for number, name in SITES:
+                    sites[number], _ = Site.objects.get_or_create(
+                        study=study, number=number, defaults={"name": name}
+                    )
+                for username, _first, _last, role, site_number in USERS:
+                    Membership.objects.get_or_create(
+                        user=users[username],
+                        study=study,
+                        site=sites[site_number] if site_number else None,
+                        role=role,
+                    )
+            actor = users["investigator"]
             with set_actor(actor), change_reason("Synthetic demo data"):
                 for site in sites.values():
                     if Participant.objects.filter(site=site).exists():
