@@ -20,6 +20,17 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated, never deleted: the audit trail names them
 
+    def get_fieldsets(self, request, obj=None):
+        """Study administrators grant access through roles, never through superuser status."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "groups", "user_permissions"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
 
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):

@@ -81,6 +81,10 @@ class IdentityEditView(IdentityMixin, FormView):
     template_name = "participants/identity_form.html"
     form_class = IdentityForm
 
+    def get(self, request, *args, **kwargs):
+        services.identity_view(actor=request.user, identity=self.identity)
+        return super().get(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.identity

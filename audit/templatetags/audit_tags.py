@@ -15,7 +15,7 @@ def _readable(field, value):
         return EMPTY
     if value == REDACTED:
         return value
-    if field is not None and field.choices:
+    if getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, bool) or value in ("True", "False"):
         return "yes" if value in (True, "True") else "no"

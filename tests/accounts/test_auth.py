@@ -155,3 +155,16 @@ def test_study_admin_verifies_the_audit_trail(login, study_admin, participant1):
     response = login(study_admin).post(reverse("audit:verify"))
     assert response.status_code == 200
     assert b"Audit trail intact" in response.content
+
+
+def test_study_admin_cannot_make_anyone_superuser(login, study_admin, therapist):
+    client = login(study_admin)
+    response = client.get(reverse("admin:accounts_user_change", args=[therapist.pk]))
+    assert response.status_code == 200
+    assert b"is_superuser" not in response.content
+    assert b'name="username"' in response.content
+
+
+def test_site_staff_cannot_open_the_admin(login, therapist):
+    response = login(therapist).get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 302

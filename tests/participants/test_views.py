@@ -209,3 +209,10 @@ def test_history_query_count_does_not_grow_with_entries(login, therapist, partic
     with django_assert_max_num_queries(60) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_opening_the_identity_edit_form_is_logged_as_a_view(login, therapist, participant1):
+    login(therapist).get(reverse("participants:identity_edit", args=[participant1.pk]))
+    assert LogEntry.objects.get_for_object(participant1.identity).filter(
+        action=LogEntry.Action.ACCESS, actor=therapist
+    ).exists()
