@@ -109,22 +109,27 @@ def study_admin(study):
     return user
 
 
+def _enrolled(site, given_name, family_name):
+    """The first enrolled participant of `site`, with an identity."""
+    participant = EnrolledParticipantFactory(
+        site=site,
+        study_code=f"S{site.number}-0001",
+        screening_number=f"SCR{site.number}-0001",
+    )
+    IdentityFactory(participant=participant, given_name=given_name, family_name=family_name)
+    return participant
+
+
 @pytest.fixture
 def participant1(site1):
-    """An enrolled participant of site 1, with an identity."""
-    participant = EnrolledParticipantFactory(site=site1, study_code="S01-0001",
-                                             screening_number="SCR01-0001")
-    IdentityFactory(participant=participant, given_name="Alice", family_name="Ashdown")
-    return participant
+    """S01-0001, Alice Ashdown, of site 1."""
+    return _enrolled(site1, "Alice", "Ashdown")
 
 
 @pytest.fixture
 def participant2(site2):
-    """An enrolled participant of site 2, with an identity."""
-    participant = EnrolledParticipantFactory(site=site2, study_code="S02-0001",
-                                             screening_number="SCR02-0001")
-    IdentityFactory(participant=participant, given_name="Bruno", family_name="Bexley")
-    return participant
+    """S02-0001, Bruno Bexley, of site 2."""
+    return _enrolled(site2, "Bruno", "Bexley")
 
 
 @pytest.fixture
