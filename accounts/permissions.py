@@ -25,9 +25,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             f"accounts.{action}_{model}"
             for action in ("view", "add", "change")
-            for model in ("user", "study", "site", "membership")
+            for model in ("user", "site", "membership")
         }
-        | {"audit.view_logentry"}
+        | {"accounts.view_study", "accounts.change_study"}
     ),
 }
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from accounts.models import SITE_ROLES, Membership, Site, User
+from accounts.permissions import ROLE_PERMISSIONS
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,29 @@ class Scope:
     memberships: tuple[Membership, ...]
     site_ids: frozenset[int] = field(default_factory=frozenset)
     identity_site_ids: frozenset[int] = field(default_factory=frozenset)
+    # Every site of each study in which the user holds a study-wide role.
+    study_site_ids: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def sites_with(self, perm: str) -> frozenset[int]:
+        """The sites at which one of the user's roles grants `perm`.
+
+        A therapist at site 1 who is also study administrator of another study sees participants
+        of site 1 only: the administrator role does not carry `view_participant`.
+        """
+        sites: set[int] = set()
+        for m in self.memberships:
+            if perm not in ROLE_PERMISSIONS.get(m.role, frozenset()):
+                continue
+            if m.site_id is not None:
+                if m.site_id in self.identity_site_ids:
+                    sites.add(m.site_id)
+            else:
+                sites |= self.study_site_ids.get(m.study_id, frozenset())
+        return frozenset(sites)
+
+    @property
+    def admin_study_ids(self) -> frozenset[int]:
+        return frozenset(m.study_id for m in self.memberships if m.role == "study_admin")
 
     @property
     def roles(self) -> set[str]:
@@ -42,17 +66,23 @@ def user_scope(user: User) -> Scope:
         m.site_id for m in memberships if m.role in SITE_ROLES and m.site and m.site.is_active
     }
     study_wide = {m.study_id for m in memberships if m.site_id is None}
-    site_ids = set(own_site_ids)
+    study_site_ids: dict[int, set[int]] = {study_id: set() for study_id in study_wide}
     if study_wide:
-        site_ids |= set(Site.objects.filter(study_id__in=study_wide).values_list("id", flat=True))
+        for site_id, study_id in Site.objects.filter(study_id__in=study_wide).values_list(
+            "id", "study_id"
+        ):
+            study_site_ids[study_id].add(site_id)
+    site_ids = set(own_site_ids).union(*study_site_ids.values())
     scope = Scope(
         memberships=memberships,
         site_ids=frozenset(site_ids),
         identity_site_ids=frozenset(own_site_ids),
+        study_site_ids={k: frozenset(v) for k, v in study_site_ids.items()},
     )
     user._trialsite_scope = scope
     return scope
 
 
-def site_list(user: User):
-    return Site.objects.filter(id__in=user_scope(user).site_ids).select_related("study")
+def site_list(user: User, perm: str = "participants.view_participant"):
+    """The sites at which the user may do `perm` (by default: read participants)."""
+    return Site.objects.filter(id__in=user_scope(user).sites_with(perm)).select_related("study")

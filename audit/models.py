@@ -6,6 +6,7 @@ recomputes the chain so that anything done behind the application's back is dete
 """
 
 import hashlib
+import ipaddress
 import json
 
 from auditlog.context import auditlog_value
@@ -75,11 +76,45 @@ class VersionedModel(AuditedModel):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        """Every save of an existing record is a new version (see audit.services.versioned_save)."""
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+def _normalise_numbers(value):
+    """Numbers as PostgreSQL's jsonb gives them back: no -0.0, large whole floats as integers."""
+    if isinstance(value, float):
+        if value == 0:
+            return 0.0
+        if value.is_integer() and abs(value) >= 1e15:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {key: _normalise_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalise_numbers(item) for item in value]
+    return value
+
 
 def canonical_json(value) -> str:
     return json.dumps(
-        value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=True
+        _normalise_numbers(value),
+        cls=DjangoJSONEncoder,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+        allow_nan=False,
     )
+
+
+def normalise_ip(value) -> str | None:
+    """An address as the database's inet column stores it, or None when it is not one."""
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        return None
 
 
 class LogEntry(AbstractLogEntry):
@@ -104,6 +139,7 @@ class LogEntry(AbstractLogEntry):
                 "timestamp": self.timestamp.isoformat(timespec="microseconds"),
                 "content_type": f"{content_type.app_label}.{content_type.model}",
                 "object_pk": str(self.object_pk),
+                "object_id": self.object_id,
                 "object_repr": self.object_repr,
                 "action": self.action,
                 "changes": self.changes,
@@ -113,6 +149,7 @@ class LogEntry(AbstractLogEntry):
                 "actor": self.actor_id,
                 "actor_email": self.actor_email,
                 "remote_addr": self.remote_addr,
+                "remote_port": self.remote_port,
                 "cid": self.cid,
                 "reason": self.reason,
             }
@@ -151,6 +188,8 @@ class LogEntry(AbstractLogEntry):
             value = getattr(self, field)
             if value is not None:
                 setattr(self, field, json.loads(canonical_json(value)))
+        if self.remote_addr is not None:
+            self.remote_addr = normalise_ip(self.remote_addr)
         if not self.reason:
             self.reason = current_reason()
         with transaction.atomic(using=using):

@@ -39,7 +39,7 @@ def versioned_save(
                 "This record was changed by someone else after you opened it. "
                 "Your input is shown below; review the current values and save again."
             )
-        instance.version = expected_version + 1
+        instance.version = expected_version  # save() makes it expected_version + 1
         instance.full_clean()
         with change_reason(reason):
             instance.save()

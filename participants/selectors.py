@@ -10,9 +10,8 @@ from participants.models import Participant, ParticipantIdentity
 
 def participant_list(*, user: User) -> QuerySet[Participant]:
     """Participants at the sites the user may see, with what a list page shows."""
-    return Participant.objects.filter(site_id__in=user_scope(user).site_ids).select_related(
-        "site", "site__study"
-    )
+    site_ids = user_scope(user).sites_with("participants.view_participant")
+    return Participant.objects.filter(site_id__in=site_ids).select_related("site", "site__study")
 
 
 def participant_get(*, user: User, pk: int) -> Participant:

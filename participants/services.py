@@ -50,7 +50,6 @@ def participant_enrol(
         participant.study_code = f"S{participant.site.number}-{_next_number(codes):04d}"
         participant.status = Participant.Status.ENROLLED
         participant.enrolled_on = on
-        participant.version += 1
         participant.full_clean()
         participant.save()
     return participant
@@ -62,7 +61,6 @@ def participant_set_status(
     with transaction.atomic(), change_reason(reason):
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         participant.status = status
-        participant.version += 1
         participant.full_clean()
         participant.save()
     return participant

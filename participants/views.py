@@ -99,10 +99,19 @@ class IdentityEditView(IdentityMixin, FormView):
                 reason=form.cleaned_data["reason"],
             )
         except ConcurrentEditError as error:
-            form.add_error(None, str(error))
             current = ParticipantIdentity.objects.get(pk=self.identity.pk)
+            services.identity_view(actor=self.request.user, identity=current)
+            # Keep everything the user typed; carry the current version, so that saving again
+            # is a deliberate choice made with the current values in view.
+            data = self.request.POST.copy()
+            data["version"] = current.version
+            rebound = self.get_form_class()(
+                data=data, instance=ParticipantIdentity.objects.get(pk=current.pk)
+            )
+            rebound.is_valid()
+            rebound.add_error(None, str(error))
             return self.render_to_response(
-                self.get_context_data(form=form, current=current, conflict=True)
+                self.get_context_data(form=rebound, current=current, conflict=True)
             )
         messages.success(self.request, "Identity saved. The change is in the audit trail.")
         return redirect("participants:identity", pk=self.participant.pk)

@@ -24,7 +24,9 @@ def home(request):
     counts: dict[int, dict[str, int]] = {site.pk: {} for site in sites}
     if request.user.has_perm("participants.view_participant"):
         rows = (
-            Participant.objects.filter(site_id__in=scope.site_ids)
+            Participant.objects.filter(
+                site_id__in=scope.sites_with("participants.view_participant")
+            )
             .values("site_id", "status")
             .annotate(n=Count("id"))
             .order_by()

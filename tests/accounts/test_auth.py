@@ -168,3 +168,32 @@ def test_study_admin_cannot_make_anyone_superuser(login, study_admin, therapist)
 def test_site_staff_cannot_open_the_admin(login, therapist):
     response = login(therapist).get(reverse("admin:accounts_user_changelist"))
     assert response.status_code == 302
+
+
+def test_study_admin_cannot_touch_superusers_or_own_roles(login, study_admin):
+    from tests.accounts.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = login(study_admin)
+    for url in (
+        reverse("admin:accounts_user_change", args=[root.pk]),
+        f"/admin/accounts/user/{root.pk}/password/",
+        reverse("admin:accounts_user_change", args=[study_admin.pk]),
+    ):
+        assert client.get(url).status_code in (302, 404), url
+    assert b"root" not in client.get(reverse("admin:accounts_user_changelist")).content
+
+
+def test_study_admin_sees_only_own_studys_sites_and_roles(login, study_admin, site1, therapist):
+    from tests.accounts.factories import MembershipFactory, SiteFactory, StudyFactory
+
+    foreign_site = SiteFactory(study=StudyFactory(code="FOREIGN"), number="09", name="Faraway")
+    MembershipFactory(site=foreign_site)
+    client = login(study_admin)
+    sites = client.get(reverse("admin:accounts_site_changelist")).content
+    assert b"First Site" in sites and b"Faraway" not in sites
+    memberships = client.get(reverse("admin:accounts_membership_changelist")).content
+    assert b"therapist" in memberships and b"FOREIGN" not in memberships
+    add_form = client.get(reverse("admin:accounts_membership_add")).content
+    assert b"Faraway" not in add_form
+    assert client.get(reverse("admin:audit_logentry_changelist")).status_code == 403

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Site
+from audit.chain import chain_verify
 from audit.context import change_reason
 from audit.models import AuditBypassError, AuditImmutableError, LogEntry
 from participants.models import Participant
@@ -17,7 +18,7 @@ from tests.participants.factories import IdentityFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "participants", "audit"}
+OUR_APPS = {"accounts", "participants", "audit", "screening", "signatures"}
 # Models of our apps that hold no clinical data, each with the reason it is not audited.
 NOT_CLINICAL = {
     "audit.LogEntry": "the audit trail itself",
@@ -137,3 +138,32 @@ def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM audit_logentry")
     assert db.execute("SELECT count(*) FROM audit_logentry").fetchone() == (count,)
+
+
+@pytest.mark.parametrize(
+    "forwarded", ["2001:0DB8:0000::1", "::ffff:10.0.0.1", ",", "unknown", "10.1.2.3"]
+)
+def test_forged_forwarded_for_header_neither_breaks_nor_fools_the_trail(
+    client, therapist, participant1, forwarded
+):
+    client.force_login(therapist)
+    response = client.get(
+        f"/participants/{participant1.pk}/identity/",
+        HTTP_X_FORWARDED_FOR=forwarded,
+        REMOTE_ADDR="192.0.2.10",
+    )
+    assert response.status_code == 200
+    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).get()
+    assert entry.remote_addr == "192.0.2.10"
+    assert chain_verify().ok
+
+
+@pytest.mark.parametrize("value", [-0.0, 1e16, 37.5, 0.1, -12.25, 123456789.0])
+def test_numbers_hash_the_same_after_a_round_trip_through_the_database(value):
+    entry = LogEntry.objects.log_create(
+        ParticipantFactory(), force_log=True, action=LogEntry.Action.ACCESS,
+        additional_data={"reading": value, "nested": [value, {"v": value}]},
+    )
+    stored = LogEntry.objects.get(pk=entry.pk)
+    assert stored.compute_hash() == stored.entry_hash
+    assert chain_verify().ok

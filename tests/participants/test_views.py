@@ -155,6 +155,12 @@ def test_second_of_two_concurrent_edits_is_refused(login, therapist, investigato
     identity.refresh_from_db()
     assert identity.phone == "+44 1111"
     assert identity.city != "Firstville"
+    # Saving the re-shown form again is a deliberate choice, made with the current values in view.
+    form = response.context["form"]
+    again = login(therapist).post(url, {**stale, "version": form["version"].value()})
+    assert again.status_code == 302
+    identity.refresh_from_db()
+    assert identity.city == "Firstville"
 
 
 def test_history_shows_who_what_when_and_why(login, therapist, participant1):
@@ -216,3 +222,17 @@ def test_opening_the_identity_edit_form_is_logged_as_a_view(login, therapist, pa
     assert LogEntry.objects.get_for_object(participant1.identity).filter(
         action=LogEntry.Action.ACCESS, actor=therapist
     ).exists()
+
+
+def test_role_in_another_study_does_not_widen_the_participant_list(login, therapist, participant1):
+    from accounts.models import Role
+    from tests.accounts.factories import MembershipFactory, SiteFactory, StudyFactory
+
+    other_site = SiteFactory(study=StudyFactory(code="OTHER"), number="07")
+    outsider = EnrolledParticipantFactory(site=other_site, study_code="S07-0001")
+    MembershipFactory(user=therapist, role=Role.STUDY_ADMIN, site=None, study=other_site.study)
+    client = login(therapist)
+    listing = client.get(reverse("participants:list")).content
+    assert b"S01-0001" in listing and b"S07-0001" not in listing
+    assert b"S07" not in client.get(reverse("home")).content
+    assert client.get(reverse("participants:detail", args=[outsider.pk])).status_code == 404
