@@ -29,6 +29,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("participants/", include("participants.urls")),
+    path("screening/", include("screening.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

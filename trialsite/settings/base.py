@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "participants",
+    "signatures",
+    "screening",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,221 @@
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from accounts.selectors import site_list
+from audit.forms import AuditedEditForm
+from participants.models import ParticipantIdentity
+from screening.fields import validate_date_of_birth
+from screening.models import CriterionAnswer, ScreeningAttempt
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _not_in_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError("The day of screening cannot be in the future.")
+    return value
+
+
+class ScreeningStartForm(forms.ModelForm):
+    """A new candidate: where and when they are screened, and who they are (identity)."""
+
+    site = forms.ModelChoiceField(queryset=None, empty_label=None)
+    screened_on = forms.DateField(label="Day of screening", widget=DATE_WIDGET)
+
+    class Meta:
+        model = ParticipantIdentity
+        fields = [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "support_contact_name",
+            "support_contact_phone",
+        ]
+        widgets = {"date_of_birth": DATE_WIDGET}
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        if not self.is_bound:
+            self.initial.setdefault("screened_on", timezone.localdate())
+        self.helper = FormHelper(self)
+        self.helper.layout = Layout(
+            Row(Column("site"), Column("screened_on")),
+            Fieldset(
+                "Candidate (identity, seen only by this site's staff)",
+                Row(Column("given_name"), Column("family_name")),
+                Row(Column("date_of_birth"), Column("sex")),
+                Row(Column("phone"), Column("email")),
+                Row(Column("support_contact_name"), Column("support_contact_phone")),
+            ),
+            Submit("start", "Start screening"),
+        )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        validate_date_of_birth(value)
+        return value
+
+    def clean_screened_on(self):
+        return _not_in_future(self.cleaned_data["screened_on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        dob, day = cleaned.get("date_of_birth"), cleaned.get("screened_on")
+        if dob and day and dob > day:
+            self.add_error("date_of_birth", "The date of birth is after the day of screening.")
+        return cleaned
+
+    def identity_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class RescreenForm(forms.Form):
+    screened_on = forms.DateField(label="Day of screening", widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("screened_on", timezone.localdate())
+        self.helper = FormHelper(self)
+        self.helper.layout = Layout(Field("screened_on"), Submit("rescreen", "Start a re-screen"))
+
+    def clean_screened_on(self):
+        return _not_in_future(self.cleaned_data["screened_on"])
+
+
+ANSWER_CHOICES = [("yes", "Yes"), ("no", "No")]
+MEASUREMENT_FIELDS = [
+    "screened_on",
+    "ptsd_duration_months",
+    "caps5_total",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "qtc_ms",
+    "weight_kg",
+    "pregnancy_test",
+    "cssrs_ideation",
+]
+
+
+class AssessmentForm(AuditedEditForm):
+    """The screening assessments, entered once, and the yes/no answers with notes.
+
+    Computed criteria are not fields: the page shows what the engine computed from the values.
+    Before submission no reason is needed; afterwards every change needs one.
+    """
+
+    class Meta:
+        model = ScreeningAttempt
+        fields = MEASUREMENT_FIELDS
+        widgets = {"screened_on": DATE_WIDGET}
+
+    def __init__(self, *args, answers: list[CriterionAnswer], date_of_birth=None, **kwargs):
+        instance = kwargs["instance"]
+        self.require_reason = instance.needs_reason
+        super().__init__(*args, **kwargs)
+        self.date_of_birth = date_of_birth
+        self.answers = answers
+        answer_layout = []
+        for answer in answers:
+            criterion = answer.criterion
+            key, note = f"answer_{criterion.pk}", f"note_{criterion.pk}"
+            self.fields[key] = forms.ChoiceField(
+                label=f"{criterion.code} ({criterion.get_kind_display().lower()}): "
+                f"{criterion.text}",
+                choices=ANSWER_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[note] = forms.CharField(
+                label=f"Note on {criterion.code}", required=False, max_length=500
+            )
+            if not self.is_bound:
+                self.initial[key] = {True: "yes", False: "no"}.get(answer.answer, "")
+                self.initial[note] = answer.note
+            answer_layout.append(
+                Row(Column(Field(key), css_class="col-md-7"), Column(Field(note)),
+                    css_class="border-bottom pt-2")
+            )
+        self.fields["pregnancy_test"].help_text = "Not applicable when the candidate cannot "
+        self.fields["pregnancy_test"].help_text += "become pregnant."
+        self.helper = FormHelper(self)
+        # The server's messages, beside each field, are clearer than the browser's bubbles.
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            "version",
+            Fieldset(
+                "Assessments",
+                Row(Column("screened_on"), Column("ptsd_duration_months"), Column("caps5_total")),
+                Row(Column("systolic_bp"), Column("diastolic_bp"), Column("pulse")),
+                Row(Column("qtc_ms"), Column("weight_kg"), Column("pregnancy_test")),
+                Row(Column("cssrs_ideation")),
+            ),
+            Fieldset(
+                "Criteria answered yes/no",
+                HTML(
+                    '<p class="small text-muted">Yes means the statement is true of the '
+                    "candidate. For an exclusion criterion, yes excludes the candidate.</p>"
+                ),
+                *answer_layout,
+            ),
+            Field("reason") if self.require_reason else HTML(""),
+            Submit("save", "Save assessments"),
+        )
+        if self.require_reason:
+            self.fields["reason"].error_messages["required"] = (
+                "Say why this record is being changed."
+            )
+        else:
+            del self.fields["reason"]
+
+    def clean_screened_on(self):
+        day = _not_in_future(self.cleaned_data["screened_on"])
+        if day and self.date_of_birth and self.date_of_birth > day:
+            raise forms.ValidationError("The day of screening is before the date of birth.")
+        return day
+
+    def clean_reason(self) -> str:
+        if not self.require_reason:
+            return ""
+        return super().clean_reason()
+
+    def answer_data(self) -> dict[int, tuple[bool | None, str]]:
+        data = {}
+        for answer in self.answers:
+            pk = answer.criterion_id
+            value = {"yes": True, "no": False}.get(self.cleaned_data.get(f"answer_{pk}"))
+            data[pk] = (value, self.cleaned_data.get(f"note_{pk}", "").strip())
+        return data
+
+
+class ScreeningLogFilter(django_filters.FilterSet):
+    site = django_filters.ModelChoiceFilter(
+        field_name="participant__site",
+        label="Site",
+        queryset=lambda request: site_list(request.user, "screening.view_screeningattempt"),
+    )
+    period = django_filters.DateFromToRangeFilter(
+        field_name="screened_on",
+        label="Screened between",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = ScreeningAttempt
+        fields = ["site", "period"]
+
+
+class AttemptFilter(ScreeningLogFilter):
+    status = django_filters.ChoiceFilter(choices=ScreeningAttempt.Status.choices)
+
+    class Meta:
+        model = ScreeningAttempt
+        fields = ["site", "status", "period"]

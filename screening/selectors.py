@@ -1,0 +1,109 @@
+"""Reads of screening, always within the user's site scope (anything else is not found)."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Site, User
+from accounts.selectors import user_scope
+from screening.models import CriterionAnswer, ScreeningAttempt
+
+VIEW = "screening.view_screeningattempt"
+
+
+def attempt_list(*, user: User) -> QuerySet[ScreeningAttempt]:
+    site_ids = user_scope(user).sites_with(VIEW)
+    return ScreeningAttempt.objects.filter(participant__site_id__in=site_ids).select_related(
+        "participant__site__study", "criteria_set", "created_by"
+    )
+
+
+def attempt_get(*, user: User, pk: int) -> ScreeningAttempt:
+    try:
+        return attempt_list(user=user).get(pk=pk)
+    except (ScreeningAttempt.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such screening.") from None
+
+
+def attempt_answers(*, attempt: ScreeningAttempt) -> list[CriterionAnswer]:
+    return list(attempt.answers.select_related("criterion"))
+
+
+def screenable_sites(*, user: User) -> QuerySet[Site]:
+    """Sites where the user captures identities and may start screenings: their own sites."""
+    scope = user_scope(user)
+    site_ids = scope.sites_with("screening.add_screeningattempt") & scope.identity_site_ids
+    return Site.objects.filter(id__in=site_ids, is_active=True).select_related("study")
+
+
+@dataclass
+class LogRow:
+    site: Site
+    screened: int = 0
+    in_progress: int = 0
+    failed: int = 0
+    enrolled: int = 0
+
+
+@dataclass
+class ScreeningLog:
+    rows: list[LogRow]
+    reasons: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> LogRow:
+        total = LogRow(site=None)
+        for row in self.rows:
+            total.screened += row.screened
+            total.in_progress += row.in_progress
+            total.failed += row.failed
+            total.enrolled += row.enrolled
+        return total
+
+
+def screening_log(
+    *,
+    user: User,
+    attempts: QuerySet[ScreeningAttempt],
+    sites: QuerySet[Site],
+) -> ScreeningLog:
+    """Screened / failed (by reason) / enrolled per site, in a fixed number of queries.
+
+    `attempts` is an already scoped and filtered queryset (see `attempt_list`).
+    """
+    status = ScreeningAttempt.Status
+    per_site = {
+        row["participant__site_id"]: row
+        for row in attempts.order_by()
+        .values("participant__site_id")
+        .annotate(
+            screened=Count("id"),
+            failed=Count("id", filter=Q(status=status.SCREEN_FAILED)),
+            enrolled=Count("id", filter=Q(status=status.CONFIRMED)),
+            in_progress=Count("id", filter=Q(status__in=[status.DRAFT, status.SUBMITTED])),
+        )
+    }
+    rows = [
+        LogRow(
+            site=site,
+            screened=per_site.get(site.pk, {}).get("screened", 0),
+            failed=per_site.get(site.pk, {}).get("failed", 0),
+            enrolled=per_site.get(site.pk, {}).get("enrolled", 0),
+            in_progress=per_site.get(site.pk, {}).get("in_progress", 0),
+        )
+        for site in sites
+    ]
+    counter: Counter[str] = Counter()
+    texts: dict[str, str] = {}
+    for codes, results in attempts.filter(status=status.SCREEN_FAILED).values_list(
+        "failed_codes", "results"
+    ).order_by():
+        counter.update(codes)
+        for result in results:
+            if result.get("code") in codes:
+                texts.setdefault(result["code"], result.get("text", ""))
+    reasons = [(code, texts.get(code, ""), n) for code, n in counter.most_common()]
+    return ScreeningLog(rows=rows, reasons=reasons)
+

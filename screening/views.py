@@ -1,0 +1,301 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.views.generic import FormView, TemplateView, View
+from django_filters.views import FilterView
+
+from accounts.selectors import site_list
+from audit.services import ConcurrentEditError
+from audit.views import RecordHistoryView
+from participants.models import Participant, ParticipantIdentity
+from participants.selectors import can_see_identity
+from screening import selectors, services
+from screening.eligibility import InconsistentDataError
+from screening.forms import (
+    AssessmentForm,
+    AttemptFilter,
+    RescreenForm,
+    ScreeningLogFilter,
+    ScreeningStartForm,
+)
+from screening.models import ScreeningAttempt
+from signatures.forms import SignatureForm
+from signatures.models import Signature
+from signatures.selectors import signature_rows, signatures_for
+from signatures.services import SignatureRefusedError
+
+
+class AttemptListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "screening.view_screeningattempt"
+    filterset_class = AttemptFilter
+    template_name = "screening/attempt_list.html"
+    paginate_by = 25
+    context_object_name = "attempts"
+
+    def get_queryset(self):
+        return selectors.attempt_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_start"] = selectors.screenable_sites(user=self.request.user).exists()
+        return context
+
+
+class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    permission_required = "screening.add_screeningattempt"
+    template_name = "screening/start.html"
+    form_class = ScreeningStartForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["sites"] = selectors.screenable_sites(user=self.request.user)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            attempt = services.screening_start(
+                actor=self.request.user,
+                site=form.cleaned_data["site"],
+                identity=form.identity_data(),
+                screened_on=form.cleaned_data["screened_on"],
+            )
+        except services.ScreeningError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{attempt.participant.label} registered. Enter the screening assessments.",
+        )
+        return redirect("screening:edit", pk=attempt.pk)
+
+
+class AttemptMixin(LoginRequiredMixin):
+    """Loads the attempt named in the URL within the user's scope (404 outside it)."""
+
+    permission = "screening.view_screeningattempt"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.attempt = selectors.attempt_get(user=request.user, pk=kwargs["pk"])
+        if not request.user.has_perm(self.permission, self.attempt):
+            raise PermissionDenied(self.denied_message)
+        return super().dispatch(request, *args, **kwargs)
+
+    denied_message = "Your role does not allow this on screenings."
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        attempt = self.attempt
+        context.update(
+            attempt=attempt,
+            participant=attempt.participant,
+            can_see_identity=can_see_identity(user=user, participant=attempt.participant),
+            can_edit=attempt.is_editable
+            and user.has_perm("screening.change_screeningattempt", attempt),
+            can_confirm=user.has_perm("screening.confirm_screeningattempt", attempt),
+            signature_rows=signature_rows(record=attempt),
+        )
+        return context
+
+
+class AttemptDetailView(AttemptMixin, TemplateView):
+    template_name = "screening/attempt_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attempt = self.attempt
+        earlier = (
+            ScreeningAttempt.objects.filter(participant_id=attempt.participant_id)
+            .exclude(pk=attempt.pk)
+            .order_by("number")
+        )
+        context.update(
+            results=attempt.results,
+            other_attempts=list(earlier),
+            can_rescreen=attempt.status == ScreeningAttempt.Status.SCREEN_FAILED
+            and attempt.participant.status == Participant.Status.SCREEN_FAILED
+            and self.request.user.has_perm("screening.add_screeningattempt", attempt),
+            rescreen_form=RescreenForm(),
+        )
+        return context
+
+
+class AssessmentEditView(AttemptMixin, FormView):
+    permission = "screening.change_screeningattempt"
+    template_name = "screening/assessment_form.html"
+
+    def get(self, request, *args, **kwargs):
+        if not self.attempt.is_editable:
+            messages.warning(request, "This screening is closed and can no longer be changed.")
+            return redirect("screening:detail", pk=self.attempt.pk)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.attempt.is_editable:
+            raise PermissionDenied("This screening is closed and can no longer be changed.")
+        return super().post(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        dob = (
+            ParticipantIdentity.objects.filter(participant_id=self.attempt.participant_id)
+            .values_list("date_of_birth", flat=True)
+            .first()
+        )
+        return AssessmentForm(
+            **self.get_form_kwargs(),
+            instance=self.attempt,
+            answers=selectors.attempt_answers(attempt=self.attempt),
+            date_of_birth=dob,
+        )
+
+    def form_valid(self, form):
+        try:
+            services.screening_update(
+                actor=self.request.user,
+                attempt=form.instance,
+                answers=form.answer_data(),
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        except (ValidationError, InconsistentDataError, services.ScreeningError) as error:
+            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
+            return self.form_invalid(form)
+        messages.success(self.request, "Assessments saved. The criteria were recomputed.")
+        return redirect("screening:detail", pk=self.attempt.pk)
+
+
+class AttemptSubmitView(AttemptMixin, View):
+    permission = "screening.change_screeningattempt"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.screening_submit(actor=request.user, attempt=self.attempt)
+        except services.ScreeningError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Submitted. The site investigator can now review it.")
+        return redirect("screening:detail", pk=self.attempt.pk)
+
+
+class AttemptFailView(AttemptMixin, View):
+    permission = "screening.change_screeningattempt"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.screening_fail(actor=request.user, attempt=self.attempt)
+        except services.ScreeningError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Recorded as a screen failure, with every reason kept.")
+        return redirect("screening:detail", pk=self.attempt.pk)
+
+
+class RescreenView(AttemptMixin, FormView):
+    permission = "screening.add_screeningattempt"
+    form_class = RescreenForm
+    template_name = "screening/rescreen.html"
+
+    def form_valid(self, form):
+        try:
+            attempt = services.screening_restart(
+                actor=self.request.user,
+                participant=self.attempt.participant,
+                screened_on=form.cleaned_data["screened_on"],
+            )
+        except services.ScreeningError as error:
+            messages.error(self.request, str(error))
+            return redirect("screening:detail", pk=self.attempt.pk)
+        messages.success(self.request, f"Re-screen {attempt.number} started.")
+        return redirect("screening:edit", pk=attempt.pk)
+
+
+class ConfirmView(AttemptMixin, FormView):
+    permission = "screening.confirm_screeningattempt"
+    denied_message = "Only the site investigator can confirm eligibility."
+    template_name = "screening/confirm.html"
+
+    def get_form(self, form_class=None):
+        return SignatureForm(
+            **self.get_form_kwargs(), signer=self.request.user, submit_label="Sign and confirm"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            sign_form=context["form"],
+            meaning_label=Signature.Meaning.APPROVED.label,
+            statement=services.CONFIRM_STATEMENT,
+            results=self.attempt.results,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.eligibility_confirm(
+                actor=self.request.user,
+                attempt=self.attempt,
+                password=form.cleaned_data["password"],
+            )
+        except SignatureRefusedError as error:
+            form.add_error("password", str(error))
+            return self.form_invalid(form)
+        except services.ScreeningError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        self.attempt.participant.refresh_from_db()
+        messages.success(
+            self.request,
+            f"Eligibility confirmed and signed. {self.attempt.participant.label} is enrolled.",
+        )
+        return redirect("screening:detail", pk=self.attempt.pk)
+
+
+class AttemptHistoryView(RecordHistoryView):
+    def get_records(self):
+        attempt = selectors.attempt_get(user=self.request.user, pk=self.kwargs["pk"])
+        self.attempt = attempt
+        return [attempt, *attempt.answers.all(), *signatures_for(record=attempt)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attempt"] = self.attempt
+        return context
+
+
+class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    """Screened, failed (by reason) and enrolled, per site and in all; a table and a chart."""
+
+    permission_required = "screening.view_screeningattempt"
+    filterset_class = ScreeningLogFilter
+    template_name = "screening/log.html"
+
+    def get_queryset(self):
+        return selectors.attempt_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sites = site_list(self.request.user, selectors.VIEW)
+        site = self.filterset.form.cleaned_data.get("site") if self.filterset.is_valid() else None
+        if site is not None:
+            sites = sites.filter(Q(pk=site.pk))
+        log = selectors.screening_log(
+            user=self.request.user, attempts=self.filterset.qs, sites=sites
+        )
+        context["log"] = log
+        context["chart"] = {
+            "sites": [str(row.site) for row in log.rows],
+            "screened": [row.screened for row in log.rows],
+            "failed": [row.failed for row in log.rows],
+            "enrolled": [row.enrolled for row in log.rows],
+            "reasons": [code for code, _, _ in log.reasons],
+            "reason_counts": [n for _, _, n in log.reasons],
+        }
+        return context
+
