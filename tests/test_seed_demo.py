@@ -196,3 +196,11 @@ def test_seed_demo_participant_audit_entries_carry_the_demo_reason():
     ).count() == 48
     # A reason given for one change still wins over the surrounding one.
     assert entries.filter(reason="Demo: CAPS-5 below threshold").count() == 3
+
+
+def test_demo_study_screens_against_the_mapp2_criteria():
+    from screening.models import StudyScreeningConfig
+
+    call_command("seed_demo", stdout=StringIO())
+    config = StudyScreeningConfig.objects.get(study__code="MAPP-DEMO")
+    assert config.criteria_set.code == "MAPP2"

@@ -13,6 +13,7 @@ from accounts.models import Membership, Role, Site, Study, User
 from audit.context import change_reason
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
+from screening.models import CriteriaSet, StudyScreeningConfig
 
 SITES = [
     ("01", "Riverside Trauma Research Clinic"),
@@ -83,6 +84,11 @@ class Command(BaseCommand):
                 for number, name in SITES:
                     sites[number], _ = Site.objects.get_or_create(
                         study=study, number=number, defaults={"name": name}
+                    )
+                criteria = CriteriaSet.objects.filter(code="MAPP2").first()
+                if criteria is not None:  # seeded by screening's data migration
+                    StudyScreeningConfig.objects.get_or_create(
+                        study=study, defaults={"criteria_set": criteria}
                     )
                 for username, _first, _last, role, site_number in USERS:
                     Membership.objects.get_or_create(
