@@ -11,7 +11,6 @@ class Scope:
     """The sites a user may see, computed once per request from their active memberships."""
 
     memberships: tuple[Membership, ...]
-    site_ids: frozenset[int] = field(default_factory=frozenset)
     identity_site_ids: frozenset[int] = field(default_factory=frozenset)
     # Every site of each study in which the user holds a study-wide role.
     study_site_ids: dict[int, frozenset[int]] = field(default_factory=dict)
@@ -72,10 +71,8 @@ def user_scope(user: User) -> Scope:
             "id", "study_id"
         ):
             study_site_ids[study_id].add(site_id)
-    site_ids = set(own_site_ids).union(*study_site_ids.values())
     scope = Scope(
         memberships=memberships,
-        site_ids=frozenset(site_ids),
         identity_site_ids=frozenset(own_site_ids),
         study_site_ids={k: frozenset(v) for k, v in study_site_ids.items()},
     )

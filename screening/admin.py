@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from accounts.admin import StudyScopedAdmin
+from audit.admin import ReadOnlyAdmin
 from screening.models import CriteriaSet, Criterion, ScreeningAttempt, StudyScreeningConfig
 
 
@@ -29,18 +30,9 @@ class StudyScreeningConfigAdmin(StudyScopedAdmin):
 
 
 @admin.register(ScreeningAttempt)
-class ScreeningAttemptAdmin(admin.ModelAdmin):
+class ScreeningAttemptAdmin(ReadOnlyAdmin):
     """Read-only: screenings are entered and signed through the application."""
 
     list_display = ["participant", "number", "screened_on", "status", "decision"]
     list_filter = ["status", "decision"]
     list_select_related = ["participant"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

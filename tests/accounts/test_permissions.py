@@ -44,7 +44,7 @@ def test_inactive_membership_grants_nothing(site1, participant1):
     user = UserFactory(username="former")
     MembershipFactory(user=user, role=Role.THERAPIST, site=site1, is_active=False)
     assert not user.has_perm("participants.view_participant")
-    assert user_scope(user).site_ids == frozenset()
+    assert user_scope(user).sites_with("participants.view_participant") == frozenset()
 
 
 def test_site_role_needs_a_site_and_study_role_none(site1, study):
