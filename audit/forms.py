@@ -19,6 +19,7 @@ class AuditedEditForm(forms.ModelForm):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept with the audit trail entry for this change.",
+        error_messages={"required": "Say why this record is being changed."},
     )
 
     def __init__(self, *args, **kwargs):

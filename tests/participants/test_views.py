@@ -124,7 +124,7 @@ def test_identity_edit_without_reason_is_refused_and_keeps_input(login, therapis
     )
     assert response.status_code == 200
     form = response.context["form"]
-    assert "reason" in form.errors
+    assert form.errors["reason"] == ["Say why this record is being changed."]
     assert b'value="Newtown"' in response.content
     identity.refresh_from_db()
     assert identity.city != "Newtown"
