@@ -13,13 +13,32 @@ _SITE_STAFF = {
     "screening.view_screeningattempt",
     "screening.add_screeningattempt",
     "screening.change_screeningattempt",
+    "sessions_app.view_visit",
+    "sessions_app.change_visit",
+    "sessions_app.schedule_visit",
+    "sessions_app.view_dosingsession",
+    "sessions_app.change_dosingsession",
+    "sessions_app.add_vitalsignreading",
+    "sessions_app.change_vitalsignreading",
+    "sessions_app.view_vitalsignalert",
+    # Integration notes are confidential: granted to site staff only, never to sponsor roles.
+    "sessions_app.view_integrationnote",
+    "sessions_app.add_integrationnote",
+    "sessions_app.change_integrationnote",
+    "safety.view_adverseevent",
+    "safety.add_adverseevent",
+    "safety.change_adverseevent",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.THERAPIST: frozenset(_SITE_STAFF),
     Role.INVESTIGATOR: frozenset(
         _SITE_STAFF
-        | {"participants.sign_participant", "screening.confirm_screeningattempt"}
+        | {
+            "participants.sign_participant",
+            "screening.confirm_screeningattempt",
+            "sessions_app.sign_dosingsession",
+        }
     ),
     Role.MONITOR: frozenset(
         {
@@ -27,6 +46,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.view_participant",
             "audit.view_logentry",
             "screening.view_screeningattempt",
+            "sessions_app.view_visit",
+            "sessions_app.view_dosingsession",
+            "sessions_app.view_vitalsignalert",
+            "sessions_app.acknowledge_vitalsignalert",
+            "safety.view_adverseevent",
         }
     ),
     Role.DATA_MANAGER: frozenset(
@@ -35,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.view_participant",
             "participants.export_deidentified",
             "screening.view_screeningattempt",
+            "sessions_app.view_visit",
         }
     ),
     Role.STUDY_ADMIN: frozenset(
@@ -49,10 +74,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {f"screening.{action}_criteriaset" for action in ("view", "add")}
         | {f"screening.{action}_criterion" for action in ("view", "add")}
         | {f"screening.{action}_studyscreeningconfig" for action in ("view", "add", "change")}
+        # Vital-sign thresholds and monitoring intervals of the study's dosing sessions.
+        | {f"sessions_app.{action}_studysessionsettings" for action in ("view", "add", "change")}
     ),
 }
 
 # Permissions that expose identity; only ever granted through a site role.
 IDENTITY_PERMISSIONS = frozenset(
     {"participants.view_participantidentity", "participants.change_participantidentity"}
+)
+
+# Confidential therapy notes; only ever granted through a site role.
+NOTE_PERMISSIONS = frozenset(
+    {
+        "sessions_app.view_integrationnote",
+        "sessions_app.add_integrationnote",
+        "sessions_app.change_integrationnote",
+    }
 )

@@ -57,6 +57,33 @@ class CAPS5TotalField(RangedIntegerField):
     low, high, what, unit = 0, 80, "The CAPS-5 total severity score", ""
 
 
+class SUDSField(RangedIntegerField):
+    """Subjective Units of Distress, 0 (none) to 10 (worst imaginable)."""
+
+    low, high, what, unit = 0, 10, "SUDS", ""
+
+
+class CSSRSIdeationField(RangedIntegerField):
+    """C-SSRS suicidal ideation severity: 0 (none) to 5 (active ideation with plan and intent)."""
+
+    low, high, what, unit = 0, 5, "C-SSRS ideation severity", ""
+
+
+class TemperatureField(models.DecimalField):
+    """Body temperature in °C, 30.0 to 45.0."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 4)
+        kwargs.setdefault("decimal_places", 1)
+        kwargs.setdefault("validators", _range(30, 45, "Body temperature", " °C"))
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("validators", None)
+        return name, path, args, kwargs
+
+
 class WeightField(models.DecimalField):
     """Body weight in kg, 20.0 to 400.0."""
 

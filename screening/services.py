@@ -17,6 +17,7 @@ from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
 from screening import eligibility
 from screening.models import CriteriaSet, CriterionAnswer, ScreeningAttempt, StudyScreeningConfig
+from sessions_app.services.visits import visit_schedule_create
 from signatures.models import Signature
 from signatures.services import signature_sign, signature_void_outdated
 
@@ -31,9 +32,11 @@ class ScreeningError(Exception):
 
 def criteria_set_for(*, site: Site) -> CriteriaSet:
     try:
-        return StudyScreeningConfig.objects.select_related("criteria_set").get(
-            study_id=site.study_id
-        ).criteria_set
+        return (
+            StudyScreeningConfig.objects.select_related("criteria_set")
+            .get(study_id=site.study_id)
+            .criteria_set
+        )
     except StudyScreeningConfig.DoesNotExist:
         raise ScreeningError(
             "This study has no eligibility criteria yet. Ask the study administrator to choose "
@@ -72,9 +75,7 @@ def _apply_result(attempt: ScreeningAttempt) -> eligibility.EligibilityResult:
 
 def _new_attempt(*, actor: User, participant: Participant, screened_on: datetime.date):
     criteria_set = criteria_set_for(site=participant.site)
-    number = (
-        ScreeningAttempt.objects.filter(participant=participant).count() + 1
-    )
+    number = ScreeningAttempt.objects.filter(participant=participant).count() + 1
     attempt = ScreeningAttempt(
         participant=participant,
         number=number,
@@ -207,12 +208,13 @@ def eligibility_confirm(
             )
         with change_reason("Eligibility confirmed by investigator"):
             if attempt.status == ScreeningAttempt.Status.SUBMITTED:
-                participant_enrol(
+                participant = participant_enrol(
                     actor=actor,
                     participant=attempt.participant,
                     on=on or timezone.localdate(),
                     reason="Eligibility confirmed by investigator",
                 )
+                visit_schedule_create(actor=actor, participant=participant)
                 attempt.status = ScreeningAttempt.Status.CONFIRMED
             attempt.full_clean()
             attempt.save()
@@ -252,4 +254,3 @@ def screening_fail(*, actor: User, attempt: ScreeningAttempt) -> ScreeningAttemp
                 reason=f"Screen failure: {reasons}",
             )
     return attempt
-

@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("participants/", include("participants.urls")),
     path("screening/", include("screening.urls")),
+    path("sessions/", include("sessions_app.urls")),
+    path("safety/", include("safety.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

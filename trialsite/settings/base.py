@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "participants",
     "signatures",
     "screening",
+    "sessions_app",
+    "safety",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +151,8 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="trialsite@localhost")
+# The address staff open the app at, for links in emails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

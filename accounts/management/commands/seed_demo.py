@@ -14,6 +14,8 @@ from audit.context import change_reason
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
 from screening.models import CriteriaSet, StudyScreeningConfig
+from sessions_app.models import StudySessionSettings, Visit
+from sessions_app.services.visits import visit_schedule_create
 
 SITES = [
     ("01", "Riverside Trauma Research Clinic"),
@@ -32,8 +34,16 @@ USERS = [
 ]
 
 # Statuses given to the demo participants of each site, in order.
-STATUS_PLAN = ["enrolled", "enrolled", "enrolled", "screening", "screening", "screen_failed",
-               "completed", "withdrawn"]
+STATUS_PLAN = [
+    "enrolled",
+    "enrolled",
+    "enrolled",
+    "screening",
+    "screening",
+    "screen_failed",
+    "completed",
+    "withdrawn",
+]
 
 
 class Command(BaseCommand):
@@ -90,6 +100,7 @@ class Command(BaseCommand):
                     StudyScreeningConfig.objects.get_or_create(
                         study=study, defaults={"criteria_set": criteria}
                     )
+                StudySessionSettings.objects.get_or_create(study=study)
                 for username, _first, _last, role, site_number in USERS:
                     Membership.objects.get_or_create(
                         user=users[username],
@@ -102,8 +113,14 @@ class Command(BaseCommand):
                 for site in sites.values():
                     if Participant.objects.filter(site=site).exists():
                         continue
-                    for status in STATUS_PLAN:
-                        self._make_participant(fake, rng, actor, site, status)
+                    for index, status in enumerate(STATUS_PLAN):
+                        self._make_participant(fake, rng, actor, site, status, index)
+                # A demo database seeded before visit schedules existed gets them now.
+                unscheduled = Participant.objects.filter(
+                    site__study=study, enrolled_on__isnull=False
+                ).exclude(pk__in=Visit.objects.values("participant_id"))
+                for participant in unscheduled:
+                    visit_schedule_create(actor=actor, participant=participant)
         self.stdout.write(self.style.SUCCESS(f"Demo study {study.code}: {len(sites)} sites."))
         self.stdout.write(
             f"{Participant.objects.filter(site__study=study).count()} synthetic participants."
@@ -119,7 +136,7 @@ class Command(BaseCommand):
                 "Run `python manage.py seed_demo --reset-passwords` for new ones."
             )
 
-    def _make_participant(self, fake, rng, actor, site, status):
+    def _make_participant(self, fake, rng, actor, site, status, index):
         sex = rng.choice([ParticipantIdentity.Sex.FEMALE, ParticipantIdentity.Sex.MALE])
         given = fake.first_name_female() if sex == "F" else fake.first_name_male()
         identity = {
@@ -147,8 +164,11 @@ class Command(BaseCommand):
                 reason="Demo: CAPS-5 below threshold",
             )
             return
-        enrolled_on = datetime.date.today() - datetime.timedelta(days=rng.randint(20, 200))  # noqa: DTZ011
+        # The first enrolled participant of each site has their first dosing session due today.
+        days_ago = 28 if index == STATUS_PLAN.index("enrolled") else rng.randint(20, 200)
+        enrolled_on = datetime.date.today() - datetime.timedelta(days=days_ago)  # noqa: DTZ011
         participant = participant_enrol(actor=actor, participant=participant, on=enrolled_on)
+        visit_schedule_create(actor=actor, participant=participant)
         if status != "enrolled":
             participant_set_status(
                 actor=actor, participant=participant, status=status, reason="Demo data"

@@ -1,0 +1,275 @@
+"""Reads of visits, flowsheets, alerts and notes, always within the user's site scope.
+
+Each returns what its page shows with the related rows already loaded, so that a page's query
+count does not grow with the number of readings, visits or alerts.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from accounts.selectors import user_scope
+from participants.models import Participant
+from sessions_app.models import (
+    DoseAdministration,
+    DosingSession,
+    IntegrationNote,
+    Observation,
+    StudySessionSettings,
+    Visit,
+    VitalSignAlert,
+    VitalSignReading,
+)
+
+VIEW_VISIT = "sessions_app.view_visit"
+VIEW_SESSION = "sessions_app.view_dosingsession"
+VIEW_ALERT = "sessions_app.view_vitalsignalert"
+VIEW_NOTE = "sessions_app.view_integrationnote"
+
+MEASUREMENT_LABELS = {
+    "systolic": ("Systolic", "mmHg"),
+    "diastolic": ("Diastolic", "mmHg"),
+    "pulse": ("Pulse", "bpm"),
+    "temperature": ("Temperature", "°C"),
+}
+
+
+def elapsed_minutes(at: datetime.datetime, dose_at: datetime.datetime | None) -> int | None:
+    if dose_at is None:
+        return None
+    return int((at - dose_at).total_seconds() // 60)
+
+
+def elapsed_label(minutes: int | None) -> str:
+    """Time relative to the initial dose as staff say it: "+1h30", "-0h15"."""
+    if minutes is None:
+        return "pre-dose"
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours}h{mins:02d}"
+
+
+# --- Visits and the course --------------------------------------------------------------------
+
+
+def course_for(*, user: User, participant: Participant) -> list[Visit]:
+    """The participant's 15 visits in order, with their session's state and deviation flags."""
+    if participant.site_id not in user_scope(user).sites_with(VIEW_VISIT):
+        return []
+    supplemental_deviation = DoseAdministration.objects.filter(
+        session__visit=OuterRef("pk"), kind=DoseAdministration.Kind.SUPPLEMENTAL
+    ).exclude(deviation_reason="")
+    return list(
+        Visit.objects.filter(participant=participant)
+        .select_related("dosing_session")
+        .annotate(
+            has_note=Exists(IntegrationNote.objects.filter(visit=OuterRef("pk"))),
+            supplemental_deviation=Exists(supplemental_deviation),
+        )
+        .order_by("sequence")
+    )
+
+
+def visit_get(*, user: User, pk: int, perm: str = VIEW_VISIT) -> Visit:
+    site_ids = user_scope(user).sites_with(perm)
+    try:
+        return Visit.objects.select_related("participant__site__study", "dosing_visit").get(
+            pk=pk, participant__site_id__in=site_ids
+        )
+    except (Visit.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such visit.") from None
+
+
+# --- The flowsheet ----------------------------------------------------------------------------
+
+
+def session_get(*, user: User, pk: int) -> DosingSession:
+    """One dosing session in the user's scope; any other ID is simply not found."""
+    site_ids = user_scope(user).sites_with(VIEW_SESSION)
+    try:
+        return DosingSession.objects.select_related(
+            "visit__participant__site__study", "lead_therapist", "co_therapist"
+        ).get(pk=pk, visit__participant__site_id__in=site_ids)
+    except (DosingSession.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such session.") from None
+
+
+@dataclass
+class Flowsheet:
+    session: DosingSession
+    settings: StudySessionSettings
+    readings: list[VitalSignReading]
+    administrations: list[DoseAdministration]
+    observations: list[Observation]
+    initial: DoseAdministration | None = None
+    supplemental: DoseAdministration | None = None
+    next_due: datetime.datetime | None = None
+    next_due_shortened: bool = False
+    deviations: list[str] = field(default_factory=list)
+
+    @property
+    def timeline(self) -> list:
+        """Readings, administrations and observations in time order (for print and review)."""
+        items = [("reading", r.measured_at, r) for r in self.readings]
+        items += [("dose", a.administered_at, a) for a in self.administrations]
+        items += [("observation", o.observed_at, o) for o in self.observations]
+        return sorted(items, key=lambda item: item[1])
+
+    def chart(self) -> dict:
+        """Readings as series over minutes from the initial dose, with the threshold lines."""
+        points = [r for r in self.readings if r.elapsed is not None]
+
+        def series(name):
+            return [
+                {"x": r.elapsed, "y": float(getattr(r, name))}
+                for r in points
+                if getattr(r, name) is not None
+            ]
+
+        return {
+            "series": {name: series(name) for name in (*MEASUREMENT_LABELS, "suds")},
+            "thresholds": {k: float(v) for k, v in self.settings.thresholds.items()},
+            "supplemental": self.supplemental
+            and elapsed_minutes(self.supplemental.administered_at, self.initial.administered_at),
+        }
+
+
+def next_reading_due(
+    *, session: DosingSession, readings, initial, settings_: StudySessionSettings
+) -> tuple[datetime.datetime | None, bool]:
+    """When the next vital signs are due, and whether the interval was shortened by a flag."""
+    if session.status != DosingSession.Status.IN_PROGRESS or initial is None:
+        return None, False
+    vitals = [
+        r
+        for r in readings
+        if r.measured_at >= initial.administered_at
+        and any(getattr(r, name) is not None for name in MEASUREMENT_LABELS)
+    ]
+    if not vitals:
+        return (
+            initial.administered_at
+            + datetime.timedelta(minutes=settings_.reading_interval_minutes),
+            False,
+        )
+    last = vitals[-1]
+    shortened = bool(last.flags)
+    minutes = settings_.alert_interval_minutes if shortened else settings_.reading_interval_minutes
+    return last.measured_at + datetime.timedelta(minutes=minutes), shortened
+
+
+def flowsheet_for(*, session: DosingSession) -> Flowsheet:
+    """Everything the flowsheet page shows, in a fixed number of queries."""
+    readings = list(
+        VitalSignReading.objects.filter(session=session)
+        .select_related("recorded_by", "alert")
+        .order_by("measured_at", "pk")
+    )
+    administrations = list(
+        DoseAdministration.objects.filter(session=session).select_related("recorded_by")
+    )
+    observations = list(Observation.objects.filter(session=session).select_related("recorded_by"))
+    settings_ = StudySessionSettings.for_study(session.visit.participant.site.study)
+    initial = next((a for a in administrations if a.kind == "initial"), None)
+    supplemental = next((a for a in administrations if a.kind == "supplemental"), None)
+    dose_at = initial.administered_at if initial else None
+    for item in (*readings, *observations):
+        at = item.measured_at if isinstance(item, VitalSignReading) else item.observed_at
+        item.elapsed = elapsed_minutes(at, dose_at)
+        item.elapsed_label = elapsed_label(item.elapsed)
+    for administration in administrations:
+        administration.elapsed = elapsed_minutes(administration.administered_at, dose_at)
+        administration.elapsed_label = elapsed_label(administration.elapsed)
+    next_due, shortened = next_reading_due(
+        session=session, readings=readings, initial=initial, settings_=settings_
+    )
+    deviations = []
+    visit = session.visit
+    if visit.is_out_of_window:
+        deviations.append(
+            f"Held outside its window ({visit.window_start:%d %b} to "
+            f"{visit.window_end:%d %b %Y}): {visit.deviation_explanation}"
+        )
+    if supplemental and supplemental.deviation_reason:
+        deviations.append(
+            f"Supplemental dose at {supplemental.elapsed_label}, outside the "
+            f"{elapsed_label(settings_.supplemental_earliest_minutes)} to "
+            f"{elapsed_label(settings_.supplemental_latest_minutes)} window: "
+            f"{supplemental.deviation_reason}"
+        )
+    return Flowsheet(
+        session=session,
+        settings=settings_,
+        readings=readings,
+        administrations=administrations,
+        observations=observations,
+        initial=initial,
+        supplemental=supplemental,
+        next_due=next_due,
+        next_due_shortened=shortened,
+        deviations=deviations,
+    )
+
+
+def reading_get(*, user: User, pk: int) -> VitalSignReading:
+    site_ids = user_scope(user).sites_with(VIEW_SESSION)
+    try:
+        return VitalSignReading.objects.select_related(
+            "session__visit__participant__site__study"
+        ).get(pk=pk, session__visit__participant__site_id__in=site_ids)
+    except (VitalSignReading.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such reading.") from None
+
+
+# --- Alerts -----------------------------------------------------------------------------------
+
+
+def alert_list(*, user: User) -> QuerySet[VitalSignAlert]:
+    site_ids = user_scope(user).sites_with(VIEW_ALERT)
+    return VitalSignAlert.objects.filter(site_id__in=site_ids).select_related(
+        "site", "reading__session__visit__participant", "acknowledged_by"
+    )
+
+
+def open_alert_count(*, user: User) -> int:
+    return alert_list(user=user).filter(acknowledged_at__isnull=True).count()
+
+
+def alert_summary(alert: VitalSignAlert) -> str:
+    """One line naming the participant (by ID only), the session and what was exceeded."""
+    reading = alert.reading
+    visit = reading.session.visit
+    parts = []
+    for item in alert.exceeded:
+        label, unit = MEASUREMENT_LABELS[item["measurement"]]
+        parts.append(f"{label} {item['value']} {unit} (threshold {item['limit']})")
+    when = timezone.localtime(reading.measured_at)
+    return f"{visit.participant.label} {visit.label} at {when:%H:%M}: " + ", ".join(parts)
+
+
+def monitors_of(*, study_id: int) -> QuerySet[User]:
+    """Every active medical monitor of the study."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(
+            study_id=study_id, role=Role.MONITOR, is_active=True
+        ).values("user_id"),
+    ).order_by("pk")
+
+
+# --- Integration notes ------------------------------------------------------------------------
+
+
+def note_visits(*, user: User, dosing_visit: Visit) -> QuerySet[Visit]:
+    """The integration visits of a dosing visit, with their notes (site staff only)."""
+    return (
+        dosing_visit.integration_visits.select_related("integration_note__author").order_by(
+            "sequence"
+        )
+        if dosing_visit.participant.site_id in user_scope(user).sites_with(VIEW_NOTE)
+        else (Visit.objects.none())
+    )

@@ -1,0 +1,493 @@
+"""Writes of the dosing-session flowsheet, in the order a session runs.
+
+Start (team), presence attestations, pre-dose checks, the initial dose, readings and observations,
+the supplemental go/no-go, the end of the session, the investigator's signature. Once a session has
+ended, any change needs a reason and voids the investigator's signature: the session's version is
+bumped, so the signature no longer matches it.
+
+Readings are inserted without locking the session, so two therapists recording at the same moment
+both keep theirs.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from audit.context import change_reason
+from audit.services import versioned_save
+from sessions_app.models import (
+    DoseAdministration,
+    DosingSession,
+    Observation,
+    StudySessionSettings,
+    VitalSignAlert,
+    VitalSignReading,
+)
+from sessions_app.selectors import elapsed_label
+from sessions_app.services.visits import visit_mark_held
+from sessions_app.tasks import vital_sign_alert_notify
+from signatures.models import Signature
+from signatures.services import signature_sign, signature_void_outdated
+
+# Clocks of a tablet and the server disagree a little; a time further ahead is a typing error.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+SIGN_STATEMENT = (
+    "I have reviewed this dosing session's flowsheet and confirm it is complete and accurate."
+)
+
+
+class FlowsheetError(Exception):
+    """A step the session's state does not allow (for example a dose before the checks)."""
+
+
+def _not_in_future(field: str, when: datetime.datetime) -> None:
+    if when > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError({field: "This time is in the future. Enter when it happened."})
+
+
+def _locked(session: DosingSession) -> DosingSession:
+    return (
+        DosingSession.objects.select_for_update(of=("self",))
+        .select_related("visit__participant__site")
+        .get(pk=session.pk)
+    )
+
+
+def _after_end(session: DosingSession, reason: str) -> bool:
+    """Whether the change is a late one (session ended); then a reason is required."""
+    if session.status != DosingSession.Status.ENDED:
+        return False
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": "The session has ended: say why this is being added or changed."}
+        )
+    return True
+
+
+def _touch(session: DosingSession, reason: str) -> None:
+    """A late change: a new version of the session, which voids its signature."""
+    session = DosingSession.objects.select_for_update().get(pk=session.pk)
+    with change_reason(reason):
+        session.save()
+    signature_void_outdated(record=session, reason=reason)
+
+
+def session_team_candidates(*, session: DosingSession):
+    """The site's therapists and investigators, who may form the session's team."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__site_id=session.visit.participant.site_id,
+            memberships__role__in=[Role.THERAPIST, Role.INVESTIGATOR],
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def dosing_session_start(
+    *,
+    actor: User,
+    session: DosingSession,
+    started_at: datetime.datetime,
+    lead_therapist: User,
+    co_therapist: User,
+    deviation_explanation: str = "",
+    expected_version: int,
+) -> DosingSession:
+    """Open the flowsheet: start time and the two-therapist team; the visit is held that day."""
+    with transaction.atomic():
+        session = _locked(session)
+        if session.status != DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("This session has already started.")
+        _not_in_future("started_at", started_at)
+        team = set(session_team_candidates(session=session).values_list("pk", flat=True))
+        for field, user in (("lead_therapist", lead_therapist), ("co_therapist", co_therapist)):
+            if user.pk not in team:
+                raise ValidationError({field: "Choose a therapist of this participant's site."})
+        session.status = DosingSession.Status.IN_PROGRESS
+        session.started_at = started_at
+        session.lead_therapist = lead_therapist
+        session.co_therapist = co_therapist
+        versioned_save(instance=session, expected_version=expected_version)
+        visit_mark_held(
+            actor=actor,
+            visit=session.visit,
+            held_on=timezone.localtime(started_at).date(),
+            deviation_explanation=deviation_explanation,
+        )
+    return session
+
+
+def presence_attest(
+    *, actor: User, session: DosingSession, role: str, password: str
+) -> DosingSession:
+    """The lead or co-therapist attests presence with their own password (on a shared device)."""
+    with transaction.atomic():
+        session = _locked(session)
+        therapist = session.lead_therapist if role == "lead" else session.co_therapist
+        if therapist is None or session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("Start the session and name its team first.")
+        if not therapist.is_active or not therapist.check_password(password):
+            raise ValidationError(
+                {
+                    "password": f"That is not {therapist.printed_name}'s password. Nothing was "
+                    "attested."
+                }
+            )
+        field = "lead_attested_at" if role == "lead" else "co_attested_at"
+        setattr(session, field, timezone.now())
+        with change_reason(f"{therapist.printed_name} attests presence"):
+            session.full_clean()
+            session.save()
+    return session
+
+
+def predose_checks_record(
+    *,
+    actor: User,
+    session: DosingSession,
+    pregnancy_test: str,
+    cssrs_pre_ideation: int,
+    cssrs_pre_behaviour: bool,
+    expected_version: int,
+    reason: str = "",
+) -> DosingSession:
+    with transaction.atomic():
+        session = _locked(session)
+        if session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("Start the session before recording the pre-dose checks.")
+        late = _after_end(session, reason)
+        session.pregnancy_test = pregnancy_test
+        session.cssrs_pre_ideation = cssrs_pre_ideation
+        session.cssrs_pre_behaviour = cssrs_pre_behaviour
+        session.predose_checked_at = timezone.now()
+        versioned_save(instance=session, expected_version=expected_version, reason=reason)
+        if late:
+            signature_void_outdated(record=session, reason=reason)
+    return session
+
+
+def initial_dose(session: DosingSession) -> DoseAdministration | None:
+    return next(
+        (a for a in session.administrations.all() if a.kind == DoseAdministration.Kind.INITIAL),
+        None,
+    )
+
+
+def dose_initial_administer(
+    *,
+    actor: User,
+    session: DosingSession,
+    dose_mg: int,
+    kit_number: str,
+    administered_at: datetime.datetime,
+) -> DoseAdministration:
+    """The initial dose, only after the pre-dose checks allow it."""
+    with transaction.atomic():
+        session = _locked(session)
+        if session.status != DosingSession.Status.IN_PROGRESS:
+            raise FlowsheetError("The initial dose is recorded while the session is in progress.")
+        if not session.predose_done:
+            raise FlowsheetError("Record the pre-dose checks before the initial dose.")
+        if session.pregnancy_test == DosingSession.PregnancyTest.POSITIVE:
+            raise FlowsheetError("The pregnancy test is positive: no dose may be given.")
+        if session.cssrs_pre_ideation >= 4:
+            raise FlowsheetError(
+                "The pre-dose C-SSRS shows active suicidal ideation with intent: no dose may be "
+                "given. The investigator must assess the participant."
+            )
+        _not_in_future("administered_at", administered_at)
+        if administered_at < session.started_at:
+            raise ValidationError(
+                {"administered_at": "The dose cannot be given before the session started."}
+            )
+        has_predose_vitals = session.readings.filter(
+            measured_at__lte=administered_at, systolic__isnull=False
+        ).exists()
+        if not has_predose_vitals:
+            raise FlowsheetError("Record pre-dose vital signs before the initial dose.")
+        dose = DoseAdministration(
+            session=session,
+            kind=DoseAdministration.Kind.INITIAL,
+            dose_mg=dose_mg,
+            kit_number=kit_number.strip(),
+            administered_at=administered_at,
+            recorded_by=actor,
+        )
+        dose.full_clean()
+        dose.save()
+    return dose
+
+
+def supplemental_minutes(initial: DoseAdministration, at: datetime.datetime) -> int:
+    return int((at - initial.administered_at).total_seconds() // 60)
+
+
+def supplemental_decide(
+    *,
+    actor: User,
+    session: DosingSession,
+    decision: str,
+    reason: str,
+    dose_mg: int | None = None,
+    kit_number: str = "",
+    administered_at: datetime.datetime | None = None,
+    deviation_reason: str = "",
+) -> DosingSession:
+    """The go/no-go of the supplemental half dose, with its reason; if given, the administration.
+
+    Given outside 1.5 to 2.5 hours (the study's window) after the initial dose, the dose needs an
+    explanation and is shown as a protocol deviation.
+    """
+    with transaction.atomic():
+        session = _locked(session)
+        if session.status != DosingSession.Status.IN_PROGRESS:
+            raise FlowsheetError("The supplemental decision is made while the session is running.")
+        if session.supplemental_decision:
+            raise FlowsheetError("The supplemental decision has already been recorded.")
+        initial = initial_dose(session)
+        if initial is None:
+            raise FlowsheetError("Record the initial dose first.")
+        if not reason.strip():
+            raise ValidationError({"reason": "Give the reason for this decision."})
+        now = timezone.now()
+        session.supplemental_decision = decision
+        session.supplemental_reason = reason.strip()
+        session.supplemental_decided_at = now
+        session.full_clean()
+        session.save()
+        if decision == DosingSession.Supplemental.GIVE:
+            errors = {}
+            if administered_at is None:
+                errors["administered_at"] = "Enter when the supplemental dose was given."
+            if not kit_number.strip():
+                errors["kit_number"] = "Enter the kit number."
+            if dose_mg is None:
+                errors["dose_mg"] = "Enter the dose."
+            elif dose_mg * 2 != initial.dose_mg:
+                errors["dose_mg"] = (
+                    f"The supplemental dose is half the initial dose: {initial.dose_mg // 2} mg."
+                )
+            if errors:
+                raise ValidationError(errors)
+            _not_in_future("administered_at", administered_at)
+            settings_ = StudySessionSettings.for_study(session.site.study)
+            minutes = supplemental_minutes(initial, administered_at)
+            in_window = (
+                settings_.supplemental_earliest_minutes
+                <= minutes
+                <= settings_.supplemental_latest_minutes
+            )
+            if minutes < 0:
+                raise ValidationError(
+                    {"administered_at": "The supplemental dose cannot precede the initial dose."}
+                )
+            if not in_window and not deviation_reason.strip():
+                raise ValidationError(
+                    {
+                        "deviation_reason": (
+                            f"Given {elapsed_label(minutes)} after the initial dose, outside "
+                            f"{elapsed_label(settings_.supplemental_earliest_minutes)} to "
+                            f"{elapsed_label(settings_.supplemental_latest_minutes)}: explain "
+                            "the protocol deviation."
+                        )
+                    }
+                )
+            dose = DoseAdministration(
+                session=session,
+                kind=DoseAdministration.Kind.SUPPLEMENTAL,
+                dose_mg=dose_mg,
+                kit_number=kit_number.strip(),
+                administered_at=administered_at,
+                deviation_reason="" if in_window else deviation_reason.strip(),
+                recorded_by=actor,
+            )
+            dose.full_clean()
+            dose.save()
+    return session
+
+
+def _raise_alert(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
+    """An alert for a reading over a threshold, notified after commit (once per monitor)."""
+    if not reading.flags or VitalSignAlert.objects.filter(reading=reading).exists():
+        return None
+    limits = settings_.thresholds
+    alert = VitalSignAlert(
+        reading=reading,
+        site_id=reading.session.visit.participant.site_id,
+        exceeded=[
+            {"measurement": name, "value": str(getattr(reading, name)), "limit": str(limits[name])}
+            for name in reading.flags
+        ],
+    )
+    alert.full_clean()
+    alert.save()
+    vital_sign_alert_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    return alert
+
+
+def vital_sign_record(
+    *,
+    actor: User,
+    session: DosingSession,
+    measured_at: datetime.datetime,
+    systolic: int | None = None,
+    diastolic: int | None = None,
+    pulse: int | None = None,
+    temperature=None,
+    suds: int | None = None,
+    reason: str = "",
+) -> VitalSignReading:
+    """Add a reading; over a threshold it is flagged and the monitors are alerted."""
+    with transaction.atomic():
+        session = DosingSession.objects.select_related("visit__participant__site__study").get(
+            pk=session.pk
+        )
+        if session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("Start the session before recording readings.")
+        late = _after_end(session, reason)
+        _not_in_future("measured_at", measured_at)
+        if measured_at < session.started_at - datetime.timedelta(hours=2):
+            raise ValidationError({"measured_at": "This time is long before the session started."})
+        reading = VitalSignReading(
+            session=session,
+            measured_at=measured_at,
+            systolic=systolic,
+            diastolic=diastolic,
+            pulse=pulse,
+            temperature=temperature,
+            suds=suds,
+            recorded_by=actor,
+        )
+        settings_ = StudySessionSettings.for_study(session.site.study)
+        reading.flags = reading.exceeded(settings_)
+        reading.full_clean()
+        with change_reason(reason):
+            reading.save()
+            _raise_alert(actor=actor, reading=reading, settings_=settings_)
+            if late:
+                _touch(session, reason)
+    return reading
+
+
+def vital_sign_correct(
+    *,
+    actor: User,
+    reading: VitalSignReading,
+    values: dict,
+    expected_version: int,
+    reason: str,
+) -> VitalSignReading:
+    """Correct a reading (always with a reason); a session that has ended loses its signature."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this reading is being corrected."})
+    with transaction.atomic():
+        reading = VitalSignReading.objects.select_related(
+            "session__visit__participant__site__study"
+        ).get(pk=reading.pk)
+        session = reading.session
+        for name, value in values.items():
+            setattr(reading, name, value)
+        _not_in_future("measured_at", reading.measured_at)
+        settings_ = StudySessionSettings.for_study(session.site.study)
+        reading.flags = reading.exceeded(settings_)
+        versioned_save(instance=reading, expected_version=expected_version, reason=reason)
+        with change_reason(reason):
+            _raise_alert(actor=actor, reading=reading, settings_=settings_)
+            if session.status == DosingSession.Status.ENDED:
+                _touch(session, reason)
+    return reading
+
+
+def observation_record(
+    *,
+    actor: User,
+    session: DosingSession,
+    observed_at: datetime.datetime,
+    kind: str,
+    text: str,
+    reason: str = "",
+) -> Observation:
+    with transaction.atomic():
+        session = DosingSession.objects.get(pk=session.pk)
+        if session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("Start the session before recording observations.")
+        late = _after_end(session, reason)
+        _not_in_future("observed_at", observed_at)
+        observation = Observation(
+            session=session,
+            observed_at=observed_at,
+            kind=kind,
+            text=text.strip(),
+            recorded_by=actor,
+        )
+        observation.full_clean()
+        with change_reason(reason):
+            observation.save()
+            if late:
+                _touch(session, reason)
+    return observation
+
+
+def dosing_session_end(
+    *,
+    actor: User,
+    session: DosingSession,
+    ended_at: datetime.datetime,
+    cssrs_post_ideation: int,
+    cssrs_post_behaviour: bool,
+    overnight_ready: bool,
+    overnight_note: str,
+    expected_version: int,
+    reason: str = "",
+) -> DosingSession:
+    """End of the session: C-SSRS, readiness for the overnight stay and the end time.
+
+    Also used to correct those after the end, with a reason (which voids the signature).
+    """
+    with transaction.atomic():
+        session = _locked(session)
+        if session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("This session has not started.")
+        late = _after_end(session, reason)
+        if initial_dose(session) is None:
+            raise FlowsheetError("Record the initial dose (or why none was given) first.")
+        if not session.supplemental_decision:
+            raise FlowsheetError("Record the supplemental-dose decision (go or no-go) first.")
+        _not_in_future("ended_at", ended_at)
+        if not overnight_ready and not overnight_note.strip():
+            raise ValidationError(
+                {"overnight_note": "Say why the participant is not ready and what was done."}
+            )
+        session.status = DosingSession.Status.ENDED
+        session.ended_at = ended_at
+        session.cssrs_post_ideation = cssrs_post_ideation
+        session.cssrs_post_behaviour = cssrs_post_behaviour
+        session.overnight_ready = overnight_ready
+        session.overnight_note = overnight_note.strip()
+        versioned_save(instance=session, expected_version=expected_version, reason=reason)
+        if late:
+            signature_void_outdated(record=session, reason=reason)
+    return session
+
+
+def dosing_session_sign(*, actor: User, session: DosingSession, password: str) -> Signature:
+    """The site investigator signs the ended session (password again)."""
+    with transaction.atomic():
+        session = _locked(session)
+        if not actor.has_perm("sessions_app.sign_dosingsession", session):
+            raise PermissionDenied("Only the site investigator can sign dosing sessions.")
+        if session.status != DosingSession.Status.ENDED:
+            raise FlowsheetError("A session is signed once it has ended.")
+        return signature_sign(
+            signer=actor,
+            record=session,
+            meaning=Signature.Meaning.APPROVED,
+            password=password,
+            statement=SIGN_STATEMENT,
+        )

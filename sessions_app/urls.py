@@ -1,0 +1,22 @@
+from django.urls import path
+
+from sessions_app.views import alerts, flowsheet, notes, visits
+
+app_name = "sessions_app"
+
+urlpatterns = [
+    path("<int:pk>/", flowsheet.FlowsheetView.as_view(), name="flowsheet"),
+    path("<int:pk>/sign/", flowsheet.SessionSignView.as_view(), name="sign"),
+    path("<int:pk>/history/", flowsheet.SessionHistoryView.as_view(), name="history"),
+    path("readings/<int:pk>/edit/", flowsheet.ReadingEditView.as_view(), name="reading_edit"),
+    path("visits/<int:pk>/held/", visits.VisitHeldView.as_view(), name="visit_held"),
+    path("alerts/", alerts.AlertListView.as_view(), name="alerts"),
+    path(
+        "alerts/<int:pk>/acknowledge/",
+        alerts.AlertAcknowledgeView.as_view(),
+        name="alert_acknowledge",
+    ),
+    path("notes/<int:visit_pk>/", notes.NoteView.as_view(), name="note"),
+    path("notes/<int:visit_pk>/edit/", notes.NoteEditView.as_view(), name="note_edit"),
+    path("notes/<int:visit_pk>/history/", notes.NoteHistoryView.as_view(), name="note_history"),
+]
