@@ -10,6 +10,7 @@ from audit.views import RecordHistoryView
 from participants import selectors, services
 from participants.forms import IdentityForm, ParticipantFilter
 from participants.models import ParticipantIdentity
+from sessions_app.selectors import course_for
 
 
 class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
@@ -48,6 +49,11 @@ class ParticipantDetailView(ParticipantMixin, DetailView):
         if not self.request.user.has_perm("participants.view_participant", self.participant):
             raise PermissionDenied
         return self.participant
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["course"] = course_for(user=self.request.user, participant=self.participant)
+        return context
 
 
 class IdentityMixin(ParticipantMixin):

@@ -24,7 +24,6 @@ from screening.fields import (
     SUDSField,
     SystolicPressureField,
     TemperatureField,
-    validate_diastolic_below_systolic,
 )
 from sessions_app import schedule
 
@@ -443,7 +442,15 @@ class VitalSignReading(VersionedModel):
         if (self.systolic is None) != (self.diastolic is None):
             missing = "diastolic" if self.diastolic is None else "systolic"
             raise ValidationError({missing: "Blood pressure needs both systolic and diastolic."})
-        validate_diastolic_below_systolic(self.systolic, self.diastolic)
+        if (
+            self.systolic is not None
+            and self.diastolic is not None
+            and 50 <= self.systolic <= 300
+            and self.diastolic >= self.systolic
+        ):
+            raise ValidationError(
+                {"diastolic": f"Diastolic pressure must be below systolic ({self.systolic} mmHg)."}
+            )
 
     def exceeded(self, settings_: StudySessionSettings) -> list[str]:
         """The measurements above the study's thresholds."""

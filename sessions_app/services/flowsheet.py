@@ -365,8 +365,8 @@ def vital_sign_record(
             recorded_by=actor,
         )
         settings_ = StudySessionSettings.for_study(session.site.study)
+        reading.full_clean()  # also turns typed values into numbers
         reading.flags = reading.exceeded(settings_)
-        reading.full_clean()
         with change_reason(reason):
             reading.save()
             _raise_alert(actor=actor, reading=reading, settings_=settings_)
@@ -395,6 +395,7 @@ def vital_sign_correct(
             setattr(reading, name, value)
         _not_in_future("measured_at", reading.measured_at)
         settings_ = StudySessionSettings.for_study(session.site.study)
+        reading.full_clean()
         reading.flags = reading.exceeded(settings_)
         versioned_save(instance=reading, expected_version=expected_version, reason=reason)
         with change_reason(reason):

@@ -1,0 +1,433 @@
+"""The flowsheet's forms. Each has a prefix (its action), so several live on one page.
+
+Measurement fields come from the models, so each form refuses the same impossible values with the
+same message beside the field.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Hidden, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from audit.forms import AuditedEditForm
+from sessions_app.models import DoseAdministration, DosingSession, Observation, VitalSignReading
+
+YES_NO = [(True, "Yes"), (False, "No")]
+LATE_REASON_HELP = (
+    "The session has ended: say why this is added or changed (kept in the audit trail)."
+)
+
+
+def now_local() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class WhenField(forms.DateTimeField):
+    """A wall-clock time, typed or picked; defaults to now when the form is opened."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": "Enter a date and time."})
+        super().__init__(*args, **kwargs)
+
+
+def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value in (True, "True", "true", "1"),
+        widget=forms.RadioSelect,
+        **kwargs,
+    )
+
+
+class FlowsheetForm(forms.Form):
+    """A flowsheet step: posts `action` and, once the session has ended, asks for a reason."""
+
+    action = ""
+    submit_label = "Save"
+    fields_layout: tuple = ()
+
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=LATE_REASON_HELP,
+    )
+
+    def __init__(self, *args, session: DosingSession, **kwargs):
+        kwargs.setdefault("prefix", self.action)
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.late = session.status == DosingSession.Status.ENDED
+        if not self.late:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "The session has ended: say why this is being added or changed."
+            )
+        self.helper = FormHelper(self)
+        self.helper.form_action = f"#{self.action}"
+        self.helper.attrs = {"novalidate": "", "data-testid": f"form-{self.action}"}
+        self.helper.layout = Layout(
+            Hidden("action", self.action),
+            *self.fields_layout,
+            *(["reason"] if self.late else []),
+            Submit("save", self.submit_label),
+        )
+
+
+class VersionedFlowsheetForm(FlowsheetForm):
+    """A step that changes the session record itself: the version the user opened travels along."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.session.version
+        self.helper.layout.insert(1, Field("version"))
+
+
+class StartForm(VersionedFlowsheetForm):
+    action = "start"
+    submit_label = "Start the session"
+    fields_layout = (
+        "started_at",
+        Div(
+            Div("lead_therapist", css_class="col"),
+            Div("co_therapist", css_class="col"),
+            css_class="row",
+        ),
+        "deviation_explanation",
+    )
+
+    started_at = WhenField(label="Started at")
+    lead_therapist = forms.ModelChoiceField(queryset=None, label="Lead therapist")
+    co_therapist = forms.ModelChoiceField(queryset=None, label="Co-therapist")
+    deviation_explanation = forms.CharField(
+        label="Explanation if outside the visit window",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("lead_therapist", "co_therapist"):
+            self.fields[name].queryset = team
+            self.fields[name].label_from_instance = lambda user: user.printed_name
+        if not self.is_bound:
+            self.initial["started_at"] = now_local()
+
+    def clean(self):
+        cleaned = super().clean()
+        lead, co = cleaned.get("lead_therapist"), cleaned.get("co_therapist")
+        if lead and co and lead == co:
+            self.add_error("co_therapist", "The co-therapist must be someone other than the lead.")
+        return cleaned
+
+
+class AttestForm(FlowsheetForm):
+    """A therapist of the team attests presence by typing their own password."""
+
+    action = "attest"
+    submit_label = "Attest presence"
+    fields_layout = ("role", "password")
+
+    role = forms.ChoiceField(
+        choices=[("lead", "Lead therapist"), ("co", "Co-therapist")], widget=forms.HiddenInput
+    )
+    password = forms.CharField(
+        label="Password of the therapist attesting",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, role: str = "lead", **kwargs):
+        kwargs.setdefault("prefix", f"attest-{role}")
+        super().__init__(*args, **kwargs)
+        self.helper.layout[0] = Hidden("action", f"attest-{role}")
+        self.helper.form_action = "#team"
+        if not self.is_bound:
+            self.initial["role"] = role
+
+
+class PredoseForm(VersionedFlowsheetForm):
+    action = "predose"
+    submit_label = "Save pre-dose checks"
+    fields_layout = ("pregnancy_test", "cssrs_pre_ideation", "cssrs_pre_behaviour")
+
+    pregnancy_test = forms.ChoiceField(
+        label="Pregnancy test (today)",
+        choices=DosingSession.PregnancyTest.choices,
+        widget=forms.RadioSelect,
+    )
+    cssrs_pre_ideation = forms.TypedChoiceField(
+        label="C-SSRS ideation severity",
+        coerce=int,
+        choices=[(n, str(n)) for n in range(6)],
+        help_text="0 none, 1 wish to be dead, 2 non-specific thoughts, 3 with method, "
+        "4 with some intent, 5 with plan and intent.",
+    )
+    cssrs_pre_behaviour = yes_no_field("Suicidal behaviour since the last visit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.session
+        if not self.is_bound and session.predose_checked_at:
+            self.initial.update(
+                pregnancy_test=session.pregnancy_test,
+                cssrs_pre_ideation=session.cssrs_pre_ideation,
+                cssrs_pre_behaviour=session.cssrs_pre_behaviour,
+            )
+
+
+class InitialDoseForm(FlowsheetForm):
+    action = "dose"
+    submit_label = "Record the initial dose"
+    fields_layout = (
+        Div(Div("dose_mg", css_class="col"), Div("kit_number", css_class="col"), css_class="row"),
+        "administered_at",
+    )
+
+    dose_mg = forms.TypedChoiceField(
+        label="Dose (as labelled)",
+        coerce=int,
+        choices=[(80, "80 mg"), (120, "120 mg")],
+    )
+    kit_number = forms.CharField(label="Kit number", max_length=20)
+    administered_at = WhenField(label="Given at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["administered_at"] = now_local()
+
+    def clean_kit_number(self):
+        value = self.cleaned_data["kit_number"].strip()
+        DoseAdministration._meta.get_field("kit_number").run_validators(value)
+        return value
+
+
+class MeasurementFields(forms.Form):
+    """The measurements of a reading, all optional; their ranges are the model fields' own."""
+
+    systolic = forms.IntegerField(label="Systolic (mmHg)", required=False)
+    diastolic = forms.IntegerField(label="Diastolic (mmHg)", required=False)
+    pulse = forms.IntegerField(label="Pulse (bpm)", required=False)
+    temperature = forms.DecimalField(
+        label="Temperature (°C)", required=False, max_digits=4, decimal_places=1
+    )
+    suds = forms.IntegerField(label="SUDS (0–10)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in MEASUREMENTS:
+            self.fields[name].widget.attrs.update(inputmode="decimal", autocomplete="off")
+
+
+MEASUREMENTS = ("systolic", "diastolic", "pulse", "temperature", "suds")
+MEASUREMENT_ROW = Div(
+    *(Div(name, css_class="col-6 col-md-3") for name in MEASUREMENTS[:4]),
+    css_class="row",
+)
+
+
+class ReadingForm(MeasurementFields, FlowsheetForm):
+    """Vital signs and/or SUDS, checked by the reading model's own fields and rules."""
+
+    action = "reading"
+    submit_label = "Record reading"
+    fields_layout = ("measured_at", MEASUREMENT_ROW, "suds")
+
+    measured_at = WhenField(label="Measured at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["measured_at"] = now_local()
+
+    def clean(self):
+        cleaned = super().clean()
+        reading = VitalSignReading(
+            session=self.session,
+            measured_at=cleaned.get("measured_at"),
+            **{name: cleaned.get(name) for name in MEASUREMENTS},
+        )
+        try:
+            reading.full_clean(
+                exclude=["session", "recorded_by", "flags", "measured_at"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                if field == "__all__":
+                    self.add_error(None, messages)
+                elif field in self.fields and field not in self.errors:
+                    self.add_error(field, messages)
+        return cleaned
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in ("measured_at", *MEASUREMENTS)}
+
+
+class SupplementalForm(FlowsheetForm):
+    action = "supplemental"
+    submit_label = "Record the decision"
+    fields_layout = (
+        "decision",
+        "decision_reason",
+        HTML('<p class="small text-muted mb-2">If given: the half dose, its kit and time.</p>'),
+        Div(Div("dose_mg", css_class="col"), Div("kit_number", css_class="col"), css_class="row"),
+        "administered_at",
+        "deviation_reason",
+    )
+
+    decision = forms.ChoiceField(
+        label="Supplemental half dose",
+        choices=DosingSession.Supplemental.choices,
+        widget=forms.RadioSelect,
+    )
+    decision_reason = forms.CharField(
+        label="Reason for the decision",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give the reason for this decision."},
+    )
+    dose_mg = forms.TypedChoiceField(
+        label="Dose (as labelled)",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "—"), (40, "40 mg"), (60, "60 mg")],
+    )
+    kit_number = forms.CharField(label="Kit number", max_length=20, required=False)
+    administered_at = WhenField(label="Given at", required=False)
+    deviation_reason = forms.CharField(
+        label="Explanation if outside the 1.5 to 2.5 hour window",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, initial_dose: DoseAdministration | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and initial_dose is not None:
+            self.initial["dose_mg"] = initial_dose.dose_mg // 2
+            self.initial["administered_at"] = now_local()
+
+    def clean_kit_number(self):
+        value = self.cleaned_data["kit_number"].strip()
+        if value:
+            DoseAdministration._meta.get_field("kit_number").run_validators(value)
+        return value
+
+
+class ObservationForm(FlowsheetForm):
+    action = "observation"
+    submit_label = "Add"
+    fields_layout = ("observed_at", "kind", "text")
+
+    observed_at = WhenField(label="At")
+    kind = forms.ChoiceField(choices=Observation.Kind.choices, initial=Observation.Kind.OBSERVATION)
+    text = forms.CharField(
+        label="What was observed or done",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["observed_at"] = now_local()
+
+
+class EndForm(VersionedFlowsheetForm):
+    action = "end"
+    submit_label = "End the session"
+    fields_layout = (
+        "ended_at",
+        "cssrs_post_ideation",
+        "cssrs_post_behaviour",
+        "overnight_ready",
+        "overnight_note",
+    )
+
+    ended_at = WhenField(label="Ended at")
+    cssrs_post_ideation = forms.TypedChoiceField(
+        label="C-SSRS ideation severity at the end",
+        coerce=int,
+        choices=[(n, str(n)) for n in range(6)],
+    )
+    cssrs_post_behaviour = yes_no_field("Suicidal behaviour during the session")
+    overnight_ready = yes_no_field("Ready for the overnight stay")
+    overnight_note = forms.CharField(
+        label="Readiness notes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required if the participant is not ready: why, and what was done.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.session
+        if self.late:
+            self.submit_label = "Save the correction"
+            self.helper.layout[-1] = Submit("save", self.submit_label)
+        if not self.is_bound:
+            if session.ended_at:
+                self.initial.update(
+                    ended_at=timezone.localtime(session.ended_at).strftime("%Y-%m-%dT%H:%M"),
+                    cssrs_post_ideation=session.cssrs_post_ideation,
+                    cssrs_post_behaviour=session.cssrs_post_behaviour,
+                    overnight_ready=session.overnight_ready,
+                    overnight_note=session.overnight_note,
+                )
+            else:
+                self.initial["ended_at"] = now_local()
+
+
+class ReadingEditForm(MeasurementFields, AuditedEditForm):
+    """Correcting a reading: always with a reason; the second of two concurrent edits is refused."""
+
+    measured_at = WhenField(label="Measured at")
+
+    class Meta:
+        model = VitalSignReading
+        fields = ["measured_at", *MEASUREMENTS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.measured_at:
+            self.initial["measured_at"] = timezone.localtime(self.instance.measured_at).strftime(
+                "%Y-%m-%dT%H:%M"
+            )
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            "measured_at",
+            MEASUREMENT_ROW,
+            "suds",
+            "reason",
+            Submit("save", "Save the correction"),
+        )
+
+
+FLOWSHEET_FORMS = {
+    form.action: form
+    for form in (
+        StartForm,
+        PredoseForm,
+        InitialDoseForm,
+        ReadingForm,
+        SupplementalForm,
+        ObservationForm,
+        EndForm,
+    )
+}

@@ -1,0 +1,74 @@
+"""Sessions fixtures: participant1's course, and its first dosing session at each stage."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from sessions_app.models import DosingSession
+from sessions_app.services import flowsheet
+from sessions_app.services.visits import visit_schedule_create
+
+
+@pytest.fixture
+def course1(participant1, therapist):
+    """The 15 visits of participant1 (S01-0001, site 1)."""
+    return visit_schedule_create(actor=therapist, participant=participant1)
+
+
+@pytest.fixture
+def session1(course1):
+    """participant1's first dosing session, not started."""
+    return DosingSession.objects.select_related("visit__participant__site").get(
+        visit__participant=course1[0].participant, visit__code="D1"
+    )
+
+
+@pytest.fixture
+def started_session(session1, therapist, investigator):
+    """Started 3 hours ago by `therapist` (lead) and `investigator` (co-therapist)."""
+    started_at = timezone.now() - datetime.timedelta(hours=3)
+    flowsheet.dosing_session_start(
+        actor=therapist,
+        session=session1,
+        started_at=started_at,
+        lead_therapist=therapist,
+        co_therapist=investigator,
+        deviation_explanation="Held on the test day, whatever the window.",
+        expected_version=session1.version,
+    )
+    session1.refresh_from_db()
+    return session1
+
+
+@pytest.fixture
+def dosed_session(started_session, therapist):
+    """Pre-dose checks and vitals done; 120 mg initial dose given 2h50 ago (10 min after start)."""
+    session = started_session
+    flowsheet.predose_checks_record(
+        actor=therapist,
+        session=session,
+        pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
+        cssrs_pre_ideation=0,
+        cssrs_pre_behaviour=False,
+        expected_version=session.version,
+    )
+    flowsheet.vital_sign_record(
+        actor=therapist,
+        session=session,
+        measured_at=session.started_at + datetime.timedelta(minutes=5),
+        systolic=122,
+        diastolic=78,
+        pulse=72,
+        temperature="36.8",
+        suds=3,
+    )
+    flowsheet.dose_initial_administer(
+        actor=therapist,
+        session=session,
+        dose_mg=120,
+        kit_number="KIT-1001",
+        administered_at=session.started_at + datetime.timedelta(minutes=10),
+    )
+    session.refresh_from_db()
+    return session
