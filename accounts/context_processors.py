@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from accounts.selectors import user_scope
 
 
@@ -6,4 +8,7 @@ def user_roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"user_memberships": user_scope(user).memberships}
+    return {
+        "user_memberships": user_scope(user).memberships,
+        "idle_timeout": settings.SESSION_IDLE_TIMEOUT,
+    }

@@ -1,19 +1,215 @@
-from django.http import Http404
-from django.views import View
+"""Adverse events: a site opens a draft (often from a reading over a threshold) and edits it.
+
+Only the draft is built; every page says so, so nobody takes it for a submitted report.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+
+from accounts.selectors import user_scope
+from audit.services import ConcurrentEditError
+from participants.selectors import participant_get, participant_list
+from safety import selectors, services
+from safety.forms import (
+    AdverseEventDraftForm,
+    AdverseEventEditForm,
+    AdverseEventFilter,
+    ParticipantChoiceForm,
+)
+from safety.models import AdverseEvent
+from sessions_app.selectors import elapsed_label, elapsed_minutes, reading_get
+from sessions_app.services.flowsheet import initial_dose
 
 
-class AdverseEventListView(View):
+def _add_service_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError, shown beside the fields it names."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+class AdverseEventListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    permission_required = selectors.VIEW_AE
+    filterset_class = AdverseEventFilter
+    template_name = "safety/ae_list.html"
+    paginate_by = 25
+    context_object_name = "adverse_events"
+
+    def get_queryset(self):
+        return selectors.adverse_event_list(user=self.request.user).order_by("-onset_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = self.request.user.has_perm(services.ADD_AE)
+        return context
+
+
+class AdverseEventCreateView(LoginRequiredMixin, FormView):
+    """Open a draft: from a reading (?reading=<pk>), or for a participant (?participant=<pk>)."""
+
+    template_name = "safety/ae_form.html"
+    form_class = AdverseEventDraftForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm(services.ADD_AE):
+            raise PermissionDenied("Only site staff can report adverse events.")
+        self.reading = self.participant = None
+        if request.GET.get("reading"):
+            self.reading = reading_get(user=request.user, pk=request.GET["reading"])
+            self.participant = self.reading.session.visit.participant
+        elif request.GET.get("participant"):
+            self.participant = participant_get(user=request.user, pk=request.GET["participant"])
+        if self.participant is not None and not request.user.has_perm(
+            services.ADD_AE, self.participant
+        ):
+            raise PermissionDenied("Only the participant's site staff can report adverse events.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _participants(self):
+        site_ids = user_scope(self.request.user).sites_with(services.ADD_AE)
+        return participant_list(user=self.request.user).filter(site_id__in=site_ids)
+
     def get(self, request, *args, **kwargs):
-        raise Http404
+        if self.participant is None:
+            chooser = ParticipantChoiceForm(participants=self._participants())
+            return self.render_to_response({"chooser": chooser})
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.participant is None:
+            return redirect("safety:ae_create")
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.reading is not None:
+            initial.update(
+                verbatim_term=selectors.reading_term(self.reading),
+                onset_at=self.reading.measured_at,
+            )
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(participant=self.participant, reading=self.reading)
+        if self.reading is not None:
+            session = self.reading.session
+            dose = initial_dose(session)
+            context.update(
+                session=session,
+                reading_elapsed=elapsed_label(
+                    elapsed_minutes(self.reading.measured_at, dose and dose.administered_at)
+                ),
+            )
+        return context
+
+    def form_valid(self, form):
+        try:
+            ae = services.adverse_event_draft_create(
+                actor=self.request.user,
+                participant=self.participant,
+                verbatim_term=form.cleaned_data["verbatim_term"],
+                onset_at=form.cleaned_data["onset_at"],
+                description=form.cleaned_data["description"],
+                dosing_session=self.reading.session if self.reading else None,
+                source_reading=self.reading,
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Draft adverse event saved for {self.participant.label}. It has not been "
+            "submitted: the adverse-event workflow is not built yet.",
+        )
+        return redirect("safety:ae_detail", pk=ae.pk)
 
 
-class AdverseEventCreateView(AdverseEventListView):
-    pass
+class AdverseEventMixin(LoginRequiredMixin):
+    """Loads the adverse event named in the URL within the user's scope (404 outside it)."""
+
+    permission = selectors.VIEW_AE
+    denied_message = "Your role does not allow this on adverse events."
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.ae = selectors.adverse_event_get(user=request.user, pk=kwargs["pk"])
+        if not request.user.has_perm(self.permission, self.ae):
+            raise PermissionDenied(self.denied_message)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            ae=self.ae,
+            participant=self.ae.participant,
+            can_edit=self.ae.status == AdverseEvent.Status.DRAFT
+            and user.has_perm(services.CHANGE_AE, self.ae),
+        )
+        return context
 
 
-class AdverseEventDetailView(AdverseEventListView):
-    pass
+class AdverseEventDetailView(AdverseEventMixin, TemplateView):
+    template_name = "safety/ae_detail.html"
 
 
-class AdverseEventEditView(AdverseEventListView):
-    pass
+class AdverseEventEditView(AdverseEventMixin, FormView):
+    permission = services.CHANGE_AE
+    denied_message = "Only the participant's site staff can change adverse events."
+    template_name = "safety/ae_edit.html"
+    form_class = AdverseEventEditForm
+
+    def get(self, request, *args, **kwargs):
+        if self.ae.status != AdverseEvent.Status.DRAFT:
+            messages.warning(request, "Only a draft adverse event can be changed here.")
+            return redirect("safety:ae_detail", pk=self.ae.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.ae
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.adverse_event_draft_update(
+                actor=self.request.user,
+                adverse_event=form.instance,
+                verbatim_term=form.cleaned_data["verbatim_term"],
+                onset_at=form.cleaned_data["onset_at"],
+                description=form.cleaned_data["description"],
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ConcurrentEditError as error:
+            current = AdverseEvent.objects.get(pk=self.ae.pk)
+            # Keep everything the user typed; carry the current version, so that saving again
+            # is a deliberate choice made with the current values in view.
+            data = self.request.POST.copy()
+            data["version"] = current.version
+            rebound = self.get_form_class()(
+                data=data, instance=AdverseEvent.objects.get(pk=current.pk)
+            )
+            rebound.is_valid()
+            rebound.add_error(None, str(error))
+            return self.render_to_response(
+                self.get_context_data(form=rebound, current=current, conflict=True)
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+            return self.form_invalid(form)
+        except services.AdverseEventError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, "Draft saved. The change is in the audit trail.")
+        return redirect("safety:ae_detail", pk=self.ae.pk)

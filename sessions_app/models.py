@@ -260,6 +260,9 @@ class DosingSession(VersionedModel):
     )
     overnight_ready = models.BooleanField("ready for the overnight stay", null=True, blank=True)
     overnight_note = models.TextField(blank=True)
+    not_dosed_reason = models.TextField(
+        blank=True, help_text="Why no dose was given in this session (for example, a check failed)."
+    )
 
     class Meta:
         permissions = [("sign_dosingsession", "Can sign dosing sessions as investigator")]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from accounts.forms import LoginForm
 from trialsite import views
 
@@ -18,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/keepalive/", account_views.keepalive, name="keepalive"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

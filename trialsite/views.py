@@ -13,6 +13,7 @@ from accounts.models import SITE_ROLES, Role
 from accounts.selectors import site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
+from sessions_app.selectors import alert_list, alert_summary
 
 
 @login_required
@@ -44,6 +45,14 @@ def home(request):
     recent = []
     if roles & set(SITE_ROLES):
         recent = list(participant_list(user=request.user).order_by("-updated_at")[:10])
+    open_alerts = []
+    if Role.MONITOR in roles and request.user.has_perm("sessions_app.view_vitalsignalert"):
+        open_alerts = [
+            (alert, alert_summary(alert))
+            for alert in alert_list(user=request.user)
+            .filter(acknowledged_at__isnull=True)
+            .order_by("-raised_at", "-pk")[:10]
+        ]
     return render(
         request,
         "home.html",
@@ -51,6 +60,7 @@ def home(request):
             "site_rows": site_rows,
             "statuses": Participant.Status.choices,
             "recent": recent,
+            "open_alerts": open_alerts,
             "is_site_staff": bool(roles & set(SITE_ROLES)),
             "is_monitor": Role.MONITOR in roles,
             "is_data_manager": Role.DATA_MANAGER in roles,

@@ -115,13 +115,15 @@ class StartForm(VersionedFlowsheetForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args, team, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("lead_therapist", "co_therapist"):
             self.fields[name].queryset = team
-            self.fields[name].label_from_instance = lambda user: user.printed_name
+            self.fields[name].label_from_instance = lambda member: member.printed_name
         if not self.is_bound:
             self.initial["started_at"] = now_local()
+            if user is not None and user in team:
+                self.initial["lead_therapist"] = user.pk
 
     def clean(self):
         cleaned = super().clean()
@@ -232,7 +234,7 @@ class MeasurementFields(forms.Form):
 
 MEASUREMENTS = ("systolic", "diastolic", "pulse", "temperature", "suds")
 MEASUREMENT_ROW = Div(
-    *(Div(name, css_class="col-6 col-md-3") for name in MEASUREMENTS[:4]),
+    *(Div(name, css_class="col-6") for name in MEASUREMENTS[:4]),
     css_class="row",
 )
 
@@ -350,6 +352,7 @@ class EndForm(VersionedFlowsheetForm):
     action = "end"
     submit_label = "End the session"
     fields_layout = (
+        "not_dosed_reason",
         "ended_at",
         "cssrs_post_ideation",
         "cssrs_post_behaviour",
@@ -357,6 +360,13 @@ class EndForm(VersionedFlowsheetForm):
         "overnight_note",
     )
 
+    not_dosed_reason = forms.CharField(
+        label="Why no dose was given",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the session ends without a dose.",
+    )
     ended_at = WhenField(label="Ended at")
     cssrs_post_ideation = forms.TypedChoiceField(
         label="C-SSRS ideation severity at the end",
@@ -373,9 +383,12 @@ class EndForm(VersionedFlowsheetForm):
         help_text="Required if the participant is not ready: why, and what was done.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, dosed: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         session = self.session
+        if dosed:
+            del self.fields["not_dosed_reason"]
+            self.helper.layout.fields.remove("not_dosed_reason")
         if self.late:
             self.submit_label = "Save the correction"
             self.helper.layout[-1] = Submit("save", self.submit_label)
@@ -387,6 +400,7 @@ class EndForm(VersionedFlowsheetForm):
                     cssrs_post_behaviour=session.cssrs_post_behaviour,
                     overnight_ready=session.overnight_ready,
                     overnight_note=session.overnight_note,
+                    not_dosed_reason=session.not_dosed_reason,
                 )
             else:
                 self.initial["ended_at"] = now_local()

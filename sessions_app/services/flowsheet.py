@@ -132,6 +132,8 @@ def presence_attest(
         therapist = session.lead_therapist if role == "lead" else session.co_therapist
         if therapist is None or session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session and name its team first.")
+        if session.status == DosingSession.Status.ENDED:
+            raise FlowsheetError("Presence is attested during the session, not after it ended.")
         if not therapist.is_active or not therapist.check_password(password):
             raise ValidationError(
                 {
@@ -446,8 +448,12 @@ def dosing_session_end(
     overnight_note: str,
     expected_version: int,
     reason: str = "",
+    not_dosed_reason: str = "",
 ) -> DosingSession:
     """End of the session: C-SSRS, readiness for the overnight stay and the end time.
+
+    A session in which no dose was given (a pre-dose check failed, the participant declined) ends
+    with the reason none was given.
 
     Also used to correct those after the end, with a reason (which voids the signature).
     """
@@ -457,9 +463,17 @@ def dosing_session_end(
             raise FlowsheetError("This session has not started.")
         late = _after_end(session, reason)
         if initial_dose(session) is None:
-            raise FlowsheetError("Record the initial dose (or why none was given) first.")
-        if not session.supplemental_decision:
-            raise FlowsheetError("Record the supplemental-dose decision (go or no-go) first.")
+            if not not_dosed_reason.strip():
+                raise ValidationError(
+                    {
+                        "not_dosed_reason": "No dose has been recorded: record the initial dose "
+                        "first, or say why none was given."
+                    }
+                )
+        else:
+            not_dosed_reason = ""
+            if not session.supplemental_decision:
+                raise FlowsheetError("Record the supplemental-dose decision (go or no-go) first.")
         _not_in_future("ended_at", ended_at)
         if not overnight_ready and not overnight_note.strip():
             raise ValidationError(
@@ -471,6 +485,7 @@ def dosing_session_end(
         session.cssrs_post_behaviour = cssrs_post_behaviour
         session.overnight_ready = overnight_ready
         session.overnight_note = overnight_note.strip()
+        session.not_dosed_reason = not_dosed_reason.strip()
         versioned_save(instance=session, expected_version=expected_version, reason=reason)
         if late:
             signature_void_outdated(record=session, reason=reason)

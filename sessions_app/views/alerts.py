@@ -1,11 +1,127 @@
+"""Vital-sign alerts: the list the medical monitor works from, and acknowledging one."""
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django_filters.views import FilterView
+
+from accounts.selectors import site_list
+from sessions_app import selectors
+from sessions_app.models import DoseAdministration, VitalSignAlert
+from sessions_app.services.alerts import ACKNOWLEDGE_ALERT, AlertError, alert_acknowledge
+
+# The filter is this page's alone, so it lives beside the view (sessions_app/forms.py holds the
+# flowsheet's forms).
 
 
-class AlertListView(View):
-    def get(self, request, *args, **kwargs):
-        raise Http404
+class AlertFilter(django_filters.FilterSet):
+    OPEN, ACKNOWLEDGED = "open", "acknowledged"
+
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN, "Open"), (ACKNOWLEDGED, "Acknowledged")],
+        method="filter_status",
+        empty_label="Open and acknowledged",
+    )
+    site = django_filters.ModelChoiceFilter(
+        queryset=lambda request: site_list(request.user, selectors.VIEW_ALERT)
+    )
+
+    class Meta:
+        model = VitalSignAlert
+        fields = ["status", "site"]
+
+    def filter_status(self, queryset, name, value):
+        if value == self.OPEN:
+            return queryset.filter(acknowledged_at__isnull=True)
+        if value == self.ACKNOWLEDGED:
+            return queryset.filter(acknowledged_at__isnull=False)
+        return queryset
 
 
-class AlertAcknowledgeView(AlertListView):
-    pass
+def alerts_with_dose_time(queryset):
+    """Alerts annotated with their session's initial dose time (one subquery, no extra query)."""
+    initial = DoseAdministration.objects.filter(
+        session_id=OuterRef("reading__session_id"), kind=DoseAdministration.Kind.INITIAL
+    ).values("administered_at")[:1]
+    return queryset.annotate(initial_dose_at=Subquery(initial))
+
+
+def alert_rows(*, user, alerts) -> list[VitalSignAlert]:
+    """Decorate each alert with what its row shows; runs no query (everything is loaded)."""
+    rows = list(alerts)
+    for alert in rows:
+        reading = alert.reading
+        alert.items = [
+            {
+                "label": selectors.MEASUREMENT_LABELS[item["measurement"]][0],
+                "unit": selectors.MEASUREMENT_LABELS[item["measurement"]][1],
+                "value": item["value"],
+                "limit": item["limit"],
+            }
+            for item in alert.exceeded
+            if item.get("measurement") in selectors.MEASUREMENT_LABELS
+        ]
+        dose_at = getattr(alert, "initial_dose_at", None)
+        alert.elapsed_label = selectors.elapsed_label(
+            selectors.elapsed_minutes(reading.measured_at, dose_at)
+        )
+        alert.can_acknowledge = alert.acknowledged_at is None and user.has_perm(
+            ACKNOWLEDGE_ALERT, alert
+        )
+    return rows
+
+
+class AlertListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    """Alerts of the user's sites (all sites of the study for a monitor), newest first."""
+
+    permission_required = selectors.VIEW_ALERT
+    filterset_class = AlertFilter
+    template_name = "sessions_app/alert_list.html"
+    paginate_by = 25
+    context_object_name = "alerts"
+
+    def get_queryset(self):
+        queryset = selectors.alert_list(user=self.request.user).order_by("-raised_at", "-pk")
+        return alerts_with_dose_time(queryset)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["alerts"] = alert_rows(user=self.request.user, alerts=context["alerts"])
+        return context
+
+
+class AlertAcknowledgeView(LoginRequiredMixin, View):
+    """POST only: the medical monitor acknowledges one alert of their study."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            alert = selectors.alert_list(user=request.user).get(pk=kwargs["pk"])
+        except VitalSignAlert.DoesNotExist:
+            raise Http404("No such alert.") from None
+        if not request.user.has_perm(ACKNOWLEDGE_ALERT, alert):
+            raise PermissionDenied("Only the study's medical monitor can acknowledge alerts.")
+        try:
+            alert_acknowledge(actor=request.user, alert=alert)
+        except AlertError as error:
+            messages.warning(request, str(error))
+        else:
+            messages.success(request, f"Alert acknowledged: {selectors.alert_summary(alert)}.")
+        return redirect(self._next_url(request))
+
+    @staticmethod
+    def _next_url(request) -> str:
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
+        return reverse("sessions_app:alerts")

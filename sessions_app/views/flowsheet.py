@@ -20,6 +20,7 @@ from sessions_app import selectors
 from sessions_app.forms.flowsheet import (
     FLOWSHEET_FORMS,
     AttestForm,
+    EndForm,
     ReadingEditForm,
     StartForm,
     SupplementalForm,
@@ -90,11 +91,14 @@ class FlowsheetView(SessionMixin, TemplateView):
         kwargs = {"session": session, "data": data}
         if action == "start":
             kwargs["team"] = services.session_team_candidates(session=session)
+            kwargs["user"] = self.request.user
             return StartForm(**kwargs)
         if action.startswith("attest-"):
             return AttestForm(role=action.removeprefix("attest-"), **kwargs)
         if action == "supplemental":
             return SupplementalForm(initial_dose=self.sheet.initial, **kwargs)
+        if action == "end":
+            return EndForm(dosed=self.sheet.initial is not None, **kwargs)
         return FLOWSHEET_FORMS[action](**kwargs)
 
     def forms_for_state(self, bound) -> dict:
@@ -121,7 +125,7 @@ class FlowsheetView(SessionMixin, TemplateView):
                 and status == Status.IN_PROGRESS
             ):
                 actions.append("supplemental")
-            if self.sheet.initial is not None and session.supplemental_decision:
+            if self.sheet.initial is None or session.supplemental_decision:
                 actions.append("end")
         forms = {}
         for action in actions:
@@ -148,6 +152,11 @@ class FlowsheetView(SessionMixin, TemplateView):
             chart=sheet.chart(),
             flagged=sum(1 for r in sheet.readings if r.flags),
             thresholds=sheet.settings,
+            end_hint=(
+                "C-SSRS, readiness for the overnight stay and the end time."
+                if sheet.initial
+                else "If no dose is given today, say why and end the session here."
+            ),
         )
         return context
 
@@ -267,6 +276,7 @@ class FlowsheetView(SessionMixin, TemplateView):
                 overnight_note=data["overnight_note"],
                 expected_version=data["version"],
                 reason=reason,
+                not_dosed_reason=data.get("not_dosed_reason", ""),
             )
             if late:
                 return "End-of-session details corrected."

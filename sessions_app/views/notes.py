@@ -1,15 +1,178 @@
+"""Integration notes: confidential to the participant's site staff, every view access-logged.
+
+Every URL here finds the visit through `visit_get(perm=VIEW_NOTE)`, so a user without the note
+permission at the participant's site (another site's staff, a medical monitor, a data manager)
+gets 404 for every note, whether or not it exists: the answer reveals nothing.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.views import View
+from django.shortcuts import redirect
+from django.views.generic import FormView, TemplateView
+
+from audit.services import ConcurrentEditError, access_log
+from audit.views import RecordHistoryView
+from participants.selectors import can_see_identity
+from sessions_app.forms.notes import IntegrationNoteForm
+from sessions_app.models import IntegrationNote, Visit
+from sessions_app.selectors import VIEW_NOTE, visit_get
+from sessions_app.services.notes import (
+    ADD_NOTE,
+    CHANGE_NOTE,
+    integration_note_view,
+    integration_note_write,
+)
 
 
-class NoteView(View):
+def _note_visit(*, user, pk) -> Visit:
+    """The integration visit of the URL, in the user's note scope (404 otherwise)."""
+    visit = visit_get(user=user, pk=pk, perm=VIEW_NOTE)
+    if visit.kind != Visit.Kind.INTEGRATION:
+        raise Http404("No such integration session.")
+    return visit
+
+
+def _note_of(visit: Visit) -> IntegrationNote | None:
+    return (
+        IntegrationNote.objects.select_related("author", "visit__dosing_visit__dosing_session")
+        .filter(visit=visit)
+        .first()
+    )
+
+
+class NoteMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.visit = _note_visit(user=request.user, pk=kwargs["visit_pk"])
+        self.note = _note_of(self.visit)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, visit = self.request.user, self.visit
+        participant = visit.participant
+        dosing_visit = visit.dosing_visit
+        context.update(
+            visit=visit,
+            note=self.note,
+            participant=participant,
+            can_see_identity=can_see_identity(user=user, participant=participant),
+            dosing_visit=dosing_visit,
+            dosing_session=getattr(dosing_visit, "dosing_session", None),
+            can_edit=user.has_perm(CHANGE_NOTE if self.note else ADD_NOTE, visit),
+        )
+        return context
+
+
+class NoteView(NoteMixin, TemplateView):
+    template_name = "sessions_app/note_detail.html"
+
     def get(self, request, *args, **kwargs):
-        raise Http404
+        if self.note is None:
+            if request.user.has_perm(ADD_NOTE, self.visit):
+                return redirect("sessions_app:note_edit", visit_pk=self.visit.pk)
+            raise Http404("No notes for this session.")
+        integration_note_view(actor=request.user, note=self.note)
+        return super().get(request, *args, **kwargs)
 
 
-class NoteEditView(NoteView):
-    pass
+class NoteEditView(NoteMixin, FormView):
+    template_name = "sessions_app/note_form.html"
+    form_class = IntegrationNoteForm
+
+    def _check_permission(self):
+        perm = CHANGE_NOTE if self.note else ADD_NOTE
+        if not self.request.user.has_perm(perm, self.visit):
+            raise PermissionDenied("Your role does not include writing integration notes.")
+
+    def get(self, request, *args, **kwargs):
+        self._check_permission()
+        if self.note is not None:
+            integration_note_view(actor=request.user, note=self.note)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self._check_permission()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["visit"] = self.visit
+        kwargs["instance"] = self.note or IntegrationNote(
+            visit=self.visit, author=self.request.user
+        )
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            integration_note_write(
+                actor=self.request.user,
+                visit=self.visit,
+                data=form.note_data(),
+                held_on=form.cleaned_data["held_on"],
+                deviation_explanation=form.cleaned_data["deviation_explanation"],
+                expected_version=form.cleaned_data.get("version"),
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ConcurrentEditError as error:
+            return self._conflict(error)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            "Notes saved. The change is in the audit trail." if self.note else "Notes saved.",
+        )
+        return redirect("sessions_app:note", visit_pk=self.visit.pk)
+
+    def _conflict(self, error: ConcurrentEditError):
+        """Someone else saved first: keep what the user typed and show what is now saved."""
+        current = _note_of(self.visit)
+        self.note = current
+        data = self.request.POST.copy()
+        if current is not None:
+            integration_note_view(actor=self.request.user, note=current)
+            # Saving again with the current version is a deliberate choice made in view of it.
+            data["version"] = current.version
+        # A separate instance: validating the form writes the user's input into it.
+        rebound = self.get_form_class()(
+            data=data,
+            visit=self.visit,
+            instance=_note_of(self.visit)
+            or IntegrationNote(visit=self.visit, author=self.request.user),
+        )
+        rebound.is_valid()
+        rebound.add_error(None, str(error))
+        return self.render_to_response(
+            self.get_context_data(form=rebound, current=current, conflict=True)
+        )
 
 
-class NoteHistoryView(NoteView):
-    pass
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's refusal, shown beside the field it is about (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class NoteHistoryView(RecordHistoryView):
+    """The note's audit trail. It shows the note's text, so it needs the note permission too."""
+
+    def get_records(self):
+        visit = _note_visit(user=self.request.user, pk=self.kwargs["visit_pk"])
+        note = _note_of(visit)
+        if note is None:
+            raise Http404("No notes for this session.")
+        self.visit = visit
+        return [note, visit]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The history shows the note's text: reading it is a view of the note.
+        access_log(actor=request.user, instance=self.records[0], what="integration note history")
+        return response

@@ -197,3 +197,13 @@ def test_study_admin_sees_only_own_studys_sites_and_roles(login, study_admin, si
     add_form = client.get(reverse("admin:accounts_membership_add")).content
     assert b"Faraway" not in add_form
     assert client.get(reverse("admin:audit_logentry_changelist")).status_code == 403
+
+
+def test_keepalive_counts_as_activity_and_needs_a_login(client, therapist, settings):
+    settings.SESSION_IDLE_TIMEOUT = 60
+    assert client.post("/accounts/keepalive/").status_code == 302  # to the login page
+    client.force_login(therapist)
+    assert client.get("/accounts/keepalive/").status_code == 405
+    response = client.post("/accounts/keepalive/")
+    assert response.json() == {"idle_timeout": 60}
+    assert "trialsite_last_activity" in client.session

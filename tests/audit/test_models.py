@@ -18,7 +18,15 @@ from tests.participants.factories import IdentityFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "participants", "audit", "screening", "signatures"}
+OUR_APPS = {
+    "accounts",
+    "participants",
+    "audit",
+    "screening",
+    "signatures",
+    "sessions_app",
+    "safety",
+}
 # Models of our apps that hold no clinical data, each with the reason it is not audited.
 NOT_CLINICAL = {
     "audit.LogEntry": "the audit trail itself",

@@ -28,7 +28,9 @@ def post_reading(client, session, **values):
     return client.post(url(session), data)
 
 
-def test_therapist_starts_a_session_with_a_two_therapist_team(login, therapist, investigator, session1):
+def test_therapist_starts_a_session_with_a_two_therapist_team(
+    login, therapist, investigator, session1
+):
     client = login(therapist)
     response = client.post(
         url(session1),
@@ -258,9 +260,7 @@ def _queries_for(client, session) -> int:
     return len(queries)
 
 
-def test_flowsheet_query_count_is_the_same_with_1_and_60_readings(
-    login, therapist, dosed_session
-):
+def test_flowsheet_query_count_is_the_same_with_1_and_60_readings(login, therapist, dosed_session):
     client = login(therapist)
     client.get(url(dosed_session))  # warm caches (content types, session)
     assert dosed_session.readings.count() == 1
@@ -314,3 +314,23 @@ def test_course_page_query_count_does_not_grow_with_held_visits(
     with CaptureQueriesContext(connection) as after:
         client.get(detail)
     assert len(after) == len(before)
+
+
+def test_a_session_without_a_dose_ends_only_with_the_reason(login, therapist, started_session):
+    client = login(therapist)
+    data = {
+        "action": "end",
+        "end-version": started_session.version,
+        "end-ended_at": local(timezone.now()),
+        "end-cssrs_post_ideation": "0",
+        "end-cssrs_post_behaviour": "False",
+        "end-overnight_ready": "True",
+    }
+    refused = client.post(url(started_session), data)
+    assert "say why none was given" in refused.content.decode()
+    data["end-not_dosed_reason"] = "Positive pregnancy test; the investigator stopped the session"
+    assert client.post(url(started_session), data).status_code == 302
+    started_session.refresh_from_db()
+    assert started_session.status == DosingSession.Status.ENDED
+    page = client.get(url(started_session)).content.decode()
+    assert "No dose given:" in page and "Positive pregnancy test" in page

@@ -15,7 +15,7 @@ from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
 from screening.models import CriteriaSet, StudyScreeningConfig
 from sessions_app.models import StudySessionSettings, Visit
-from sessions_app.services.visits import visit_schedule_create
+from sessions_app.services.visits import visit_mark_held, visit_schedule_create
 
 SITES = [
     ("01", "Riverside Trauma Research Clinic"),
@@ -168,7 +168,12 @@ class Command(BaseCommand):
         days_ago = 28 if index == STATUS_PLAN.index("enrolled") else rng.randint(20, 200)
         enrolled_on = datetime.date.today() - datetime.timedelta(days=days_ago)  # noqa: DTZ011
         participant = participant_enrol(actor=actor, participant=participant, on=enrolled_on)
-        visit_schedule_create(actor=actor, participant=participant)
+        visits = visit_schedule_create(actor=actor, participant=participant)
+        # Preparatory sessions already due were held on their target day.
+        today = datetime.date.today()  # noqa: DTZ011
+        for visit in visits:
+            if visit.kind == Visit.Kind.PREPARATORY and visit.target_date <= today:
+                visit_mark_held(actor=actor, visit=visit, held_on=visit.target_date)
         if status != "enrolled":
             participant_set_status(
                 actor=actor, participant=participant, status=status, reason="Demo data"

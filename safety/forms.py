@@ -1,0 +1,126 @@
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.selectors import site_list
+from audit.forms import AuditedEditForm
+from safety.models import AdverseEvent
+from safety.selectors import VIEW_AE
+from safety.services import FUTURE_TOLERANCE
+
+# A datetime-local input shows and takes the time in the current (site) time zone.
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DRAFT_FIELDS = ["verbatim_term", "onset_at", "description"]
+
+
+class DraftFieldsMixin:
+    """The checks shared by opening and editing a draft, beside their fields."""
+
+    def _set_up_fields(self) -> None:
+        self.fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")
+        self.fields["verbatim_term"].error_messages["required"] = (
+            "Describe the event in the reporter's words."
+        )
+        self.fields["onset_at"].error_messages["required"] = "Enter when the event began."
+        self.fields["onset_at"].help_text = "Date and time in the site's local time."
+        self.fields["description"].widget.attrs["rows"] = 4
+
+    def clean_verbatim_term(self) -> str:
+        term = self.cleaned_data["verbatim_term"].strip()
+        if not term:
+            raise forms.ValidationError("Describe the event in the reporter's words.")
+        return term
+
+    def clean_onset_at(self):
+        onset = self.cleaned_data["onset_at"]
+        if onset and onset > timezone.now() + FUTURE_TOLERANCE:
+            raise forms.ValidationError("The onset is in the future. Enter when the event began.")
+        return onset
+
+
+class AdverseEventDraftForm(DraftFieldsMixin, forms.ModelForm):
+    """Open a draft adverse event (prefilled when opened from a reading)."""
+
+    class Meta:
+        model = AdverseEvent
+        fields = DRAFT_FIELDS
+        widgets = {"onset_at": DATETIME_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_up_fields()
+        self.helper = FormHelper(self)
+        # The server's messages, beside each field, are clearer than the browser's bubbles.
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Fieldset(
+                "The event",
+                Row(Column("verbatim_term", css_class="col-md-8"), Column("onset_at")),
+                Field("description"),
+            ),
+            Submit("save", "Save draft"),
+        )
+
+
+class AdverseEventEditForm(DraftFieldsMixin, AuditedEditForm):
+    """Edit a draft: no reason is needed while it is a draft (the change is still audited)."""
+
+    require_reason = False
+
+    class Meta:
+        model = AdverseEvent
+        fields = DRAFT_FIELDS
+        widgets = {"onset_at": DATETIME_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_up_fields()
+        self.fields["reason"].label = "Reason for change (optional while a draft)"
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            "version",
+            Fieldset(
+                "The event",
+                Row(Column("verbatim_term", css_class="col-md-8"), Column("onset_at")),
+                Field("description"),
+            ),
+            Field("reason"),
+            Submit("save", "Save changes"),
+        )
+
+
+class AdverseEventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Participant ID")
+    site = django_filters.ModelChoiceFilter(
+        queryset=lambda request: site_list(request.user, VIEW_AE),
+        field_name="participant__site",
+    )
+
+    class Meta:
+        model = AdverseEvent
+        fields = ["q", "site"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(participant__study_code__icontains=value)
+            | Q(participant__screening_number__icontains=value)
+        )
+
+
+class ParticipantChoiceForm(forms.Form):
+    """Which participant an adverse event is for, when it is not opened from their page."""
+
+    participant = forms.ModelChoiceField(queryset=None, label="Participant ID")
+
+    def __init__(self, *args, participants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = participants
+        self.fields["participant"].label_from_instance = lambda p: f"{p.label} · {p.site}"
+        self.helper = FormHelper(self)
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(Field("participant"), Submit("choose", "Continue"))

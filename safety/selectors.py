@@ -1,0 +1,62 @@
+"""Reads of adverse events, always within the user's site scope."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.selectors import user_scope
+from safety.models import AdverseEvent
+from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignReading
+
+VIEW_AE = "safety.view_adverseevent"
+
+# How a measurement over its threshold reads as an adverse-event term.
+TERM_LABELS = {
+    "systolic": ("Systolic blood pressure", "mmHg"),
+    "diastolic": ("Diastolic blood pressure", "mmHg"),
+    "pulse": ("Pulse", "bpm"),
+    "temperature": ("Body temperature", "°C"),
+}
+
+
+def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
+    """Adverse events of the sites the user may see, with what the list and detail pages show."""
+    site_ids = user_scope(user).sites_with(VIEW_AE)
+    return AdverseEvent.objects.filter(participant__site_id__in=site_ids).select_related(
+        "participant__site__study",
+        "dosing_session__visit",
+        "source_reading",
+        "reported_by",
+    )
+
+
+def adverse_event_get(*, user: User, pk: int) -> AdverseEvent:
+    """One adverse event in the user's scope; any other ID is simply not found."""
+    try:
+        return adverse_event_list(user=user).get(pk=pk)
+    except (AdverseEvent.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such adverse event.") from None
+
+
+def reading_term(reading: VitalSignReading) -> str:
+    """A verbatim term for a flagged reading: "Systolic blood pressure 172 mmHg (threshold 160)".
+
+    The limits are those the alert recorded when the reading was flagged; without an alert, the
+    study's current thresholds. A reading with no flag gives an empty term, for staff to write.
+    """
+    try:
+        alert = reading.alert
+    except VitalSignAlert.DoesNotExist:
+        alert = None
+    limits = {item["measurement"]: item["limit"] for item in (alert.exceeded if alert else [])}
+    missing = [name for name in reading.flags if name not in limits]
+    if missing:
+        thresholds = StudySessionSettings.for_study(reading.session.visit.participant.site.study)
+        limits.update({name: thresholds.thresholds[name] for name in missing})
+    parts = []
+    for name in reading.flags:
+        if name not in TERM_LABELS:
+            continue
+        label, unit = TERM_LABELS[name]
+        parts.append(f"{label} {getattr(reading, name)} {unit} (threshold {limits[name]})")
+    return "; ".join(parts)

@@ -1,0 +1,41 @@
+"""Writes of vital-sign alerts: the medical monitor acknowledges an alert, once."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from sessions_app.models import VitalSignAlert
+
+ACKNOWLEDGE_ALERT = "sessions_app.acknowledge_vitalsignalert"
+
+
+class AlertError(Exception):
+    """A step the alert's state does not allow (for example acknowledging it twice)."""
+
+
+def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
+    """Record that the medical monitor has seen the alert (audited by django-auditlog).
+
+    The row is locked, so of two monitors acknowledging at the same moment the second is told
+    who was first, rather than overwriting them.
+    """
+    with transaction.atomic():
+        alert = (
+            VitalSignAlert.objects.select_for_update(of=("self",))
+            .select_related("site", "acknowledged_by")
+            .get(pk=alert.pk)
+        )
+        if not actor.has_perm(ACKNOWLEDGE_ALERT, alert):
+            raise PermissionDenied("Only the study's medical monitor can acknowledge alerts.")
+        if alert.acknowledged_at is not None:
+            who = alert.acknowledged_by.printed_name if alert.acknowledged_by else "someone"
+            when = timezone.localtime(alert.acknowledged_at)
+            raise AlertError(
+                f"This alert was already acknowledged by {who} at {when:%d %b %Y %H:%M}."
+            )
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor
+        alert.full_clean()
+        alert.save()
+    return alert

@@ -1,0 +1,112 @@
+"""Writes of integration notes: confidential, site staff only, every view and change audited."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from audit.services import ConcurrentEditError, access_log, versioned_save
+from sessions_app.models import IntegrationNote, Visit
+from sessions_app.services.visits import visit_mark_held
+
+ADD_NOTE = "sessions_app.add_integrationnote"
+CHANGE_NOTE = "sessions_app.change_integrationnote"
+
+# What a user writes in a note; everything else (visit, author, version, times) is set here.
+NOTE_FIELDS = (
+    "themes",
+    "participant_report",
+    "cssrs_ideation",
+    "cssrs_behaviour",
+    "safety_notes",
+    "plan",
+    "free_text",
+)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _held_changed(visit: Visit, held_on: datetime.date, deviation_explanation: str) -> bool:
+    """Whether the day held or the explanation of a deviation differ from what is recorded."""
+    if visit.status != Visit.Status.HELD or visit.held_on != held_on:
+        return True
+    return visit.is_out_of_window and deviation_explanation.strip() != visit.deviation_explanation
+
+
+def integration_note_write(
+    *,
+    actor: User,
+    visit: Visit,
+    data: dict,
+    held_on: datetime.date,
+    deviation_explanation: str = "",
+    expected_version: int | None,
+    reason: str = "",
+) -> IntegrationNote:
+    """Write the notes of an integration session, or change them.
+
+    The first write also records the visit as held on `held_on` (outside its window with an
+    explanation of the deviation). A change needs a reason and the version the user opened:
+    `expected_version=None` means the user expected no note yet, so a note written by someone
+    else in the meantime is not overwritten.
+    """
+    unknown = set(data) - set(NOTE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not fields of an integration note: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        visit = (
+            Visit.objects.select_for_update(of=("self",))
+            .select_related("participant__site")
+            .get(pk=visit.pk)
+        )
+        if visit.kind != Visit.Kind.INTEGRATION:
+            raise ValidationError(f"{visit.label} is not an integration session: it has no notes.")
+        note = IntegrationNote.objects.select_for_update().filter(visit=visit).first()
+        if note is None:
+            if not actor.has_perm(ADD_NOTE, visit):
+                raise PermissionDenied("Your role does not include writing integration notes.")
+            if expected_version is not None:
+                raise ConcurrentEditError("These notes no longer exist.")
+            note = IntegrationNote(visit=visit, author=actor)
+            for name, value in data.items():
+                setattr(note, name, _strip(value))
+            note.full_clean()
+            note.visit = visit_mark_held(
+                actor=actor,
+                visit=visit,
+                held_on=held_on,
+                deviation_explanation=deviation_explanation,
+            )
+            note.save()
+            return note
+
+        if not actor.has_perm(CHANGE_NOTE, visit):
+            raise PermissionDenied("Your role does not include changing integration notes.")
+        if expected_version is None or expected_version != note.version:
+            raise ConcurrentEditError(
+                "Someone else saved the notes of this session after you opened them. "
+                "Your input is shown below; review the saved notes and save again."
+            )
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError({"reason": "Say why these notes are being changed."})
+        if _held_changed(visit, held_on, deviation_explanation):
+            note.visit = visit_mark_held(
+                actor=actor,
+                visit=visit,
+                held_on=held_on,
+                deviation_explanation=deviation_explanation,
+                reason=reason,
+            )
+        for name, value in data.items():
+            setattr(note, name, _strip(value))
+        versioned_save(instance=note, expected_version=expected_version, reason=reason)
+    return note
+
+
+def integration_note_view(*, actor: User, note: IntegrationNote) -> None:
+    """Every view of an integration note leaves an access entry in the audit trail."""
+    access_log(actor=actor, instance=note, what="integration note")
