@@ -7,7 +7,7 @@ count does not grow with the number of readings, visits or alerts.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -212,6 +212,23 @@ def flowsheet_for(*, session: DosingSession) -> Flowsheet:
         next_due=next_due,
         next_due_shortened=shortened,
         deviations=deviations,
+    )
+
+
+def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
+    """Dosing sessions running now, or due today, at the user's sites (for the home page)."""
+    today = timezone.localdate()
+    site_ids = user_scope(user).sites_with("sessions_app.change_dosingsession")
+    running = Q(status=DosingSession.Status.IN_PROGRESS)
+    due = Q(
+        status=DosingSession.Status.NOT_STARTED,
+        visit__window_start__lte=today,
+        visit__window_end__gte=today,
+    )
+    return list(
+        DosingSession.objects.filter(running | due, visit__participant__site_id__in=site_ids)
+        .select_related("visit__participant__site")
+        .order_by("status", "visit__target_date", "pk")[:limit]  # in progress first
     )
 
 

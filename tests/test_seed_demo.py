@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: the synthetic demo study, its accounts, what it writes to the trail."""
 
+import datetime
 from collections import Counter
 from io import StringIO
 
@@ -204,3 +205,18 @@ def test_demo_study_screens_against_the_mapp2_criteria():
     call_command("seed_demo", stdout=StringIO())
     config = StudyScreeningConfig.objects.get(study__code="MAPP-DEMO")
     assert config.criteria_set.code == "MAPP2"
+
+
+def test_every_enrolled_demo_participant_has_a_course_with_a_dosing_session_due_today():
+    from sessions_app.models import DosingSession, Visit
+
+    seed()
+    enrolled = Participant.objects.filter(enrolled_on__isnull=False)
+    assert enrolled.exists()
+    for participant in enrolled:
+        assert Visit.objects.filter(participant=participant).count() == 15
+    today = datetime.date.today()  # noqa: DTZ011
+    due_today = DosingSession.objects.filter(
+        visit__code="D1", visit__target_date=today, status=DosingSession.Status.NOT_STARTED
+    )
+    assert due_today.count() == 3  # one per site, ready to be run in the demo

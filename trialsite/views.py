@@ -13,7 +13,7 @@ from accounts.models import SITE_ROLES, Role
 from accounts.selectors import site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
-from sessions_app.selectors import alert_list, alert_summary
+from sessions_app.selectors import alert_list, alert_summary, sessions_at_hand
 
 
 @login_required
@@ -45,6 +45,7 @@ def home(request):
     recent = []
     if roles & set(SITE_ROLES):
         recent = list(participant_list(user=request.user).order_by("-updated_at")[:10])
+    sessions = sessions_at_hand(user=request.user) if roles & set(SITE_ROLES) else []
     open_alerts = []
     if Role.MONITOR in roles and request.user.has_perm("sessions_app.view_vitalsignalert"):
         open_alerts = [
@@ -58,6 +59,7 @@ def home(request):
         "home.html",
         {
             "site_rows": site_rows,
+            "sessions": sessions,
             "statuses": Participant.Status.choices,
             "recent": recent,
             "open_alerts": open_alerts,

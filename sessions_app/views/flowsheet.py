@@ -289,6 +289,12 @@ class SessionSignView(SessionMixin, FormView):
     denied_message = "Only the site investigator can sign dosing sessions."
     template_name = "sessions_app/sign.html"
 
+    def get(self, request, *args, **kwargs):
+        if self.session.status != DosingSession.Status.ENDED:
+            messages.warning(request, "A session is signed once it has ended.")
+            return redirect("sessions_app:flowsheet", pk=self.session.pk)
+        return super().get(request, *args, **kwargs)
+
     def get_form(self, form_class=None):
         return SignatureForm(
             **self.get_form_kwargs(), signer=self.request.user, submit_label="Sign the session"

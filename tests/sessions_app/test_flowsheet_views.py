@@ -334,3 +334,11 @@ def test_a_session_without_a_dose_ends_only_with_the_reason(login, therapist, st
     assert started_session.status == DosingSession.Status.ENDED
     page = client.get(url(started_session)).content.decode()
     assert "No dose given:" in page and "Positive pregnancy test" in page
+
+
+def test_home_lists_sessions_running_at_the_users_sites_only(
+    login, therapist, therapist2, started_session
+):
+    label = started_session.visit.participant.label
+    assert label in login(therapist).get("/").content.decode()
+    assert label not in login(therapist2).get("/").content.decode()
