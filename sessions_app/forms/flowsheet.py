@@ -14,6 +14,8 @@ from audit.forms import AuditedEditForm
 from sessions_app.models import DoseAdministration, DosingSession, Observation, VitalSignReading
 
 YES_NO = [(True, "Yes"), (False, "No")]
+# No session of these trials happened earlier; an older year is a typing error.
+EARLIEST_YEAR = 2015
 LATE_REASON_HELP = (
     "The session has ended: say why this is added or changed (kept in the audit trail)."
 )
@@ -31,6 +33,11 @@ class WhenField(forms.DateTimeField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("error_messages", {"invalid": "Enter a date and time."})
         super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value.year < EARLIEST_YEAR:
+            raise ValidationError(f"Enter a date and time in {EARLIEST_YEAR} or later.")
 
 
 def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:

@@ -164,6 +164,11 @@ def predose_checks_record(
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording the pre-dose checks.")
         late = _after_end(session, reason)
+        if not late and initial_dose(session) is not None:
+            raise FlowsheetError(
+                "The pre-dose checks are closed once the dose is given. A correction can be "
+                "made, with its reason, after the session ends."
+            )
         session.pregnancy_test = pregnancy_test
         session.cssrs_pre_ideation = cssrs_pre_ideation
         session.cssrs_pre_behaviour = cssrs_pre_behaviour
@@ -196,6 +201,10 @@ def dose_initial_administer(
             raise FlowsheetError("The initial dose is recorded while the session is in progress.")
         if not session.predose_done:
             raise FlowsheetError("Record the pre-dose checks before the initial dose.")
+        if session.lead_attested_at is None or session.co_attested_at is None:
+            raise FlowsheetError(
+                "Both therapists of the team attest their presence before the initial dose."
+            )
         if session.pregnancy_test == DosingSession.PregnancyTest.POSITIVE:
             raise FlowsheetError("The pregnancy test is positive: no dose may be given.")
         if session.cssrs_pre_ideation >= 4:

@@ -208,7 +208,10 @@ class FlowsheetView(SessionMixin, TemplateView):
             return "Session started. Each therapist of the team now attests presence."
         if action.startswith("attest-"):
             services.presence_attest(
-                actor=user, session=session, role=data["role"], password=data["password"]
+                actor=user,
+                session=session,
+                role=action.removeprefix("attest-"),
+                password=data["password"],
             )
             return "Presence attested."
         if action == "predose":

@@ -42,9 +42,20 @@ def started_session(session1, therapist, investigator):
 
 
 @pytest.fixture
-def dosed_session(started_session, therapist):
+def attested_session(started_session, therapist, password):
+    """Started, and both therapists have attested their presence."""
+    for role in ("lead", "co"):
+        flowsheet.presence_attest(
+            actor=therapist, session=started_session, role=role, password=password
+        )
+    started_session.refresh_from_db()
+    return started_session
+
+
+@pytest.fixture
+def dosed_session(attested_session, therapist):
     """Pre-dose checks and vitals done; 120 mg initial dose given 2h50 ago (10 min after start)."""
-    session = started_session
+    session = attested_session
     flowsheet.predose_checks_record(
         actor=therapist,
         session=session,

@@ -16,7 +16,7 @@ from sessions_app.models import DosingSession, StudySessionSettings, VitalSignAl
 from sessions_app.services import flowsheet
 from sessions_app.services.alerts import AlertError, alert_acknowledge
 from sessions_app.services.visits import visit_schedule_create
-from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.accounts.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,8 @@ def dosed_session_of(participant, lead, co) -> DosingSession:
         deviation_explanation="Held on the test day, whatever the window.",
         expected_version=session.version,
     )
+    for role in ("lead", "co"):
+        flowsheet.presence_attest(actor=lead, session=session, role=role, password=TEST_PASSWORD)
     session.refresh_from_db()
     flowsheet.predose_checks_record(
         actor=lead,

@@ -44,18 +44,18 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def checked(started_session, therapist):
-    """Started, pre-dose checks passed, no vitals yet."""
+def checked(attested_session, therapist):
+    """Started, presence attested, pre-dose checks passed, no vitals yet."""
     flowsheet.predose_checks_record(
         actor=therapist,
-        session=started_session,
+        session=attested_session,
         pregnancy_test=DosingSession.PregnancyTest.NEGATIVE,
         cssrs_pre_ideation=1,
         cssrs_pre_behaviour=False,
-        expected_version=started_session.version,
+        expected_version=attested_session.version,
     )
-    started_session.refresh_from_db()
-    return started_session
+    attested_session.refresh_from_db()
+    return attested_session
 
 
 @pytest.fixture
@@ -500,29 +500,29 @@ def test_initial_dose_without_predose_vitals_is_refused(checked, therapist):
     assert not DoseAdministration.objects.exists()
 
 
-def test_initial_dose_with_a_positive_pregnancy_test_is_refused(started_session, therapist):
-    _checks(started_session, therapist, pregnancy_test=DosingSession.PregnancyTest.POSITIVE)
-    _predose_vitals(started_session, therapist)
+def test_initial_dose_with_a_positive_pregnancy_test_is_refused(attested_session, therapist):
+    _checks(attested_session, therapist, pregnancy_test=DosingSession.PregnancyTest.POSITIVE)
+    _predose_vitals(attested_session, therapist)
     with pytest.raises(FlowsheetError, match="pregnancy"):
-        _give_initial(started_session, therapist)
+        _give_initial(attested_session, therapist)
     assert not DoseAdministration.objects.exists()
 
 
 @pytest.mark.parametrize("ideation", [4, 5])
 def test_initial_dose_with_cssrs_ideation_with_intent_is_refused(
-    started_session, therapist, ideation
+    attested_session, therapist, ideation
 ):
-    _checks(started_session, therapist, cssrs_pre_ideation=ideation)
-    _predose_vitals(started_session, therapist)
+    _checks(attested_session, therapist, cssrs_pre_ideation=ideation)
+    _predose_vitals(attested_session, therapist)
     with pytest.raises(FlowsheetError, match="C-SSRS"):
-        _give_initial(started_session, therapist)
+        _give_initial(attested_session, therapist)
     assert not DoseAdministration.objects.exists()
 
 
-def test_initial_dose_with_cssrs_ideation_below_intent_is_allowed(started_session, therapist):
-    _checks(started_session, therapist, cssrs_pre_ideation=3)
-    _predose_vitals(started_session, therapist)
-    assert _give_initial(started_session, therapist).pk
+def test_initial_dose_with_cssrs_ideation_below_intent_is_allowed(attested_session, therapist):
+    _checks(attested_session, therapist, cssrs_pre_ideation=3)
+    _predose_vitals(attested_session, therapist)
+    assert _give_initial(attested_session, therapist).pk
 
 
 def test_initial_dose_before_the_session_started_is_refused(checked, therapist):
@@ -530,6 +530,31 @@ def test_initial_dose_before_the_session_started_is_refused(checked, therapist):
     with pytest.raises(ValidationError) as caught:
         _give_initial(checked, therapist, at=checked.started_at - MINUTE)
     assert "administered_at" in caught.value.message_dict
+
+
+def test_initial_dose_waits_for_both_therapists_to_attest_presence(started_session, therapist):
+    flowsheet.predose_checks_record(
+        actor=therapist,
+        session=started_session,
+        pregnancy_test=DosingSession.PregnancyTest.NEGATIVE,
+        cssrs_pre_ideation=0,
+        cssrs_pre_behaviour=False,
+        expected_version=started_session.version,
+    )
+    with pytest.raises(FlowsheetError, match="attest their presence"):
+        _give_initial(started_session, therapist)
+
+
+def test_pre_dose_checks_are_closed_once_the_dose_is_given(dosed_session, therapist):
+    with pytest.raises(FlowsheetError, match="closed once the dose is given"):
+        flowsheet.predose_checks_record(
+            actor=therapist,
+            session=dosed_session,
+            pregnancy_test=DosingSession.PregnancyTest.POSITIVE,
+            cssrs_pre_ideation=5,
+            cssrs_pre_behaviour=True,
+            expected_version=dosed_session.version,
+        )
 
 
 def test_initial_dose_in_a_session_not_started_is_refused(session1, therapist):
