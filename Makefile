@@ -4,6 +4,8 @@
 #   make test     - lint, Django checks and the test suite against throw-away
 #                   PostgreSQL and Redis servers (PYTEST_ARGS="..." to pass args)
 #   make lint     - ruff check
+#   make bench    - flowsheet benchmark: trial-sized data, gunicorn on loopback, 10 clients
+#                   (SEED_ARGS="..." for seed_trial, RUN_ARGS="..." for bench/run.py)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -15,7 +17,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench
 
 install: $(STAMP)
 
@@ -41,6 +43,11 @@ run: install
 test: install
 	bash scripts/install-system-deps.sh
 	bash scripts/with-test-services.sh bash scripts/check.sh $(PYTEST_ARGS)
+
+bench: install
+	bash scripts/install-system-deps.sh
+	BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="$(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

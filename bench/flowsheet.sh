@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Usage: scripts/with-test-services.sh bash bench/flowsheet.sh   (or: make bench)
+#
+# Flowsheet benchmark: migrates the throw-away PostgreSQL, seeds a trial-sized study through the
+# services (manage.py seed_trial), serves the app with gunicorn on a free loopback port under the
+# production settings (plain HTTP allowed, see bench/README.md), runs bench/run.py against it and
+# stops gunicorn. Exits with the driver's status.
+#
+# Environment:
+#   BENCH_SEED_ARGS  extra arguments for seed_trial, e.g. "--participants-per-site 100"
+#   BENCH_RUN_ARGS   extra arguments for bench/run.py, e.g. "--requests 2000"
+#   BENCH_WORKERS    gunicorn worker processes (default 4)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+: "${DATABASE_URL:?run this under scripts/with-test-services.sh (it needs DATABASE_URL)}"
+
+py=.venv/bin/python
+results=bench/results
+mkdir -p "$results"
+rm -f "$results/access.log" "$results/gunicorn.log"
+workers=${BENCH_WORKERS:-4}
+
+# Production settings, as the Docker image runs them, with the HTTPS-only switches off: the
+# benchmark talks plain HTTP on loopback, where a TLS-terminating proxy would sit in production.
+export DJANGO_SETTINGS_MODULE=trialsite.settings.production
+SECRET_KEY=$($py -c 'import secrets; print(secrets.token_urlsafe(48))')
+export SECRET_KEY
+export ALLOWED_HOSTS=127.0.0.1
+export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
+# Alert emails (readings over a threshold) go nowhere; CELERY_BROKER_URL from
+# with-test-services.sh makes the web process queue them in Redis, as in production.
+export EMAIL_URL=dummymail://
+export LOG_LEVEL=WARNING
+
+echo "bench: $(nproc) CPUs, $(date -u "+%Y-%m-%d %H:%M UTC"), gunicorn workers: $workers, load average: $(cut -d" " -f1-3 /proc/loadavg)"
+$py manage.py migrate --noinput -v 0
+$py manage.py collectstatic --noinput -v 0
+# shellcheck disable=SC2086 # word splitting of the extra arguments is wanted
+$py manage.py seed_trial --manifest "$results/manifest.json" --processes "$(nproc)" \
+    ${BENCH_SEED_ARGS:-}
+
+port=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+.venv/bin/gunicorn trialsite.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" \
+    --access-logfile "$results/access.log" --error-logfile "$results/gunicorn.log" &
+gunicorn_pid=$!
+stop_gunicorn() {
+    kill -TERM "$gunicorn_pid" 2>/dev/null || true
+    wait "$gunicorn_pid" 2>/dev/null || true
+}
+trap stop_gunicorn EXIT
+
+# Wait until it answers (GET /healthz: database and broker).
+$py - "$port" <<'EOF'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/healthz"
+for _ in range(150):
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit(f"bench: gunicorn did not answer on {url}; see bench/results/gunicorn.log")
+EOF
+
+set +e
+# shellcheck disable=SC2086
+$py bench/run.py --base-url "http://127.0.0.1:$port" --manifest "$results/manifest.json" \
+    --json "$results/latest.json" ${BENCH_RUN_ARGS:-}
+rc=$?
+set -e
+exit "$rc"
