@@ -11,6 +11,7 @@ from safety.models import AdverseEvent
 from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
+from tests.accounts.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,10 @@ def dosed(course1, therapist, investigator):
         deviation_explanation="Held on the test day, whatever the window.",
         expected_version=session.version,
     )
+    for role in ("lead", "co"):
+        flowsheet.presence_attest(
+            actor=therapist, session=session, role=role, password=TEST_PASSWORD
+        )
     session.refresh_from_db()
     flowsheet.predose_checks_record(
         actor=therapist,
