@@ -8,10 +8,8 @@ from django.utils import timezone
 from audit.models import LogEntry
 from safety import services
 from safety.models import AdverseEvent
-from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet
-from sessions_app.services.visits import visit_schedule_create
-from tests.accounts.factories import TEST_PASSWORD
+from tests.sessions_app.factories import dosed_session_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,54 +22,9 @@ def _local(value: datetime.datetime) -> str:
 
 
 @pytest.fixture
-def course1(participant1, therapist):
-    return visit_schedule_create(actor=therapist, participant=participant1)
-
-
-@pytest.fixture
-def dosed(course1, therapist, investigator):
+def dosed(participant1, therapist, investigator):
     """participant1's D1, started 3h ago, 120 mg given 10 min after the start."""
-    session = DosingSession.objects.get(visit__participant=course1[0].participant, visit__code="D1")
-    started_at = timezone.now() - datetime.timedelta(hours=3)
-    flowsheet.dosing_session_start(
-        actor=therapist,
-        session=session,
-        started_at=started_at,
-        lead_therapist=therapist,
-        co_therapist=investigator,
-        deviation_explanation="Held on the test day, whatever the window.",
-        expected_version=session.version,
-    )
-    for role in ("lead", "co"):
-        flowsheet.presence_attest(
-            actor=therapist, session=session, role=role, password=TEST_PASSWORD
-        )
-    session.refresh_from_db()
-    flowsheet.predose_checks_record(
-        actor=therapist,
-        session=session,
-        pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
-        cssrs_pre_ideation=0,
-        cssrs_pre_behaviour=False,
-        expected_version=session.version,
-    )
-    flowsheet.vital_sign_record(
-        actor=therapist,
-        session=session,
-        measured_at=started_at + datetime.timedelta(minutes=5),
-        systolic=122,
-        diastolic=78,
-        pulse=72,
-    )
-    flowsheet.dose_initial_administer(
-        actor=therapist,
-        session=session,
-        dose_mg=120,
-        kit_number="KIT-1001",
-        administered_at=started_at + datetime.timedelta(minutes=10),
-    )
-    session.refresh_from_db()
-    return session
+    return dosed_session_of(participant1, therapist, investigator)
 
 
 @pytest.fixture

@@ -6,17 +6,16 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Role, Study
 from accounts.selectors import user_scope
 from audit.models import LogEntry
 from sessions_app.context_processors import open_alerts
-from sessions_app.models import DosingSession, StudySessionSettings, VitalSignAlert
+from sessions_app.models import StudySessionSettings, VitalSignAlert
 from sessions_app.services import flowsheet
 from sessions_app.services.alerts import AlertError, alert_acknowledge
-from sessions_app.services.visits import visit_schedule_create
-from tests.accounts.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.sessions_app.factories import dosed_session_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,50 +24,6 @@ ALERTS = reverse("sessions_app:alerts")
 
 def _ack_url(alert):
     return reverse("sessions_app:alert_acknowledge", args=[alert.pk])
-
-
-def dosed_session_of(participant, lead, co) -> DosingSession:
-    """The participant's first dosing session, started 3h ago, 120 mg given 10 min later."""
-    visit_schedule_create(actor=lead, participant=participant)
-    session = DosingSession.objects.get(visit__participant=participant, visit__code="D1")
-    started_at = timezone.now() - datetime.timedelta(hours=3)
-    flowsheet.dosing_session_start(
-        actor=lead,
-        session=session,
-        started_at=started_at,
-        lead_therapist=lead,
-        co_therapist=co,
-        deviation_explanation="Held on the test day, whatever the window.",
-        expected_version=session.version,
-    )
-    for role in ("lead", "co"):
-        flowsheet.presence_attest(actor=lead, session=session, role=role, password=TEST_PASSWORD)
-    session.refresh_from_db()
-    flowsheet.predose_checks_record(
-        actor=lead,
-        session=session,
-        pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
-        cssrs_pre_ideation=0,
-        cssrs_pre_behaviour=False,
-        expected_version=session.version,
-    )
-    flowsheet.vital_sign_record(
-        actor=lead,
-        session=session,
-        measured_at=started_at + datetime.timedelta(minutes=5),
-        systolic=122,
-        diastolic=78,
-        pulse=72,
-    )
-    flowsheet.dose_initial_administer(
-        actor=lead,
-        session=session,
-        dose_mg=120,
-        kit_number="KIT-2001",
-        administered_at=started_at + datetime.timedelta(minutes=10),
-    )
-    session.refresh_from_db()
-    return session
 
 
 def flagged(session, actor, minutes_after_start=40, **values) -> VitalSignAlert:

@@ -1,0 +1,54 @@
+"""Building sessions for tests, through the same services the pages use."""
+
+import datetime
+
+from django.utils import timezone
+
+from sessions_app.models import DosingSession
+from sessions_app.services import flowsheet
+from sessions_app.services.visits import visit_schedule_create
+from tests.accounts.factories import TEST_PASSWORD
+
+
+def dosed_session_of(participant, lead, co) -> DosingSession:
+    """The participant's first dosing session, started 3h ago, 120 mg given 10 min later."""
+    visit_schedule_create(actor=lead, participant=participant)
+    session = DosingSession.objects.get(visit__participant=participant, visit__code="D1")
+    started_at = timezone.now() - datetime.timedelta(hours=3)
+    flowsheet.dosing_session_start(
+        actor=lead,
+        session=session,
+        started_at=started_at,
+        lead_therapist=lead,
+        co_therapist=co,
+        deviation_explanation="Held on the test day, whatever the window.",
+        expected_version=session.version,
+    )
+    for role in ("lead", "co"):
+        flowsheet.presence_attest(actor=lead, session=session, role=role, password=TEST_PASSWORD)
+    session.refresh_from_db()
+    flowsheet.predose_checks_record(
+        actor=lead,
+        session=session,
+        pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
+        cssrs_pre_ideation=0,
+        cssrs_pre_behaviour=False,
+        expected_version=session.version,
+    )
+    flowsheet.vital_sign_record(
+        actor=lead,
+        session=session,
+        measured_at=started_at + datetime.timedelta(minutes=5),
+        systolic=122,
+        diastolic=78,
+        pulse=72,
+    )
+    flowsheet.dose_initial_administer(
+        actor=lead,
+        session=session,
+        dose_mg=120,
+        kit_number="KIT-2001",
+        administered_at=started_at + datetime.timedelta(minutes=10),
+    )
+    session.refresh_from_db()
+    return session
