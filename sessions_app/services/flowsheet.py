@@ -26,7 +26,7 @@ from sessions_app.models import (
     VitalSignAlert,
     VitalSignReading,
 )
-from sessions_app.selectors import elapsed_label
+from sessions_app.selectors import elapsed_label, elapsed_minutes
 from sessions_app.services.visits import visit_mark_held
 from sessions_app.tasks import vital_sign_alert_notify
 from signatures.models import Signature
@@ -235,10 +235,6 @@ def dose_initial_administer(
     return dose
 
 
-def supplemental_minutes(initial: DoseAdministration, at: datetime.datetime) -> int:
-    return int((at - initial.administered_at).total_seconds() // 60)
-
-
 def supplemental_decide(
     *,
     actor: User,
@@ -288,7 +284,7 @@ def supplemental_decide(
                 raise ValidationError(errors)
             _not_in_future("administered_at", administered_at)
             settings_ = StudySessionSettings.for_study(session.site.study)
-            minutes = supplemental_minutes(initial, administered_at)
+            minutes = elapsed_minutes(administered_at, initial.administered_at)
             in_window = (
                 settings_.supplemental_earliest_minutes
                 <= minutes
