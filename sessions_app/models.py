@@ -507,6 +507,15 @@ class VitalSignAlert(AuditedModel):
         blank=True,
         related_name="+",
     )
+    corrected_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reading was last corrected after the alert."
+    )
+    correction_reason = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when a correction brought the reading back within every threshold.",
+    )
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
