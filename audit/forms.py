@@ -1,6 +1,10 @@
-"""Form pieces shared by every edit of a clinical record: the version read and the reason."""
+"""Form pieces shared by every edit of a clinical record: the version read, the reason, and the
+form rebuilt when a save loses to someone else's."""
+
+from collections.abc import Callable
 
 from django import forms
+from django.http import QueryDict
 
 
 class AuditedEditForm(forms.ModelForm):
@@ -33,3 +37,27 @@ class AuditedEditForm(forms.ModelForm):
         if self.require_reason and not reason:
             raise forms.ValidationError("Say why this record is being changed.")
         return reason
+
+
+def rebind_after_conflict(
+    form_factory: Callable[[QueryDict], forms.BaseForm],
+    data: QueryDict,
+    version: int | None,
+    error: Exception,
+    version_field: str = "version",
+) -> forms.BaseForm:
+    """The form again, after the user's save lost to someone else's (ConcurrentEditError).
+
+    Everything the user typed (`data`, the request's POST) is kept; the hidden version becomes
+    the record's current `version`, so that saving again is a deliberate choice made with the
+    current values in view. `form_factory(data)` builds the bound form (with the current record
+    as its instance); the refusal is shown above the form. A `version` of None leaves the posted
+    one (the record no longer exists).
+    """
+    data = data.copy()
+    if version is not None:
+        data[version_field] = version
+    form = form_factory(data)
+    form.is_valid()
+    form.add_error(None, str(error))
+    return form

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
+from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
 from audit.views import RecordHistoryView
 from participants import selectors, services
@@ -107,15 +108,14 @@ class IdentityEditView(IdentityMixin, FormView):
         except ConcurrentEditError as error:
             current = ParticipantIdentity.objects.get(pk=self.identity.pk)
             services.identity_view(actor=self.request.user, identity=current)
-            # Keep everything the user typed; carry the current version, so that saving again
-            # is a deliberate choice made with the current values in view.
-            data = self.request.POST.copy()
-            data["version"] = current.version
-            rebound = self.get_form_class()(
-                data=data, instance=ParticipantIdentity.objects.get(pk=current.pk)
+            rebound = rebind_after_conflict(
+                lambda data: self.get_form_class()(
+                    data=data, instance=ParticipantIdentity.objects.get(pk=current.pk)
+                ),
+                data=self.request.POST,
+                version=current.version,
+                error=error,
             )
-            rebound.is_valid()
-            rebound.add_error(None, str(error))
             return self.render_to_response(
                 self.get_context_data(form=rebound, current=current, conflict=True)
             )

@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from accounts.selectors import user_scope
+from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
 from participants.selectors import participant_get, participant_list
 from safety import selectors, services
@@ -193,15 +194,14 @@ class AdverseEventEditView(AdverseEventMixin, FormView):
             )
         except ConcurrentEditError as error:
             current = AdverseEvent.objects.get(pk=self.ae.pk)
-            # Keep everything the user typed; carry the current version, so that saving again
-            # is a deliberate choice made with the current values in view.
-            data = self.request.POST.copy()
-            data["version"] = current.version
-            rebound = self.get_form_class()(
-                data=data, instance=AdverseEvent.objects.get(pk=current.pk)
+            rebound = rebind_after_conflict(
+                lambda data: self.get_form_class()(
+                    data=data, instance=AdverseEvent.objects.get(pk=current.pk)
+                ),
+                data=self.request.POST,
+                version=current.version,
+                error=error,
             )
-            rebound.is_valid()
-            rebound.add_error(None, str(error))
             return self.render_to_response(
                 self.get_context_data(form=rebound, current=current, conflict=True)
             )

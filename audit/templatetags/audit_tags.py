@@ -3,7 +3,7 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 
-from audit.masking import REDACTED
+from audit.masking import REDACTED, is_confidential
 
 register = template.Library()
 
@@ -37,3 +37,9 @@ def change_rows(entry) -> list[tuple[str, object, object]]:
             field, label = None, name.replace("_", " ")
         rows.append((label, _readable(field, values[0]), _readable(field, values[1])))
     return rows
+
+
+@register.filter
+def confidential(entry) -> bool:
+    """Whether the entry's record is confidential (its values are shown on its own page only)."""
+    return is_confidential(entry.content_type)

@@ -36,6 +36,21 @@ def _held_changed(visit: Visit, held_on: datetime.date, deviation_explanation: s
     return visit.is_out_of_window and deviation_explanation.strip() != visit.deviation_explanation
 
 
+def _after_dosing(visit: Visit, held_on: datetime.date) -> None:
+    """Notes follow their dosing session: it has started, and was held on or before `held_on`."""
+    closed = visit.notes_closed_reason
+    if closed:
+        raise ValidationError(closed)
+    dosing_visit = visit.dosing_visit
+    if dosing_visit is not None and held_on < dosing_visit.held_on:
+        raise ValidationError(
+            {
+                "held_on": f"{visit.label} follows {dosing_visit.label}, held on "
+                f"{dosing_visit.held_on:%d %b %Y}: it cannot have been held before that day."
+            }
+        )
+
+
 def integration_note_write(
     *,
     actor: User,
@@ -48,8 +63,10 @@ def integration_note_write(
 ) -> IntegrationNote:
     """Write the notes of an integration session, or change them.
 
-    The first write also records the visit as held on `held_on` (outside its window with an
-    explanation of the deviation). A change needs a reason and the version the user opened:
+    Notes are written only after their dosing session: once it has started (its visit held), and
+    held on or after its day. The first write also records the visit as held on `held_on`
+    (outside its window with an explanation of the deviation). A change needs a reason and the
+    version the user opened:
     `expected_version=None` means the user expected no note yet, so a note written by someone
     else in the meantime is not overwritten.
     """
@@ -59,7 +76,7 @@ def integration_note_write(
     with transaction.atomic():
         visit = (
             Visit.objects.select_for_update(of=("self",))
-            .select_related("participant__site")
+            .select_related("participant__site", "dosing_visit__dosing_session")
             .get(pk=visit.pk)
         )
         if visit.kind != Visit.Kind.INTEGRATION:
@@ -70,6 +87,7 @@ def integration_note_write(
                 raise PermissionDenied("Your role does not include writing integration notes.")
             if expected_version is not None:
                 raise ConcurrentEditError("These notes no longer exist.")
+            _after_dosing(visit, held_on)
             note = IntegrationNote(visit=visit, author=actor)
             for name, value in data.items():
                 setattr(note, name, _strip(value))
@@ -90,6 +108,7 @@ def integration_note_write(
                 "Someone else saved the notes of this session after you opened them. "
                 "Your input is shown below; review the saved notes and save again."
             )
+        _after_dosing(visit, held_on)
         reason = reason.strip()
         if not reason:
             raise ValidationError({"reason": "Say why these notes are being changed."})

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
+from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError, access_log
 from audit.views import RecordHistoryView
 from participants.selectors import can_see_identity
@@ -63,6 +64,8 @@ class NoteMixin(LoginRequiredMixin):
             dosing_visit=dosing_visit,
             dosing_session=getattr(dosing_visit, "dosing_session", None),
             can_edit=user.has_perm(CHANGE_NOTE if self.note else ADD_NOTE, visit),
+            # New notes wait for their dosing session (the service refuses them before it).
+            notes_closed_reason="" if self.note else visit.notes_closed_reason,
         )
         return context
 
@@ -132,20 +135,20 @@ class NoteEditView(NoteMixin, FormView):
         """Someone else saved first: keep what the user typed and show what is now saved."""
         current = _note_of(self.visit)
         self.note = current
-        data = self.request.POST.copy()
         if current is not None:
             integration_note_view(actor=self.request.user, note=current)
-            # Saving again with the current version is a deliberate choice made in view of it.
-            data["version"] = current.version
-        # A separate instance: validating the form writes the user's input into it.
-        rebound = self.get_form_class()(
-            data=data,
-            visit=self.visit,
-            instance=_note_of(self.visit)
-            or IntegrationNote(visit=self.visit, author=self.request.user),
+        rebound = rebind_after_conflict(
+            lambda data: self.get_form_class()(
+                data=data,
+                visit=self.visit,
+                # A separate instance: validating the form writes the user's input into it.
+                instance=_note_of(self.visit)
+                or IntegrationNote(visit=self.visit, author=self.request.user),
+            ),
+            data=self.request.POST,
+            version=current.version if current is not None else None,
+            error=error,
         )
-        rebound.is_valid()
-        rebound.add_error(None, str(error))
         return self.render_to_response(
             self.get_context_data(form=rebound, current=current, conflict=True)
         )
@@ -162,6 +165,8 @@ def _add_errors(form, error: ValidationError) -> None:
 
 class NoteHistoryView(RecordHistoryView):
     """The note's audit trail. It shows the note's text, so it needs the note permission too."""
+
+    shows_confidential = True
 
     def get_records(self):
         visit = _note_visit(user=self.request.user, pk=self.kwargs["visit_pk"])

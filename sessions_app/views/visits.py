@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
+from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
 from sessions_app import selectors
 from sessions_app.forms.visits import VisitHeldForm
@@ -52,11 +53,12 @@ class VisitHeldView(LoginRequiredMixin, FormView):
             )
         except ConcurrentEditError as error:
             current = selectors.visit_get(user=self.request.user, pk=self.visit.pk)
-            post = self.request.POST.copy()
-            post["version"] = current.version
-            rebound = VisitHeldForm(data=post, visit=current)
-            rebound.is_valid()
-            rebound.add_error(None, str(error))
+            rebound = rebind_after_conflict(
+                lambda data: VisitHeldForm(data=data, visit=current),
+                data=self.request.POST,
+                version=current.version,
+                error=error,
+            )
             return self.form_invalid(rebound)
         except ValidationError as error:
             add_service_error(form, error)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.models import LogEntry
 from audit.services import ConcurrentEditError
 from sessions_app.models import IntegrationNote, Visit
+from sessions_app.selectors import note_visits
 from sessions_app.services.notes import integration_note_write
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,14 @@ NOTE_DATA = {
 
 
 @pytest.fixture
-def integration_visit(course1):
-    """participant1's I1.1 visit (the morning after the first dosing session)."""
+def integration_visit(held_dosing_session):
+    """participant1's I1.1 visit (the morning after the first dosing session, which was held)."""
+    return Visit.objects.get(participant=held_dosing_session.participant, code="I1.1")
+
+
+@pytest.fixture
+def visit_before_dosing(course1):
+    """participant1's I1.1 visit while the first dosing session has not started."""
     return Visit.objects.get(participant=course1[0].participant, code="I1.1")
 
 
@@ -140,6 +147,178 @@ def test_service_refuses_other_sites_staff(therapist2, integration_visit):
     assert not IntegrationNote.objects.exists()
     integration_visit.refresh_from_db()
     assert integration_visit.status == Visit.Status.SCHEDULED
+
+
+# --- Only after the dosing session ------------------------------------------------------------
+
+
+def test_service_refuses_notes_before_the_dosing_session_started(therapist, visit_before_dosing):
+    with pytest.raises(ValidationError) as excinfo:
+        integration_note_write(
+            actor=therapist,
+            visit=visit_before_dosing,
+            data=NOTE_DATA,
+            held_on=visit_before_dosing.target_date,
+            expected_version=None,
+        )
+    assert not hasattr(excinfo.value, "error_dict")  # about the session, not one field
+    assert "Dosing 1" in excinfo.value.messages[0]
+    assert not IntegrationNote.objects.exists()
+    visit_before_dosing.refresh_from_db()
+    assert visit_before_dosing.status == Visit.Status.SCHEDULED
+
+
+def test_service_refuses_notes_held_before_the_dosing_day(therapist, integration_visit):
+    dosing_day = integration_visit.dosing_visit.held_on
+    with pytest.raises(ValidationError) as excinfo:
+        integration_note_write(
+            actor=therapist,
+            visit=integration_visit,
+            data=NOTE_DATA,
+            held_on=dosing_day - datetime.timedelta(days=1),
+            deviation_explanation="Entered a day early",
+            expected_version=None,
+        )
+    assert "held_on" in excinfo.value.message_dict
+    assert f"{dosing_day:%d %b %Y}" in excinfo.value.message_dict["held_on"][0]
+    assert not IntegrationNote.objects.exists()
+
+
+def test_notes_may_be_held_on_the_dosing_day(therapist, integration_visit):
+    """Outside I1.1's window (it opens the morning after), but not before the session."""
+    dosing_day = integration_visit.dosing_visit.held_on
+    note = integration_note_write(
+        actor=therapist,
+        visit=integration_visit,
+        data=NOTE_DATA,
+        held_on=dosing_day,
+        deviation_explanation="Seen in the evening after the session ended",
+        expected_version=None,
+    )
+    assert note.visit.held_on == dosing_day
+
+
+def test_notes_open_once_the_dosing_session_has_started(therapist, started_session):
+    """A session still in progress (not yet ended) already opens its integration notes."""
+    visit = Visit.objects.get(participant=started_session.participant, code="I1.1")
+    today = timezone.localdate()
+    note = integration_note_write(
+        actor=therapist,
+        visit=visit,
+        data=NOTE_DATA,
+        held_on=today,
+        deviation_explanation="Seen on the dosing day",
+        expected_version=None,
+    )
+    assert note.visit.held_on == today
+
+
+def test_service_refuses_moving_the_day_held_before_the_dosing_day(therapist, note):
+    dosing_day = note.visit.dosing_visit.held_on
+    with pytest.raises(ValidationError) as excinfo:
+        integration_note_write(
+            actor=therapist,
+            visit=note.visit,
+            data={"themes": "Changed"},
+            held_on=dosing_day - datetime.timedelta(days=2),
+            deviation_explanation="Wrong day",
+            expected_version=note.version,
+            reason="Corrected the day",
+        )
+    assert "held_on" in excinfo.value.message_dict
+    note.refresh_from_db()
+    assert note.themes == SECRET
+    assert note.visit.held_on == note.visit.target_date
+
+
+def test_form_is_not_offered_before_the_dosing_session(login, therapist, visit_before_dosing):
+    response = login(therapist).get(
+        reverse("sessions_app:note_edit", args=[visit_before_dosing.pk])
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-testid="notes-closed"' in content
+    assert "once the Dosing 1 session has started" in content
+    assert 'name="themes"' not in content
+
+
+def test_notes_before_the_dosing_session_are_refused_above_the_form_with_input_kept(
+    login, therapist, visit_before_dosing
+):
+    response = login(therapist).post(
+        reverse("sessions_app:note_edit", args=[visit_before_dosing.pk]),
+        _post(visit_before_dosing, participant_report="Kept report text"),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "once the Dosing 1 session has started" in form.non_field_errors()[0]
+    content = response.content.decode()
+    assert SECRET in content and "Kept report text" in content
+    assert "Brought a drawing of the garden" in content
+    assert not IntegrationNote.objects.exists()
+    visit_before_dosing.refresh_from_db()
+    assert visit_before_dosing.status == Visit.Status.SCHEDULED
+
+
+def test_day_before_the_dosing_day_is_refused_beside_the_field_with_input_kept(
+    login, therapist, integration_visit
+):
+    early = integration_visit.dosing_visit.held_on - datetime.timedelta(days=1)
+    response = login(therapist).post(
+        reverse("sessions_app:note_edit", args=[integration_visit.pk]),
+        _post(
+            integration_visit,
+            held_on=early.isoformat(),
+            deviation_explanation="Typed the wrong day",
+            free_text="Kept free text",
+        ),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "cannot have been held before that day" in form.errors["held_on"][0]
+    assert not form.non_field_errors()
+    content = response.content.decode()
+    assert SECRET in content and "Kept free text" in content
+    assert f'value="{early.isoformat()}"' in content
+    assert not IntegrationNote.objects.exists()
+
+
+def test_course_offers_write_notes_only_after_the_dosing_session(
+    login, therapist, participant1, course1
+):
+    client = login(therapist)
+    url = reverse("participants:detail", args=[participant1.pk])
+    i11 = Visit.objects.get(participant=participant1, code="I1.1")
+    write_i11 = reverse("sessions_app:note_edit", args=[i11.pk])
+
+    before = client.get(url).content.decode()
+    assert write_i11 not in before
+    assert 'data-testid="notes-closed-I1.1"' in before
+
+
+def test_course_offers_write_notes_once_the_dosing_session_was_held(
+    login, therapist, participant1, held_dosing_session
+):
+    i11, i21 = (Visit.objects.get(participant=participant1, code=code) for code in ("I1.1", "I2.1"))
+    content = login(therapist).get(reverse("participants:detail", args=[participant1.pk]))
+    content = content.content.decode()
+    assert reverse("sessions_app:note_edit", args=[i11.pk]) in content
+    assert 'data-testid="notes-closed-I1.1"' not in content
+    assert reverse("sessions_app:note_edit", args=[i21.pk]) not in content  # D2 still to come
+    assert 'data-testid="notes-closed-I2.1"' in content
+
+
+def test_note_visits_tell_which_notes_are_open_without_queries(
+    therapist, held_dosing_session, django_assert_num_queries
+):
+    d1, d2 = (
+        Visit.objects.get(participant=held_dosing_session.participant, code=code)
+        for code in ("D1", "D2")
+    )
+    assert [v.notes_closed_reason for v in note_visits(user=therapist, dosing_visit=d1)] == [""] * 3
+    with django_assert_num_queries(2):  # the user's scope, then the visits
+        closed = [v.notes_closed_reason for v in note_visits(user=therapist, dosing_visit=d2)]
+    assert all("Dosing 2" in reason for reason in closed) and len(closed) == 3
 
 
 # --- Viewing ----------------------------------------------------------------------------------
