@@ -185,8 +185,15 @@ def check_consistency(m: Measurements) -> None:
         raise InconsistentDataError(
             f"Diastolic pressure ({m.diastolic_bp}) must be below systolic ({m.systolic_bp})."
         )
-    for name in ("ptsd_duration_months", "caps5_total", "systolic_bp", "diastolic_bp", "pulse",
-                 "qtc_ms", "cssrs_ideation"):
+    for name in (
+        "ptsd_duration_months",
+        "caps5_total",
+        "systolic_bp",
+        "diastolic_bp",
+        "pulse",
+        "qtc_ms",
+        "cssrs_ideation",
+    ):
         value = getattr(m, name)
         if value is not None and value < 0:
             raise InconsistentDataError(f"{name} cannot be negative.")
@@ -262,9 +269,7 @@ def evaluate(
     for spec in criteria:
         if spec.is_computed:
             value = values[spec.measurement]
-            condition = (
-                None if value is None else bool(_COMPARE[spec.operator](value, spec.bound))
-            )
+            condition = None if value is None else bool(_COMPARE[spec.operator](value, spec.bound))
             shown = None if value is None else _plain(value)
         else:
             condition = answers.get(spec.code)

@@ -141,8 +141,11 @@ class AssessmentForm(AuditedEditForm):
                 self.initial[key] = {True: "yes", False: "no"}.get(answer.answer, "")
                 self.initial[note] = answer.note
             answer_layout.append(
-                Row(Column(Field(key), css_class="col-md-7"), Column(Field(note)),
-                    css_class="border-bottom pt-2")
+                Row(
+                    Column(Field(key), css_class="col-md-7"),
+                    Column(Field(note)),
+                    css_class="border-bottom pt-2",
+                )
             )
         self.fields["pregnancy_test"].help_text = "Not applicable when the candidate cannot "
         self.fields["pregnancy_test"].help_text += "become pregnant."

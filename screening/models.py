@@ -44,9 +44,7 @@ class Criterion(AuditedModel):
     Measurement = eligibility.Measurement
     Operator = eligibility.Operator
 
-    criteria_set = models.ForeignKey(
-        CriteriaSet, on_delete=models.PROTECT, related_name="criteria"
-    )
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="criteria")
     code = models.CharField(max_length=16, help_text="e.g. I3 or E10")
     text = models.CharField(max_length=300)
     kind = models.CharField(max_length=10, choices=eligibility.Kind.choices)

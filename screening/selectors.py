@@ -97,13 +97,14 @@ def screening_log(
     ]
     counter: Counter[str] = Counter()
     texts: dict[str, str] = {}
-    for codes, results in attempts.filter(status=status.SCREEN_FAILED).values_list(
-        "failed_codes", "results"
-    ).order_by():
+    for codes, results in (
+        attempts.filter(status=status.SCREEN_FAILED)
+        .values_list("failed_codes", "results")
+        .order_by()
+    ):
         counter.update(codes)
         for result in results:
             if result.get("code") in codes:
                 texts.setdefault(result["code"], result.get("text", ""))
     reasons = [(code, texts.get(code, ""), n) for code, n in counter.most_common()]
     return ScreeningLog(rows=rows, reasons=reasons)
-

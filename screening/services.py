@@ -8,6 +8,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Site, User
@@ -19,7 +20,11 @@ from screening import eligibility
 from screening.models import CriteriaSet, CriterionAnswer, ScreeningAttempt, StudyScreeningConfig
 from sessions_app.services.visits import visit_schedule_create
 from signatures.models import Signature
-from signatures.services import signature_sign, signature_void_outdated
+from signatures.services import (
+    signature_password_confirm,
+    signature_sign,
+    signature_void_outdated,
+)
 
 CONFIRM_STATEMENT = (
     "I confirm that this candidate meets every eligibility criterion of the protocol."
@@ -182,14 +187,22 @@ def screening_submit(*, actor: User, attempt: ScreeningAttempt) -> ScreeningAtte
 
 
 def eligibility_confirm(
-    *, actor: User, attempt: ScreeningAttempt, password: str, on: datetime.date | None = None
+    *,
+    actor: User,
+    attempt: ScreeningAttempt,
+    password: str,
+    on: datetime.date | None = None,
+    request: HttpRequest | None = None,
 ) -> Signature:
     """The investigator's signed confirmation; the first one enrols the participant.
 
-    Refused unless the actor may confirm at the attempt's site and every criterion is met.
+    Refused unless the actor may confirm at the attempt's site and every criterion is met. The
+    password is confirmed before the transaction, so that a wrong one counts toward the lockout
+    (the refusal's rollback would undo the count); signing inside re-checks it plainly.
     """
     if not actor.has_perm("screening.confirm_screeningattempt", attempt):
         raise PermissionError("Only the site investigator can confirm eligibility.")
+    signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         attempt = (
             ScreeningAttempt.objects.select_for_update()

@@ -242,6 +242,7 @@ class ConfirmView(AttemptMixin, FormView):
                 actor=self.request.user,
                 attempt=self.attempt,
                 password=form.cleaned_data["password"],
+                request=self.request,
             )
         except SignatureRefusedError as error:
             form.add_error("password", str(error))
@@ -298,4 +299,3 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
             "reason_counts": [n for _, _, n in log.reasons],
         }
         return context
-

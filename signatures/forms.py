@@ -1,4 +1,8 @@
-"""The signing form: the signer types their password again; a wrong one is refused beside it."""
+"""The signing form: the signer types their password again; a wrong one is refused beside it.
+
+The password is checked once, by the signing service (so a wrong one counts once toward the
+lockout); the view puts the service's refusal beside the field.
+"""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
@@ -20,11 +24,3 @@ class SignatureForm(forms.Form):
         self.signer = signer
         self.helper = FormHelper(self)
         self.helper.layout = Layout(Field("password"), Submit("sign", submit_label))
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.signer.check_password(password):
-            raise forms.ValidationError(
-                "The password is not correct. Nothing was signed; type it again."
-            )
-        return password

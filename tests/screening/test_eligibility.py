@@ -189,8 +189,15 @@ def test_a_failure_outweighs_missing_values():
         {"date_of_birth": datetime.date(2020, 1, 1), "ptsd_duration_months": 120},
     ],
     ids=[
-        "diastolic-equal", "diastolic-above", "born-after-screening", "over-120",
-        "caps5-81", "caps5-negative", "cssrs-6", "pregnancy-unknown", "ptsd-longer-than-life",
+        "diastolic-equal",
+        "diastolic-above",
+        "born-after-screening",
+        "over-120",
+        "caps5-81",
+        "caps5-negative",
+        "cssrs-6",
+        "pregnancy-unknown",
+        "ptsd-longer-than-life",
     ],
 )
 def test_inconsistent_measurements_are_refused(overrides):

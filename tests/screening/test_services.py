@@ -38,7 +38,9 @@ def test_start_is_refused_when_the_study_has_no_criteria_set(therapist, site1):
     StudyScreeningConfig.objects.filter(study=site1.study).delete()
     with pytest.raises(services.ScreeningError, match="study administrator"):
         services.screening_start(
-            actor=therapist, site=site1, identity=identity_data(),
+            actor=therapist,
+            site=site1,
+            identity=identity_data(),
             screened_on=datetime.date(2026, 6, 1),
         )
     assert not Participant.objects.exists()
@@ -87,8 +89,9 @@ def test_therapist_cannot_confirm(therapist, site1, password):
         services.eligibility_confirm(actor=therapist, attempt=attempt, password=password)
 
 
-def test_nobody_can_enrol_a_candidate_who_fails_a_criterion(investigator, therapist, site1,
-                                                             password):
+def test_nobody_can_enrol_a_candidate_who_fails_a_criterion(
+    investigator, therapist, site1, password
+):
     attempt = screened_attempt(actor=therapist, site=site1, caps5_total=34)
     with pytest.raises(services.ScreeningError, match="cannot be enrolled"):
         services.eligibility_confirm(actor=investigator, attempt=attempt, password=password)
@@ -123,8 +126,7 @@ def test_incomplete_screening_cannot_be_submitted(therapist, site1):
         services.screening_submit(actor=therapist, attempt=attempt)
 
 
-def test_rescreen_creates_a_new_attempt_and_keeps_the_old(therapist, investigator, site1,
-                                                          password):
+def test_rescreen_creates_a_new_attempt_and_keeps_the_old(therapist, investigator, site1, password):
     first = services.screening_fail(
         actor=therapist, attempt=screened_attempt(actor=therapist, site=site1, caps5_total=20)
     )
@@ -162,9 +164,7 @@ def test_edit_after_signing_voids_the_signature_and_is_in_the_history(
     therapist, investigator, site1, password
 ):
     attempt = screened_attempt(actor=therapist, site=site1)
-    signature = services.eligibility_confirm(
-        actor=investigator, attempt=attempt, password=password
-    )
+    signature = services.eligibility_confirm(actor=investigator, attempt=attempt, password=password)
     attempt.refresh_from_db()
     attempt.systolic_bp = 124
     services.screening_update(

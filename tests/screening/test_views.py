@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 
 from participants.models import Participant
@@ -104,8 +105,9 @@ def test_impossible_values_are_refused_beside_the_field_and_nothing_typed_is_los
     attempt = screened_attempt(actor=therapist, site=site1, submit=False)
     response = login(therapist).post(
         reverse("screening:edit", args=[attempt.pk]),
-        _assessment_post(attempt, **{field: value, "weight_kg": "71.3", "pulse": "77"}
-                         | ({field: value})),
+        _assessment_post(
+            attempt, **{field: value, "weight_kg": "71.3", "pulse": "77"} | ({field: value})
+        ),
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -173,8 +175,7 @@ def test_investigator_signs_with_password_and_participant_is_enrolled(
     assert "Approved" in detail and "valid" in detail
 
 
-def test_confirm_page_refuses_a_failing_candidate(login, therapist, investigator, site1,
-                                                  password):
+def test_confirm_page_refuses_a_failing_candidate(login, therapist, investigator, site1, password):
     attempt = screened_attempt(actor=therapist, site=site1, caps5_total=34)
     response = login(investigator).post(
         reverse("screening:confirm", args=[attempt.pk]), {"password": password}
@@ -203,9 +204,7 @@ def test_screen_failure_keeps_reasons_and_offers_rescreen(login, therapist, site
     assert _fresh(attempt).status == ScreeningAttempt.Status.SCREEN_FAILED
 
 
-def test_edit_after_submission_without_reason_is_refused_and_keeps_input(
-    login, therapist, site1
-):
+def test_edit_after_submission_without_reason_is_refused_and_keeps_input(login, therapist, site1):
     attempt = screened_attempt(actor=therapist, site=site1)
     response = login(therapist).post(
         reverse("screening:edit", args=[attempt.pk]),
@@ -261,8 +260,9 @@ def test_therapist_cannot_open_another_sites_screening(login, therapist, therapi
 
 
 @pytest.mark.parametrize("role", ["monitor", "sponsor"])
-def test_monitor_and_sponsor_see_outcomes_but_never_identity(request, login, therapist, site1,
-                                                             role):
+def test_monitor_and_sponsor_see_outcomes_but_never_identity(
+    request, login, therapist, site1, role
+):
     attempt = screened_attempt(actor=therapist, site=site1, caps5_total=20)
     user = request.getfixturevalue(role)
     client = login(user)
@@ -282,14 +282,16 @@ def test_monitor_and_sponsor_see_outcomes_but_never_identity(request, login, the
     assert client.get(reverse("screening:confirm", args=[attempt.pk])).status_code == 403
 
 
-def test_log_counts_by_site_and_reason_and_filters(login, monitor, therapist, therapist2,
-                                                   investigator, site1, site2, password):
+def test_log_counts_by_site_and_reason_and_filters(
+    login, monitor, therapist, therapist2, investigator, site1, site2, password
+):
     failed = screened_attempt(actor=therapist, site=site1, caps5_total=10)
     services.screening_fail(actor=therapist, attempt=failed)
     enrolled = screened_attempt(actor=therapist, site=site1)
     services.eligibility_confirm(actor=investigator, attempt=enrolled, password=password)
-    other = screened_attempt(actor=therapist2, site=site2, qtc_ms=480,
-                             screened_on=datetime.date(2026, 3, 1))
+    other = screened_attempt(
+        actor=therapist2, site=site2, qtc_ms=480, screened_on=datetime.date(2026, 3, 1)
+    )
     services.screening_fail(actor=therapist2, attempt=other)
     client = login(monitor)
     log = client.get(reverse("screening:log")).context["log"]
@@ -353,3 +355,24 @@ def test_list_query_count_does_not_grow_with_attempts(
     with django_assert_max_num_queries(30) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_wrong_confirmation_passwords_count_once_each_and_lock_the_investigator_out(
+    login, therapist, investigator, site1, password, settings
+):
+    attempt = screened_attempt(actor=therapist, site=site1)
+    client = login(investigator)
+    url = reverse("screening:confirm", args=[attempt.pk])
+    for count in range(1, settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(url, {"password": "not-mine"})
+        assert response.status_code == 200
+        # Counted although the enrolment it guarded was rolled back.
+        assert AccessAttempt.objects.get(username="investigator").failures_since_start == count
+    response = client.post(url, {"password": password})
+    assert response.status_code == 200
+    assert response.context["form"].errors["password"] == [
+        f"Too many wrong passwords for {investigator.printed_name}: this account is locked for "
+        "15 minutes. Nothing was signed."
+    ]
+    assert _fresh(attempt).status == ScreeningAttempt.Status.SUBMITTED
+    assert not Signature.objects.exists()
