@@ -1,0 +1,239 @@
+"""Pages correcting the start and team, a dose, and the supplemental decision of a session.
+
+Each loads the session within the user's site scope (404 outside it), needs the right to change
+it (403 otherwise), and works as the reading correction does: a refused value is shown beside its
+field with everything typed kept; a form opened before someone else's save is refused and shown
+again with the current version, so saving again is a deliberate choice.
+"""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import FormView
+
+from accounts.middleware import activate_site_time_zone
+from audit.services import ConcurrentEditError
+from sessions_app import selectors
+from sessions_app.forms.corrections import (
+    DoseCorrectionForm,
+    StartCorrectionForm,
+    SupplementalDecisionCorrectionForm,
+)
+from sessions_app.models import DoseAdministration, DosingSession
+from sessions_app.services import corrections as services
+from sessions_app.services.flowsheet import FlowsheetError
+from sessions_app.views.flowsheet import CHANGE, add_service_error
+
+
+class CorrectionView(LoginRequiredMixin, FormView):
+    """A correction of one part of a started session's flowsheet."""
+
+    template_name = "sessions_app/correct_form.html"
+    title = ""
+    anchor = ""
+    success_message = "Corrected. The audit trail keeps both values and your reason."
+
+    def load(self) -> DosingSession:
+        return selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def refused(self) -> str:
+        """Why this correction cannot be opened in the session's state ("" if it can)."""
+        if self.session.status == DosingSession.Status.NOT_STARTED:
+            return "This session has not started: there is nothing to correct yet."
+        return ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.session = self.load()
+        if not request.user.has_perm(CHANGE, self.session):
+            raise PermissionDenied("Your role does not include correcting dosing sessions.")
+        activate_site_time_zone(self.session.site)
+        refusal = self.refused()
+        if refusal:
+            messages.warning(request, refusal)
+            return redirect(self.flowsheet_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def flowsheet_url(self) -> str:
+        return reverse("sessions_app:flowsheet", args=[self.session.pk]) + self.anchor
+
+    def build_form(self, **kwargs):
+        raise NotImplementedError
+
+    def get_form(self, form_class=None):
+        return self.build_form(**self.get_form_kwargs())
+
+    def perform(self, form) -> None:
+        raise NotImplementedError
+
+    def current_version(self) -> int:
+        raise NotImplementedError
+
+    def hint(self) -> str:
+        return ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            session=self.session,
+            visit=self.session.visit,
+            participant=self.session.participant,
+            title=self.title,
+            hint=self.hint(),
+            back_url=self.flowsheet_url(),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            self.perform(form)
+        except ConcurrentEditError as error:
+            self.session = self.load()
+            data = self.request.POST.copy()
+            data["version"] = self.current_version()
+            rebound = self.build_form(data=data)
+            rebound.is_valid()
+            rebound.add_error(None, str(error))
+            return self.form_invalid(rebound)
+        except (ValidationError, FlowsheetError) as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.flowsheet_url())
+
+
+class StartCorrectView(CorrectionView):
+    title = "Correct the start and the team"
+    anchor = "#team"
+    success_message = "Start and team corrected. The audit trail keeps both values and your reason."
+
+    def hint(self) -> str:
+        visit = self.session.visit
+        return (
+            f"The visit is recorded as held on the day the session started. Its window is "
+            f"{visit.window_start:%d %b} to {visit.window_end:%d %b %Y}; a day outside it is a "
+            "protocol deviation and needs an explanation. Moving the day re-schedules the visits "
+            "that follow."
+        )
+
+    def build_form(self, **kwargs):
+        return StartCorrectionForm(
+            instance=copy.copy(self.session),  # the form's checks must not alter the page's
+            team=services.start_team_choices(session=self.session),
+            **kwargs,
+        )
+
+    def current_version(self) -> int:
+        return self.session.version
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        services.session_start_correct(
+            actor=self.request.user,
+            session=self.session,
+            started_at=data["started_at"],
+            lead_therapist=data["lead_therapist"],
+            co_therapist=data["co_therapist"],
+            lead_password=data["lead_password"],
+            co_password=data["co_password"],
+            deviation_explanation=data["deviation_explanation"],
+            expected_version=data["version"],
+            reason=data["reason"],
+            request=self.request,
+        )
+
+
+class DoseCorrectView(CorrectionView):
+    anchor = "#doses"
+    success_message = "Dose corrected. The audit trail keeps both values and your reason."
+
+    def load(self) -> DosingSession:
+        self.administration = selectors.administration_get(
+            user=self.request.user, pk=self.kwargs["pk"]
+        )
+        return self.administration.session
+
+    def refused(self) -> str:
+        if self.administration.voided_at is not None:
+            return (
+                "This administration was struck through as entered in error; it cannot be "
+                "corrected."
+            )
+        return super().refused()
+
+    @property
+    def title(self) -> str:
+        return f"Correct the {self.administration.get_kind_display().lower()}"
+
+    def build_form(self, **kwargs):
+        supplemental = None
+        if self.administration.kind == DoseAdministration.Kind.INITIAL:
+            supplemental = DoseAdministration.objects.filter(
+                session=self.session,
+                kind=DoseAdministration.Kind.SUPPLEMENTAL,
+                voided_at__isnull=True,
+            ).first()
+        return DoseCorrectionForm(
+            instance=copy.copy(self.administration), supplemental=supplemental, **kwargs
+        )
+
+    def current_version(self) -> int:
+        return self.administration.version
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        services.dose_administration_correct(
+            actor=self.request.user,
+            administration=self.administration,
+            dose_mg=data["dose_mg"],
+            kit_number=data["kit_number"],
+            administered_at=data["administered_at"],
+            deviation_reason=data.get("deviation_reason", ""),
+            supplemental_dose_mg=data.get("supplemental_dose_mg"),
+            expected_version=data["version"],
+            reason=data["reason"],
+        )
+
+
+class SupplementalCorrectView(CorrectionView):
+    title = "Correct the supplemental-dose decision"
+    anchor = "#doses"
+    success_message = (
+        "Supplemental decision corrected. The audit trail keeps both values and your reason."
+    )
+
+    def refused(self) -> str:
+        if not self.session.supplemental_decision:
+            return "No supplemental decision is recorded yet: record it on the flowsheet."
+        return super().refused()
+
+    def build_form(self, **kwargs):
+        initial_dose = DoseAdministration.objects.filter(
+            session=self.session, kind=DoseAdministration.Kind.INITIAL, voided_at__isnull=True
+        ).first()
+        return SupplementalDecisionCorrectionForm(
+            instance=copy.copy(self.session), initial_dose=initial_dose, **kwargs
+        )
+
+    def current_version(self) -> int:
+        return self.session.version
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        services.supplemental_decision_correct(
+            actor=self.request.user,
+            session=self.session,
+            decision=data["supplemental_decision"],
+            decision_reason=data["supplemental_reason"],
+            dose_mg=data.get("dose_mg"),
+            kit_number=data.get("kit_number", ""),
+            administered_at=data.get("administered_at"),
+            deviation_reason=data.get("deviation_reason", ""),
+            expected_version=data["version"],
+            reason=data["reason"],
+        )
