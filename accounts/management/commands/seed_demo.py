@@ -1,21 +1,42 @@
-"""Loads a synthetic demo study: sites, one account per role, participants in several states."""
+"""Loads a synthetic demo study: sites, one account per role, participants in several states.
+
+Everything clinical goes through the app's services, so the demo's audit trail reads as real use
+would leave it: screening attempts at every stage, enrolment by the investigator's signed
+confirmation (at the site that has an investigator), and at site 01 one first dosing session held
+about four weeks ago, flowsheet complete and signed, with its integration notes.
+
+Attesting presence, confirming eligibility and signing need the staff's passwords, which this
+command knows only when it sets them: a site first seeded in a run that did not set them gets its
+participants enrolled directly and no dosing session.
+"""
 
 import datetime
 import random
 import secrets
+from decimal import Decimal
 
 from auditlog.context import set_actor
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Membership, Role, Site, Study, User
 from audit.context import change_reason
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
-from screening.models import CriteriaSet, StudyScreeningConfig
-from sessions_app.models import StudySessionSettings, Visit
+from screening import services as screening
+from screening.eligibility import PregnancyTest
+from screening.models import CriteriaSet, ScreeningAttempt, StudyScreeningConfig
+from sessions_app import synthetic
+from sessions_app.models import DosingSession, Observation, StudySessionSettings, Visit
+from sessions_app.services import flowsheet
+from sessions_app.services.notes import integration_note_write
 from sessions_app.services.visits import visit_mark_held, visit_schedule_create
+
+REASON = "Synthetic demo data"
+MEMORY_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 SITES = [
     ("01", "Riverside Trauma Research Clinic"),
@@ -32,6 +53,8 @@ USERS = [
     ("sponsor", "Sam", "Okafor", Role.DATA_MANAGER, None),
     ("admin", "Ada", "Brennan", Role.STUDY_ADMIN, None),
 ]
+# The site whose team (therapist lead, investigator co-therapist) ran the demo's dosing session.
+SESSION_SITE = "01"
 
 # Statuses given to the demo participants of each site, in order.
 STATUS_PLAN = [
@@ -44,6 +67,77 @@ STATUS_PLAN = [
     "completed",
     "withdrawn",
 ]
+D1_DUE_TODAY = 0  # the first enrolled participant: first dosing session due today
+D1_HELD = 1  # the second: first dosing session held (at SESSION_SITE, with its flowsheet)
+IN_PROGRESS = 3  # the first in screening: assessments in progress; the second: submitted
+D1_HELD_DAYS_AGO = 26  # about four weeks ago; the second dosing session is due two days from now
+
+# Notes on some yes/no criteria, as staff would write them.
+CRITERION_NOTES = {
+    "I6": "Support contact named and reachable.",
+    "E7": "AUDIT 4, DAST-10 0: no current use disorder.",
+    "E11": "ECG: sinus rhythm, no conduction abnormality.",
+}
+# Measured and answered first, while the other assessments are still being done.
+EARLY_MEASUREMENTS = ("ptsd_duration_months", "caps5_total", "systolic_bp", "diastolic_bp", "pulse")
+EARLY_CRITERIA = ("I5", "I6", "I7", "I8", "E1", "E2", "E3", "E4")
+
+OBSERVATIONS = [
+    # minutes after the start, kind, text ({systolic}: the reading over the threshold)
+    (
+        80,
+        Observation.Kind.OBSERVATION,
+        "Onset of effects about 50 minutes after the dose: feels warm, some jaw tightness, "
+        "pupils dilated. Resting with eyeshades and music, talking at times.",
+    ),
+    (
+        155,
+        Observation.Kind.INTERVENTION,
+        "Systolic {systolic} mmHg at the +2h reading, near the expected peak. No headache, chest "
+        "pain or visual disturbance; participant calm. Sat up and drank water; blood pressure "
+        "re-checked at 15 minutes.",
+    ),
+    (
+        340,
+        Observation.Kind.OBSERVATION,
+        "Revisits memories of the index trauma with the co-therapist; tearful at times, then "
+        "settled. Says they feel safe in the room and want to continue.",
+    ),
+]
+
+INTEGRATION_NOTES = {
+    "I1.1": {
+        "themes": "First reflections the morning after: the index trauma revisited with less "
+        "fear than expected; self-blame easing.",
+        "participant_report": "Slept about six hours. Mild fatigue and jaw ache, settling. "
+        "Describes the session as hard but worth it; remembers feeling safe with both "
+        "therapists.",
+        "cssrs_ideation": 0,
+        "cssrs_behaviour": False,
+        "safety_notes": "No suicidal ideation. Support contact collecting at noon; crisis line "
+        "number given again.",
+        "plan": "Check-in calls over the next three days; keep a journal of moments of "
+        "distress; next integration session in a week.",
+    },
+    "I1.2": {
+        "themes": "Grief and anger about the event; noticing avoidance in daily life.",
+        "participant_report": "Two nightmares this week instead of most nights. Low mood for "
+        "two days mid-week, then lifted. Went back to a supermarket avoided for a year.",
+        "cssrs_ideation": 0,
+        "cssrs_behaviour": False,
+        "safety_notes": "No ideation; no alcohol or drug use reported.",
+        "plan": "Continue the journal; graded return to avoided places; next session in a week.",
+    },
+    "I1.3": {
+        "themes": "Consolidating the changes; intentions for the second experimental session.",
+        "participant_report": "Fewer intrusive memories; startle less marked. Some irritability "
+        "at work, managed by taking short breaks.",
+        "cssrs_ideation": 0,
+        "cssrs_behaviour": False,
+        "safety_notes": "No ideation.",
+        "plan": "Preparatory call the week before the second experimental session.",
+    },
+}
 
 
 class Command(BaseCommand):
@@ -59,72 +153,29 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261121, help="Random seed for Faker.")
 
     def handle(self, *args, password=None, reset_passwords=False, seed=20261121, **options):
-        fake = Faker("en_GB")
+        self.fake = Faker("en_GB")
         Faker.seed(seed)
-        rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
-        with transaction.atomic():
-            printed = []
-            users = {}
-            for username, first, last, role, _site in USERS:
-                user, created = User.objects.get_or_create(
-                    username=username,
-                    defaults={
-                        "first_name": first,
-                        "last_name": last,
-                        "email": f"{username}@demo.invalid",
-                        "is_staff": role == Role.STUDY_ADMIN,
-                    },
-                )
-                if created or reset_passwords or password:
-                    new_password = password or secrets.token_urlsafe(12)
-                    user.set_password(new_password)
-                    user.save()
-                    printed.append((username, role, _site, new_password))
-                users[username] = user
-            # The study administrator sets up the study; the investigator screens participants.
-            with set_actor(users["admin"]), change_reason("Synthetic demo data"):
-                study, _ = Study.objects.get_or_create(
-                    code="MAPP-DEMO",
-                    defaults={
-                        "name": "Demo: MDMA-assisted therapy for PTSD (synthetic data)",
-                        "protocol_number": "DEMO-001",
-                    },
-                )
-                sites = {}
-                for number, name in SITES:
-                    sites[number], _ = Site.objects.get_or_create(
-                        study=study, number=number, defaults={"name": name}
-                    )
-                criteria = CriteriaSet.objects.filter(code="MAPP2").first()
-                if criteria is not None:  # seeded by screening's data migration
-                    StudyScreeningConfig.objects.get_or_create(
-                        study=study, defaults={"criteria_set": criteria}
-                    )
-                StudySessionSettings.objects.get_or_create(study=study)
-                for username, _first, _last, role, site_number in USERS:
-                    Membership.objects.get_or_create(
-                        user=users[username],
-                        study=study,
-                        site=sites[site_number] if site_number else None,
-                        role=role,
-                    )
-            actor = users["investigator"]
-            with set_actor(actor), change_reason("Synthetic demo data"):
-                for site in sites.values():
-                    if Participant.objects.filter(site=site).exists():
-                        continue
-                    for index, status in enumerate(STATUS_PLAN):
-                        self._make_participant(fake, rng, actor, site, status, index)
-                # A demo database seeded before visit schedules existed gets them now.
-                unscheduled = Participant.objects.filter(
-                    site__study=study, enrolled_on__isnull=False
-                ).exclude(pk__in=Visit.objects.values("participant_id"))
-                for participant in unscheduled:
-                    visit_schedule_create(actor=actor, participant=participant)
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
+        self.today = timezone.localdate()
+        self.summary = []
+        # The demo session's vital-sign alert notifies the demo monitor, whose address is not
+        # real: without a broker the task runs here, on commit, and that email stays in memory.
+        with override_settings(EMAIL_BACKEND=MEMORY_EMAIL), transaction.atomic():
+            # Attesting, confirming and signing check passwords again: a cheap hash while
+            # seeding, then the production hasher's (as seed_trial does).
+            with override_settings(PASSWORD_HASHERS=synthetic.SEED_HASHERS):
+                printed = self._accounts(password=password, reset=reset_passwords)
+                study, sites = self._study()
+                self._participants(study, sites)
+            for username, _role, _site, pw in printed:
+                self.users[username].set_password(pw)
+                self.users[username].save(update_fields=["password"])
         self.stdout.write(self.style.SUCCESS(f"Demo study {study.code}: {len(sites)} sites."))
         self.stdout.write(
             f"{Participant.objects.filter(site__study=study).count()} synthetic participants."
         )
+        for line in self.summary:
+            self.stdout.write(line)
         if printed:
             self.stdout.write("Demo accounts (passwords are shown only now):")
             for username, role, site_number, pw in printed:
@@ -136,10 +187,107 @@ class Command(BaseCommand):
                 "Run `python manage.py seed_demo --reset-passwords` for new ones."
             )
 
-    def _make_participant(self, fake, rng, actor, site, status, index):
+    def _accounts(self, *, password: str | None, reset: bool) -> list[tuple]:
+        """The demo accounts; (username, role, site number, password) of those given one now."""
+        printed = []
+        self.users = {}
+        for username, first, last, role, site_number in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@demo.invalid",
+                    "is_staff": role == Role.STUDY_ADMIN,
+                },
+            )
+            if created or reset or password:
+                new_password = password or secrets.token_urlsafe(12)
+                user.set_password(new_password)
+                user.save()
+                printed.append((username, role, site_number, new_password))
+            self.users[username] = user
+        # Known only for the accounts given a password in this run.
+        self.passwords = {username: pw for username, _role, _site, pw in printed}
+        return printed
+
+    def _study(self) -> tuple[Study, dict[str, Site]]:
+        """The study administrator sets up the study, its sites and the demo memberships."""
+        with set_actor(self.users["admin"]), change_reason(REASON):
+            study, _ = Study.objects.get_or_create(
+                code="MAPP-DEMO",
+                defaults={
+                    "name": "Demo: MDMA-assisted therapy for PTSD (synthetic data)",
+                    "protocol_number": "DEMO-001",
+                },
+            )
+            sites = {}
+            for number, name in SITES:
+                sites[number], _ = Site.objects.get_or_create(
+                    study=study, number=number, defaults={"name": name}
+                )
+            criteria = CriteriaSet.objects.filter(code="MAPP2").first()
+            if criteria is not None:  # seeded by screening's data migration
+                StudyScreeningConfig.objects.get_or_create(
+                    study=study, defaults={"criteria_set": criteria}
+                )
+            StudySessionSettings.objects.get_or_create(study=study)
+            for username, _first, _last, role, site_number in USERS:
+                Membership.objects.get_or_create(
+                    user=self.users[username],
+                    study=study,
+                    site=sites[site_number] if site_number else None,
+                    role=role,
+                )
+        return study, sites
+
+    def _participants(self, study: Study, sites: dict[str, Site]) -> None:
+        """The investigator screens and enrols the participants of each site not seeded yet; at
+        SESSION_SITE the team then runs a first dosing session."""
+        new_sites = [
+            site for site in sites.values() if not Participant.objects.filter(site=site).exists()
+        ]
+        made = {}
+        actor = self.users["investigator"]
+        with set_actor(actor), change_reason(REASON):
+            for site in new_sites:
+                made[site.number] = [
+                    self._make_participant(actor, site, status, index)
+                    for index, status in enumerate(STATUS_PLAN)
+                ]
+            # A demo database seeded before visit schedules existed gets them now.
+            unscheduled = Participant.objects.filter(
+                site__study=study, enrolled_on__isnull=False
+            ).exclude(pk__in=Visit.objects.values("participant_id"))
+            for participant in unscheduled:
+                visit_schedule_create(actor=actor, participant=participant)
+        if made:
+            self.summary.append(
+                f"Screening at sites {', '.join(made)}: at each, one candidate's assessments "
+                "in progress, one awaiting the investigator's confirmation, one screen failure."
+            )
+        if SESSION_SITE in made:
+            if self._team_passwords_known():
+                self._first_dosing_course(made[SESSION_SITE][D1_HELD])
+            else:
+                self.summary.append(
+                    "No dosing session was seeded: the demo team's passwords were not set in "
+                    "this run."
+                )
+
+    def _team_passwords_known(self) -> bool:
+        """Whether the session team can attest and sign in this run (passwords set now)."""
+        return {"therapist", "investigator"} <= set(self.passwords)
+
+    def _confirms_at(self, site: Site) -> bool:
+        """Whether the demo investigator can confirm eligibility at `site` in this run."""
+        return site.number == SESSION_SITE and "investigator" in self.passwords
+
+    def _identity(self) -> dict:
+        fake, rng = self.fake, self.rng
         sex = rng.choice([ParticipantIdentity.Sex.FEMALE, ParticipantIdentity.Sex.MALE])
         given = fake.first_name_female() if sex == "F" else fake.first_name_male()
-        identity = {
+        return {
             "given_name": given,
             "family_name": fake.last_name(),
             "date_of_birth": fake.date_of_birth(minimum_age=21, maximum_age=70),
@@ -153,28 +301,242 @@ class Command(BaseCommand):
             "support_contact_name": fake.name(),
             "support_contact_phone": fake.phone_number(),
         }
-        participant = participant_register(actor=actor, site=site, identity=identity)
+
+    def _days_ago(self, days: int) -> datetime.date:
+        return self.today - datetime.timedelta(days=days)
+
+    def _make_participant(self, actor, site, status, index):
+        rng = self.rng
+        identity = self._identity()
         if status == "screening":
-            return
+            if index == IN_PROGRESS:
+                attempt = self._screen(actor, site, identity, self._days_ago(2), complete=False)
+            else:  # awaiting the investigator's confirmation
+                attempt = self._screen(actor, site, identity, self._days_ago(6))
+                screening.screening_submit(actor=actor, attempt=attempt)
+            return attempt.participant
         if status == "screen_failed":
-            participant_set_status(
-                actor=actor,
-                participant=participant,
-                status=Participant.Status.SCREEN_FAILED,
-                reason="Demo: CAPS-5 below threshold",
+            attempt = self._screen(
+                actor,
+                site,
+                identity,
+                self._days_ago(rng.randint(10, 30)),
+                caps5=rng.randint(17, 26),
             )
-            return
-        # The first enrolled participant of each site has their first dosing session due today.
-        days_ago = 28 if index == STATUS_PLAN.index("enrolled") else rng.randint(20, 200)
-        enrolled_on = datetime.date.today() - datetime.timedelta(days=days_ago)  # noqa: DTZ011
-        participant = participant_enrol(actor=actor, participant=participant, on=enrolled_on)
-        visits = visit_schedule_create(actor=actor, participant=participant)
+            attempt = screening.screening_submit(actor=actor, attempt=attempt)
+            return screening.screening_fail(actor=actor, attempt=attempt).participant
+        # The first enrolled participant of each site has their first dosing session due today;
+        # the second held it about four weeks ago, where the demo has a session for it.
+        if index == D1_DUE_TODAY:
+            days_ago = 28
+        elif index == D1_HELD and site.number == SESSION_SITE and self._team_passwords_known():
+            days_ago = 28 + D1_HELD_DAYS_AGO
+        else:
+            days_ago = rng.randint(20, 200)
+        enrolled_on = self._days_ago(days_ago)
+        if self._confirms_at(site):
+            screened_on = enrolled_on - datetime.timedelta(days=rng.randint(5, 12))
+            attempt = self._screen(actor, site, identity, screened_on)
+            attempt = screening.screening_submit(actor=actor, attempt=attempt)
+            # Enrols the participant and creates their visit schedule.
+            screening.eligibility_confirm(
+                actor=actor,
+                attempt=attempt,
+                password=self.passwords["investigator"],
+                on=enrolled_on,
+            )
+            participant = Participant.objects.get(pk=attempt.participant_id)
+            visits = Visit.objects.filter(participant=participant)
+        else:
+            participant = participant_register(actor=actor, site=site, identity=identity)
+            participant = participant_enrol(actor=actor, participant=participant, on=enrolled_on)
+            visits = visit_schedule_create(actor=actor, participant=participant)
         # Preparatory sessions already due were held on their target day.
-        today = datetime.date.today()  # noqa: DTZ011
         for visit in visits:
-            if visit.kind == Visit.Kind.PREPARATORY and visit.target_date <= today:
+            if visit.kind == Visit.Kind.PREPARATORY and visit.target_date <= self.today:
                 visit_mark_held(actor=actor, visit=visit, held_on=visit.target_date)
         if status != "enrolled":
             participant_set_status(
                 actor=actor, participant=participant, status=status, reason="Demo data"
             )
+        return participant
+
+    def _screen(
+        self, actor, site, identity, screened_on, *, complete=True, caps5=None
+    ) -> ScreeningAttempt:
+        """A new candidate's first screening with their assessments: all of them (eligible unless
+        `caps5` is below the threshold), or only the first ones (`complete=False`)."""
+        rng = self.rng
+        attempt = screening.screening_start(
+            actor=actor, site=site, identity=identity, screened_on=screened_on
+        )
+        values = {
+            "ptsd_duration_months": rng.randint(14, 180),
+            "caps5_total": caps5 if caps5 is not None else rng.randint(33, 52),
+            "systolic_bp": rng.randint(108, 134),
+            "diastolic_bp": rng.randint(64, 86),
+            "pulse": rng.randint(58, 86),
+            "weight_kg": Decimal(f"{rng.uniform(52, 98):.1f}"),
+            "qtc_ms": rng.randint(385, 440),
+            "pregnancy_test": (
+                PregnancyTest.NEGATIVE
+                if identity["sex"] == ParticipantIdentity.Sex.FEMALE
+                else PregnancyTest.NOT_APPLICABLE
+            ),
+            "cssrs_ideation": rng.choice([0, 0, 1, 2]),
+        }
+        if not complete:  # the attempt in progress: history and vital signs so far
+            values = {k: v for k, v in values.items() if k in EARLY_MEASUREMENTS}
+        for name, value in values.items():
+            setattr(attempt, name, value)
+        answers = {}
+        for answer in attempt.answers.select_related("criterion"):
+            criterion = answer.criterion
+            if complete or criterion.code in EARLY_CRITERIA:
+                answers[criterion.pk] = (
+                    criterion.kind == criterion.Kind.INCLUSION,
+                    CRITERION_NOTES.get(criterion.code, ""),
+                )
+        return screening.screening_update(
+            actor=actor, attempt=attempt, answers=answers, expected_version=attempt.version
+        )
+
+    def _first_dosing_course(self, participant: Participant) -> None:
+        """The participant's first dosing session, held on its target day about four weeks ago by
+        the site's therapist (lead) and investigator (co-therapist), then its integration notes.
+
+        Entered in the order of the day, each at its time. Attestations, the pre-dose checks'
+        and the supplemental decision's own timestamps, and the signature, are stamped by the
+        services with the time of entry (now), as they are in real use.
+        """
+        therapist, investigator = self.users["therapist"], self.users["investigator"]
+        site = participant.site
+        session = DosingSession.objects.select_related("visit").get(
+            visit__participant=participant, visit__code="D1"
+        )
+        # At 9 in the morning where the demo sites are: in the project's time zone.
+        start = datetime.datetime.combine(
+            session.visit.target_date, datetime.time(9, 0), tzinfo=timezone.get_default_timezone()
+        )
+        dose_at = start + datetime.timedelta(minutes=30)
+        sex = ParticipantIdentity.objects.get(participant=participant).sex
+        kit = f"K{site.number}-{participant.study_code[-4:]}-D1"
+        # Readings: one before the dose, then every 30 minutes for seven and a half hours; the
+        # one at +2h goes over the systolic threshold and is re-checked 15 minutes later.
+        baseline = synthetic.baseline_draw(self.rng)
+        peak = dose_at + datetime.timedelta(hours=2)
+        times = [start + datetime.timedelta(minutes=15)] + [
+            dose_at + datetime.timedelta(minutes=30 * k) for k in range(1, 16)
+        ]
+        readings = {
+            when: synthetic.vital_signs(
+                self.rng,
+                baseline,
+                when - dose_at,
+                temperature=index % 2 == 0,
+                suds=index % 4 == 0,
+                spike=when == peak,
+            )
+            for index, when in enumerate(times)
+        }
+        recheck = dose_at + datetime.timedelta(hours=2, minutes=15)
+        readings[recheck] = synthetic.vital_signs(
+            self.rng, baseline, recheck - dose_at, temperature=False, suds=False, spike=False
+        )
+        events = [
+            (when, flowsheet.vital_sign_record, {"measured_at": when, **values})
+            for when, values in readings.items()
+        ]
+        events.append(
+            (
+                dose_at,
+                flowsheet.dose_initial_administer,
+                {"dose_mg": 120, "kit_number": f"{kit}A", "administered_at": dose_at},
+            )
+        )
+        supplemental_at = dose_at + datetime.timedelta(minutes=105)
+        events.append(
+            (
+                supplemental_at,
+                flowsheet.supplemental_decide,
+                {
+                    "decision": DosingSession.Supplemental.GIVE,
+                    "reason": "Initial dose well tolerated, vital signs within the thresholds; "
+                    "participant agrees to the supplemental dose.",
+                    "dose_mg": 60,
+                    "kit_number": f"{kit}B",
+                    "administered_at": supplemental_at,
+                },
+            )
+        )
+        for minutes, kind, text in OBSERVATIONS:
+            when = start + datetime.timedelta(minutes=minutes)
+            events.append(
+                (
+                    when,
+                    flowsheet.observation_record,
+                    {"observed_at": when, "kind": kind, "text": text.format(**readings[peak])},
+                )
+            )
+        ended_at = start + datetime.timedelta(hours=8, minutes=30)
+
+        with set_actor(therapist), change_reason(REASON):
+            flowsheet.dosing_session_start(
+                actor=therapist,
+                session=session,
+                started_at=start,
+                lead_therapist=therapist,
+                co_therapist=investigator,
+                expected_version=session.version,
+            )
+            for role, username in (("lead", "therapist"), ("co", "investigator")):
+                flowsheet.presence_attest(
+                    actor=therapist, session=session, role=role, password=self.passwords[username]
+                )
+            session.refresh_from_db()
+            flowsheet.predose_checks_record(
+                actor=therapist,
+                session=session,
+                pregnancy_test=(
+                    DosingSession.PregnancyTest.NEGATIVE
+                    if sex == ParticipantIdentity.Sex.FEMALE
+                    else DosingSession.PregnancyTest.NOT_APPLICABLE
+                ),
+                cssrs_pre_ideation=0,
+                cssrs_pre_behaviour=False,
+                expected_version=session.version,
+            )
+            for _when, record, kwargs in sorted(events, key=lambda event: event[0]):
+                record(actor=therapist, session=session, **kwargs)
+            session.refresh_from_db()
+            flowsheet.dosing_session_end(
+                actor=therapist,
+                session=session,
+                ended_at=ended_at,
+                cssrs_post_ideation=0,
+                cssrs_post_behaviour=False,
+                overnight_ready=True,
+                overnight_note="Calm, oriented and steady on their feet; vital signs back near "
+                "baseline. Settled in the overnight room; night attendant briefed.",
+                expected_version=session.version,
+            )
+        with set_actor(investigator), change_reason(REASON):
+            flowsheet.dosing_session_sign(
+                actor=investigator, session=session, password=self.passwords["investigator"]
+            )
+        held_on = session.visit.target_date
+        with set_actor(therapist), change_reason(REASON):
+            for code, data in INTEGRATION_NOTES.items():
+                visit = Visit.objects.get(participant=participant, code=code)
+                integration_note_write(
+                    actor=therapist,
+                    visit=visit,
+                    data=data,
+                    held_on=visit.target_date,
+                    expected_version=None,
+                )
+        self.summary.append(
+            f"{participant.label}: first dosing session held on {held_on:%d %b %Y}, signed, "
+            f"with {len(INTEGRATION_NOTES)} integration notes; one vital-sign alert open for the "
+            "medical monitor."
+        )

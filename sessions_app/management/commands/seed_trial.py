@@ -20,11 +20,10 @@ import multiprocessing
 import random
 import secrets
 import time
-from decimal import Decimal
 from pathlib import Path
 
 from auditlog.context import set_actor
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.test.utils import override_settings
@@ -36,6 +35,7 @@ from audit.context import change_reason
 from audit.models import LogEntry
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register
+from sessions_app import synthetic
 from sessions_app.models import (
     DosingSession,
     StudySessionSettings,
@@ -53,20 +53,6 @@ PREDOSE_READINGS = 2
 # How long ago today's (third) dosing session started.
 RUNNING_FOR = datetime.timedelta(hours=6)
 INITIAL_DOSE = {"D1": 80, "D2": 120, "D3": 120}  # MAPP1
-
-
-class SyntheticAccountHasher(PBKDF2PasswordHasher):
-    """pbkdf2_sha256 with few iterations, for the synthetic accounts while seeding.
-
-    Every dosing session has both therapists attest their presence with their password: two
-    password checks per session, which at the production hasher's cost would take most of the
-    seeding time. The accounts get the production hasher's hash once seeding is done.
-    """
-
-    iterations = 1000
-
-
-SEED_HASHERS = [f"{__name__}.SyntheticAccountHasher"]
 
 
 class Command(BaseCommand):
@@ -98,7 +84,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261121)
 
     def handle(self, *args, **opts):
-        with override_settings(PASSWORD_HASHERS=SEED_HASHERS):
+        with override_settings(PASSWORD_HASHERS=synthetic.SEED_HASHERS):
             study, password = self._handle(**opts)
         # Now the production hash, the same for every account: the served app then has no
         # hash to upgrade at log-in (an upgrade would end the user's other sessions).
@@ -176,7 +162,7 @@ class Command(BaseCommand):
                 f"Study {opts['study_code']} exists already: seed an empty database "
                 "or pass another --study-code."
             )
-        # One (cheap, see SyntheticAccountHasher) hash for every synthetic account.
+        # One (cheap, see synthetic.SyntheticAccountHasher) hash for every synthetic account.
         hashed = make_password(password)
         prefix = opts["study_code"].lower()
         with transaction.atomic():
@@ -329,12 +315,7 @@ class _SiteSeeder:
         enrolled_on = d3_day - datetime.timedelta(days=3 * 28 + sum(shifts))
         participant = participant_enrol(actor=actor, participant=participant, on=enrolled_on)
         visit_schedule_create(actor=actor, participant=participant)
-        self.baseline = {
-            "systolic": rng.randint(108, 132),
-            "diastolic": rng.randint(66, 84),
-            "pulse": rng.randint(58, 80),
-            "temperature": rng.uniform(36.4, 36.9),
-        }
+        self.baseline = synthetic.baseline_draw(rng)
         self.pregnancy = (
             DosingSession.PregnancyTest.NEGATIVE
             if sex == "F"
@@ -431,22 +412,12 @@ class _SiteSeeder:
             )
 
     def _values(self, index, since_dose):
-        """Plausible vital signs: a rise peaking about 2 hours after the dose; a few over the
-        thresholds (systolic 160, pulse 110, temperature 38.0)."""
-        rng, base = self.rng, self.baseline
-        hours = since_dose.total_seconds() / 3600
-        effect = max(0.0, 1 - abs(hours - 2) / 4) if hours > 0 else 0.0
-        systolic = round(base["systolic"] + 22 * effect + rng.gauss(0, 6))
-        diastolic = round(base["diastolic"] + 10 * effect + rng.gauss(0, 4))
-        pulse = round(base["pulse"] + 18 * effect + rng.gauss(0, 5))
-        if rng.random() < 0.02:  # an occasional spike
-            systolic = rng.randint(161, 172)
-        systolic = max(95, min(systolic, 175))
-        diastolic = max(55, min(diastolic, systolic - 25))
-        values = {"systolic": systolic, "diastolic": diastolic, "pulse": max(50, min(pulse, 125))}
-        if index % 2 == 0:
-            temperature = base["temperature"] + 0.5 * effect + rng.gauss(0, 0.15)
-            values["temperature"] = Decimal(f"{min(temperature, 38.4):.1f}")
-        if index % 4 == 0:
-            values["suds"] = max(0, min(10, round(4 - 2 * effect + rng.gauss(0, 1.5))))
-        return values
+        """Plausible vital signs, temperature every other reading and SUDS every fourth; a few
+        over the thresholds (see sessions_app.synthetic)."""
+        return synthetic.vital_signs(
+            self.rng,
+            self.baseline,
+            since_dose,
+            temperature=index % 2 == 0,
+            suds=index % 4 == 0,
+        )
