@@ -81,9 +81,7 @@ class UserAdmin(BaseUserAdmin):
         return (
             queryset.filter(is_superuser=False)
             .exclude(pk=request.user.pk)
-            .filter(
-                Q(memberships__study__in=_admin_studies(request)) | Q(memberships__isnull=True)
-            )
+            .filter(Q(memberships__study__in=_admin_studies(request)) | Q(memberships__isnull=True))
             .distinct()
         )
 
@@ -111,7 +109,7 @@ class StudyAdmin(StudyScopedAdmin):
 
 @admin.register(Site)
 class SiteAdmin(StudyScopedAdmin):
-    list_display = ["number", "name", "study", "is_active"]
+    list_display = ["number", "name", "study", "time_zone", "is_active"]
     list_filter = [("study", admin.RelatedOnlyFieldListFilter), "is_active"]
     search_fields = ["number", "name"]
 
@@ -124,5 +122,3 @@ class MembershipAdmin(StudyScopedAdmin):
     def save_model(self, request, obj, form, change):
         obj.full_clean()
         super().save_model(request, obj, form, change)
-
-

@@ -1,10 +1,13 @@
-"""Ends a session after a period without activity, and says so on the login page."""
+"""Request-wide settings of the signed-in user: the idle timeout and the time zone of their site."""
 
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.utils import timezone
+
+from accounts.selectors import user_scope
 
 LAST_ACTIVITY_KEY = "trialsite_last_activity"
 
@@ -26,3 +29,31 @@ class IdleTimeoutMiddleware:
             else:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+class SiteTimeZoneMiddleware:
+    """Times are entered and shown in the time zone of the user's site.
+
+    Staff whose sites share one time zone work in it. Users across time zones (a monitor of a
+    study spanning continents) see the server's TIME_ZONE, and pages about one site's records
+    switch to that site's zone (see `activate_site_time_zone`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = user_scope(request.user).time_zone if request.user.is_authenticated else None
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def activate_site_time_zone(site) -> None:
+    """For the rest of the request, times are those of `site` (a page about its records)."""
+    timezone.activate(site.zoneinfo)

@@ -1,6 +1,9 @@
 """Studies, sites, staff accounts and the role each account holds at a site or study-wide."""
 
+import zoneinfo
+
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -32,6 +35,17 @@ class Study(AuditedModel):
         return self.code
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "Enter a time zone by its IANA name, for example Europe/London or America/Chicago."
+        )
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class Site(AuditedModel):
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="sites")
     number = models.CharField(
@@ -41,6 +55,13 @@ class Site(AuditedModel):
     )
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="The site's local time zone (IANA name, e.g. Europe/London). Times at the "
+        "site, such as a dosing session's readings, are entered and shown in it.",
+    )
 
     class Meta:
         ordering = ["study__code", "number"]
@@ -50,6 +71,10 @@ class Site(AuditedModel):
 
     def __str__(self) -> str:
         return f"S{self.number} {self.name}"
+
+    @property
+    def zoneinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
 
 
 class Role(models.TextChoices):

@@ -14,6 +14,13 @@ class Scope:
     identity_site_ids: frozenset[int] = field(default_factory=frozenset)
     # Every site of each study in which the user holds a study-wide role.
     study_site_ids: dict[int, frozenset[int]] = field(default_factory=dict)
+    # The time zones of every site the user works with.
+    time_zones: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def time_zone(self) -> str | None:
+        """The user's time zone, if all their sites share one."""
+        return next(iter(self.time_zones)) if len(self.time_zones) == 1 else None
 
     def sites_with(self, perm: str) -> frozenset[int]:
         """The sites at which one of the user's roles grants `perm`.
@@ -64,17 +71,20 @@ def user_scope(user: User) -> Scope:
     own_site_ids = {
         m.site_id for m in memberships if m.role in SITE_ROLES and m.site and m.site.is_active
     }
+    time_zones = {m.site.time_zone for m in memberships if m.site is not None}
     study_wide = {m.study_id for m in memberships if m.site_id is None}
     study_site_ids: dict[int, set[int]] = {study_id: set() for study_id in study_wide}
     if study_wide:
-        for site_id, study_id in Site.objects.filter(study_id__in=study_wide).values_list(
-            "id", "study_id"
-        ):
+        for site_id, study_id, time_zone in Site.objects.filter(
+            study_id__in=study_wide
+        ).values_list("id", "study_id", "time_zone"):
             study_site_ids[study_id].add(site_id)
+            time_zones.add(time_zone)
     scope = Scope(
         memberships=memberships,
         identity_site_ids=frozenset(own_site_ids),
         study_site_ids={k: frozenset(v) for k, v in study_site_ids.items()},
+        time_zones=frozenset(time_zones),
     )
     user._trialsite_scope = scope
     return scope

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the project's checks in order, stopping at the first failure:
-#   1. ruff lint
+#   1. ruff lint and formatting
 #   2. Django deployment checks against the production settings
 #   3. no model changes without migrations
 #   4. the pytest suite (extra arguments are passed on to pytest)
@@ -14,6 +14,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "ruff check"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 step "manage.py check --deploy (production settings)"
 # A fresh random secret for this run only (50 chars, as the deploy check requires).

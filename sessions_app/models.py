@@ -188,6 +188,31 @@ class Visit(VersionedModel):
     def is_overdue(self) -> bool:
         return self.status == self.Status.SCHEDULED and self.window_end < timezone.localdate()
 
+    @property
+    def notes_closed_reason(self) -> str:
+        """Why the notes of this integration visit cannot be written yet; "" once they can.
+
+        An integration session follows its dosing session (the first one the morning after), so
+        its notes are written only once that session has started and its visit is held. Load
+        `dosing_visit__dosing_session` with the visit to read this without a query.
+        """
+        dosing_visit = self.dosing_visit if self.kind == self.Kind.INTEGRATION else None
+        if dosing_visit is None:
+            return ""
+        session = getattr(dosing_visit, "dosing_session", None)
+        if (
+            dosing_visit.status == self.Status.HELD
+            and session is not None
+            and session.status != DosingSession.Status.NOT_STARTED
+        ):
+            return ""
+        if dosing_visit.status == self.Status.MISSED:
+            return f"{dosing_visit.label} was missed: {self.label} has no session to note."
+        return (
+            f"{self.label} follows {dosing_visit.label}, which has not started: its notes can be "
+            f"written once the {dosing_visit.label} session has started."
+        )
+
     def clean(self) -> None:
         if self.is_out_of_window and not self.deviation_explanation.strip():
             raise ValidationError(
@@ -355,11 +380,32 @@ class DoseAdministration(VersionedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Entered in error (the supplemental decision was corrected to "not given"): the record is
+    # kept, struck through with its reason, and left out of the session's live dose logic.
+    voided_at = models.DateTimeField("struck through at", null=True, blank=True)
+    void_reason = models.TextField("why it was entered in error", blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["administered_at"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "kind"], name="dose_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["session", "kind"],
+                condition=Q(voided_at__isnull=True),
+                name="dose_once_per_kind",
+                violation_error_message="This dose is already recorded for the session.",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                name="dose_void_has_reason",
+                violation_error_message="An administration struck through needs the reason.",
+            ),
             models.CheckConstraint(
                 condition=Q(kind="initial", dose_mg__in=[80, 120])
                 | Q(kind="supplemental", dose_mg__in=[40, 60]),
@@ -375,6 +421,16 @@ class DoseAdministration(VersionedModel):
     @property
     def participant(self) -> Participant:
         return self.session.visit.participant
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    def clean(self) -> None:
+        if self.voided_at is not None and not self.void_reason.strip():
+            raise ValidationError(
+                {"void_reason": "Say why this administration was entered in error."}
+            )
 
 
 VITAL_FIELDS = ("systolic", "diastolic", "pulse", "temperature")

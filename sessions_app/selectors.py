@@ -57,15 +57,20 @@ def elapsed_label(minutes: int | None) -> str:
 
 
 def course_for(*, user: User, participant: Participant) -> list[Visit]:
-    """The participant's 15 visits in order, with their session's state and deviation flags."""
+    """The participant's 15 visits in order, with their session's state and deviation flags.
+
+    An integration visit comes with its dosing visit and session, for `notes_closed_reason`.
+    """
     if participant.site_id not in user_scope(user).sites_with(VIEW_VISIT):
         return []
     supplemental_deviation = DoseAdministration.objects.filter(
-        session__visit=OuterRef("pk"), kind=DoseAdministration.Kind.SUPPLEMENTAL
+        session__visit=OuterRef("pk"),
+        kind=DoseAdministration.Kind.SUPPLEMENTAL,
+        voided_at__isnull=True,
     ).exclude(deviation_reason="")
     return list(
         Visit.objects.filter(participant=participant)
-        .select_related("dosing_session")
+        .select_related("dosing_session", "dosing_visit__dosing_session")
         .annotate(
             has_note=Exists(IntegrationNote.objects.filter(visit=OuterRef("pk"))),
             supplemental_deviation=Exists(supplemental_deviation),
@@ -170,12 +175,16 @@ def flowsheet_for(*, session: DosingSession) -> Flowsheet:
         .order_by("measured_at", "pk")
     )
     administrations = list(
-        DoseAdministration.objects.filter(session=session).select_related("recorded_by")
+        DoseAdministration.objects.filter(session=session).select_related(
+            "recorded_by", "voided_by"
+        )
     )
     observations = list(Observation.objects.filter(session=session).select_related("recorded_by"))
     settings_ = StudySessionSettings.for_study(session.visit.participant.site.study)
-    initial = next((a for a in administrations if a.kind == "initial"), None)
-    supplemental = next((a for a in administrations if a.kind == "supplemental"), None)
+    # An administration struck through as entered in error stays listed, but is not a live dose.
+    live = [a for a in administrations if a.voided_at is None]
+    initial = next((a for a in live if a.kind == "initial"), None)
+    supplemental = next((a for a in live if a.kind == "supplemental"), None)
     dose_at = initial.administered_at if initial else None
     for item in (*readings, *observations):
         at = item.measured_at if isinstance(item, VitalSignReading) else item.observed_at
@@ -242,6 +251,28 @@ def reading_get(*, user: User, pk: int) -> VitalSignReading:
         raise Http404("No such reading.") from None
 
 
+def administration_get(*, user: User, pk: int) -> DoseAdministration:
+    site_ids = user_scope(user).sites_with(VIEW_SESSION)
+    try:
+        return DoseAdministration.objects.select_related(
+            "session__visit__participant__site__study",
+            "session__lead_therapist",
+            "session__co_therapist",
+        ).get(pk=pk, session__visit__participant__site_id__in=site_ids)
+    except (DoseAdministration.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such administration.") from None
+
+
+def observation_get(*, user: User, pk: int) -> Observation:
+    site_ids = user_scope(user).sites_with(VIEW_SESSION)
+    try:
+        return Observation.objects.select_related("session__visit__participant__site").get(
+            pk=pk, session__visit__participant__site_id__in=site_ids
+        )
+    except (Observation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such observation.") from None
+
+
 # --- Alerts -----------------------------------------------------------------------------------
 
 
@@ -252,8 +283,13 @@ def alert_list(*, user: User) -> QuerySet[VitalSignAlert]:
     )
 
 
+def open_alerts(alerts: QuerySet[VitalSignAlert]) -> QuerySet[VitalSignAlert]:
+    """Alerts still waiting for a monitor: not acknowledged, and not withdrawn by a correction."""
+    return alerts.filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True)
+
+
 def open_alert_count(*, user: User) -> int:
-    return alert_list(user=user).filter(acknowledged_at__isnull=True).count()
+    return open_alerts(alert_list(user=user)).count()
 
 
 def alert_summary(alert: VitalSignAlert) -> str:
@@ -264,8 +300,8 @@ def alert_summary(alert: VitalSignAlert) -> str:
     for item in alert.exceeded:
         label, unit = MEASUREMENT_LABELS[item["measurement"]]
         parts.append(f"{label} {item['value']} {unit} (threshold {item['limit']})")
-    when = timezone.localtime(reading.measured_at)
-    return f"{visit.participant.label} {visit.label} at {when:%H:%M}: " + ", ".join(parts)
+    when = timezone.localtime(reading.measured_at, alert.site.zoneinfo)
+    return f"{visit.participant.label} {visit.label} at {when:%H:%M %Z}: " + ", ".join(parts)
 
 
 def monitors_of(*, study_id: int) -> QuerySet[User]:
@@ -282,11 +318,15 @@ def monitors_of(*, study_id: int) -> QuerySet[User]:
 
 
 def note_visits(*, user: User, dosing_visit: Visit) -> QuerySet[Visit]:
-    """The integration visits of a dosing visit, with their notes (site staff only)."""
+    """The integration visits of a dosing visit, with their notes (site staff only).
+
+    Each comes with its dosing visit and session loaded, so `notes_closed_reason` (offer to write
+    notes only when it is empty) needs no query.
+    """
     return (
-        dosing_visit.integration_visits.select_related("integration_note__author").order_by(
-            "sequence"
-        )
+        dosing_visit.integration_visits.select_related(
+            "integration_note__author", "dosing_visit__dosing_session"
+        ).order_by("sequence")
         if dosing_visit.participant.site_id in user_scope(user).sites_with(VIEW_NOTE)
         else (Visit.objects.none())
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app.views import alerts, flowsheet, notes, visits
+from sessions_app.views import alerts, corrections, flowsheet, notes, visits
 
 app_name = "sessions_app"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("<int:pk>/sign/", flowsheet.SessionSignView.as_view(), name="sign"),
     path("<int:pk>/history/", flowsheet.SessionHistoryView.as_view(), name="history"),
     path("readings/<int:pk>/edit/", flowsheet.ReadingEditView.as_view(), name="reading_edit"),
+    path(
+        "observations/<int:pk>/edit/",
+        flowsheet.ObservationEditView.as_view(),
+        name="observation_edit",
+    ),
     path("visits/<int:pk>/held/", visits.VisitHeldView.as_view(), name="visit_held"),
     path("alerts/", alerts.AlertListView.as_view(), name="alerts"),
     path(
@@ -19,4 +24,15 @@ urlpatterns = [
     path("notes/<int:visit_pk>/", notes.NoteView.as_view(), name="note"),
     path("notes/<int:visit_pk>/edit/", notes.NoteEditView.as_view(), name="note_edit"),
     path("notes/<int:visit_pk>/history/", notes.NoteHistoryView.as_view(), name="note_history"),
+    path("<int:pk>/correct/start/", corrections.StartCorrectView.as_view(), name="correct_start"),
+    path(
+        "<int:pk>/correct/supplemental/",
+        corrections.SupplementalCorrectView.as_view(),
+        name="correct_supplemental",
+    ),
+    path(
+        "administrations/<int:pk>/correct/",
+        corrections.DoseCorrectView.as_view(),
+        name="administration_correct",
+    ),
 ]

@@ -1,6 +1,5 @@
 """`/healthz`: what a load balancer or uptime check reads, without logging in."""
 
-
 import pytest
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from accounts.models import SITE_ROLES, Role
 from accounts.selectors import site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
-from sessions_app.selectors import alert_list, alert_summary, sessions_at_hand
+from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
 
 
 @login_required
@@ -46,13 +46,13 @@ def home(request):
     if roles & set(SITE_ROLES):
         recent = list(participant_list(user=request.user).order_by("-updated_at")[:10])
     sessions = sessions_at_hand(user=request.user) if roles & set(SITE_ROLES) else []
-    open_alerts = []
+    alerts_waiting = []
     if Role.MONITOR in roles and request.user.has_perm("sessions_app.view_vitalsignalert"):
-        open_alerts = [
+        alerts_waiting = [
             (alert, alert_summary(alert))
-            for alert in alert_list(user=request.user)
-            .filter(acknowledged_at__isnull=True)
-            .order_by("-raised_at", "-pk")[:10]
+            for alert in open_alerts(alert_list(user=request.user)).order_by("-raised_at", "-pk")[
+                :10
+            ]
         ]
     return render(
         request,
@@ -62,7 +62,7 @@ def home(request):
             "sessions": sessions,
             "statuses": Participant.Status.choices,
             "recent": recent,
-            "open_alerts": open_alerts,
+            "open_alerts": alerts_waiting,
             "is_site_staff": bool(roles & set(SITE_ROLES)),
             "is_monitor": Role.MONITOR in roles,
             "is_data_manager": Role.DATA_MANAGER in roles,

@@ -440,6 +440,35 @@ class ReadingEditForm(MeasurementFields, AuditedEditForm):
         )
 
 
+class ObservationEditForm(AuditedEditForm):
+    """Correcting an observation or intervention, with a reason."""
+
+    observed_at = WhenField(label="At")
+
+    class Meta:
+        model = Observation
+        fields = ["observed_at", "kind", "text"]
+        labels = {"text": "What was observed or done"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.observed_at:
+            self.initial["observed_at"] = timezone.localtime(self.instance.observed_at).strftime(
+                "%Y-%m-%dT%H:%M"
+            )
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            "observed_at",
+            "kind",
+            "text",
+            "reason",
+            Submit("save", "Save the correction"),
+        )
+
+
 FLOWSHEET_FORMS = {
     form.action: form
     for form in (

@@ -13,9 +13,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.passwords import PasswordRefusedError, password_confirm
 from audit.context import change_reason
 from audit.services import versioned_save
 from sessions_app.models import (
@@ -30,7 +32,11 @@ from sessions_app.selectors import elapsed_label, elapsed_minutes
 from sessions_app.services.visits import visit_mark_held
 from sessions_app.tasks import vital_sign_alert_notify
 from signatures.models import Signature
-from signatures.services import signature_sign, signature_void_outdated
+from signatures.services import (
+    signature_password_confirm,
+    signature_sign,
+    signature_void_outdated,
+)
 
 # Clocks of a tablet and the server disagree a little; a time further ahead is a typing error.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
@@ -46,6 +52,25 @@ class FlowsheetError(Exception):
 def _not_in_future(field: str, when: datetime.datetime) -> None:
     if when > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError({field: "This time is in the future. Enter when it happened."})
+
+
+# A baseline reading may be taken a little before the session formally starts.
+BEFORE_START_TOLERANCE = datetime.timedelta(hours=2)
+
+
+def _within_session(field: str, when: datetime.datetime, session: DosingSession) -> None:
+    """Readings and observations belong to the session: not long before it, not after its end."""
+    _not_in_future(field, when)
+    if when < session.started_at - BEFORE_START_TOLERANCE:
+        raise ValidationError({field: "This time is long before the session started."})
+    if session.ended_at is not None and when > session.ended_at:
+        ended = timezone.localtime(session.ended_at)
+        raise ValidationError(
+            {
+                field: f"This time is after the session ended ({ended:%d %b %H:%M}). If the "
+                "session went on longer, correct its end time first."
+            }
+        )
 
 
 def _locked(session: DosingSession) -> DosingSession:
@@ -123,24 +148,39 @@ def dosing_session_start(
     return session
 
 
+def _attesting_therapist(session: DosingSession, role: str) -> User:
+    """The team member whose presence `role` attests, if the session's state allows it."""
+    therapist = session.lead_therapist if role == "lead" else session.co_therapist
+    if therapist is None or session.status == DosingSession.Status.NOT_STARTED:
+        raise FlowsheetError("Start the session and name its team first.")
+    if session.status == DosingSession.Status.ENDED:
+        raise FlowsheetError("Presence is attested during the session, not after it ended.")
+    return therapist
+
+
 def presence_attest(
-    *, actor: User, session: DosingSession, role: str, password: str
+    *,
+    actor: User,
+    session: DosingSession,
+    role: str,
+    password: str,
+    request: HttpRequest | None = None,
 ) -> DosingSession:
-    """The lead or co-therapist attests presence with their own password (on a shared device)."""
+    """The lead or co-therapist attests presence with their own password (on a shared device).
+
+    The password is checked before the transaction: a wrong one counts toward the therapist's
+    lockout (accounts.passwords), and the refusal's rollback would otherwise undo that count.
+    """
+    current = DosingSession.objects.select_related("lead_therapist", "co_therapist")
+    therapist = _attesting_therapist(current.get(pk=session.pk), role)
+    try:
+        password_confirm(user=therapist, password=password, request=request)
+    except PasswordRefusedError as error:
+        raise ValidationError({"password": f"{error} Nothing was attested."}) from error
     with transaction.atomic():
         session = _locked(session)
-        therapist = session.lead_therapist if role == "lead" else session.co_therapist
-        if therapist is None or session.status == DosingSession.Status.NOT_STARTED:
-            raise FlowsheetError("Start the session and name its team first.")
-        if session.status == DosingSession.Status.ENDED:
-            raise FlowsheetError("Presence is attested during the session, not after it ended.")
-        if not therapist.is_active or not therapist.check_password(password):
-            raise ValidationError(
-                {
-                    "password": f"That is not {therapist.printed_name}'s password. Nothing was "
-                    "attested."
-                }
-            )
+        # The state again, under the lock; the team itself is fixed when the session starts.
+        therapist = _attesting_therapist(session, role)
         field = "lead_attested_at" if role == "lead" else "co_attested_at"
         setattr(session, field, timezone.now())
         with change_reason(f"{therapist.printed_name} attests presence"):
@@ -319,22 +359,55 @@ def supplemental_decide(
     return session
 
 
+def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
+    limits = settings_.thresholds
+    return [
+        {"measurement": name, "value": str(getattr(reading, name)), "limit": str(limits[name])}
+        for name in reading.flags
+    ]
+
+
 def _raise_alert(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
     """An alert for a reading over a threshold, notified after commit (once per monitor)."""
     if not reading.flags or VitalSignAlert.objects.filter(reading=reading).exists():
         return None
-    limits = settings_.thresholds
     alert = VitalSignAlert(
         reading=reading,
         site_id=reading.session.visit.participant.site_id,
-        exceeded=[
-            {"measurement": name, "value": str(getattr(reading, name)), "limit": str(limits[name])}
-            for name in reading.flags
-        ],
+        exceeded=_exceeded(reading, settings_),
     )
     alert.full_clean()
     alert.save()
     vital_sign_alert_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    return alert
+
+
+def _alert_after_correction(
+    *, actor: User, reading: VitalSignReading, settings_, reason: str
+) -> VitalSignAlert | None:
+    """Keep a corrected reading's alert true to it; the audit trail keeps what it said before.
+
+    Still over a threshold: the alert shows the corrected values and the reason. Back within every
+    threshold (a typing error, say): the alert is withdrawn, never deleted, so the monitors who
+    were told about it see why it no longer stands. A reading corrected over a threshold for the
+    first time raises a new alert.
+    """
+    alert = VitalSignAlert.objects.select_for_update().filter(reading=reading).first()
+    if alert is None:
+        return _raise_alert(actor=actor, reading=reading, settings_=settings_)
+    exceeded = _exceeded(reading, settings_)
+    if exceeded == alert.exceeded and alert.withdrawn_at is None:
+        return alert
+    now = timezone.now()
+    alert.corrected_at = now
+    alert.correction_reason = reason.strip()
+    if exceeded:
+        alert.exceeded = exceeded
+        alert.withdrawn_at = None
+    else:
+        alert.withdrawn_at = now
+    alert.full_clean()
+    alert.save()
     return alert
 
 
@@ -358,9 +431,7 @@ def vital_sign_record(
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording readings.")
         late = _after_end(session, reason)
-        _not_in_future("measured_at", measured_at)
-        if measured_at < session.started_at - datetime.timedelta(hours=2):
-            raise ValidationError({"measured_at": "This time is long before the session started."})
+        _within_session("measured_at", measured_at, session)
         reading = VitalSignReading(
             session=session,
             measured_at=measured_at,
@@ -400,13 +471,15 @@ def vital_sign_correct(
         session = reading.session
         for name, value in values.items():
             setattr(reading, name, value)
-        _not_in_future("measured_at", reading.measured_at)
+        _within_session("measured_at", reading.measured_at, session)
         settings_ = StudySessionSettings.for_study(session.site.study)
         reading.full_clean()
         reading.flags = reading.exceeded(settings_)
         versioned_save(instance=reading, expected_version=expected_version, reason=reason)
         with change_reason(reason):
-            _raise_alert(actor=actor, reading=reading, settings_=settings_)
+            _alert_after_correction(
+                actor=actor, reading=reading, settings_=settings_, reason=reason
+            )
             if session.status == DosingSession.Status.ENDED:
                 _touch(session, reason)
     return reading
@@ -426,7 +499,7 @@ def observation_record(
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording observations.")
         late = _after_end(session, reason)
-        _not_in_future("observed_at", observed_at)
+        _within_session("observed_at", observed_at, session)
         observation = Observation(
             session=session,
             observed_at=observed_at,
@@ -440,6 +513,54 @@ def observation_record(
             if late:
                 _touch(session, reason)
     return observation
+
+
+def observation_correct(
+    *,
+    actor: User,
+    observation: Observation,
+    values: dict,
+    expected_version: int,
+    reason: str,
+) -> Observation:
+    """Correct an observation or intervention (always with a reason), as readings are corrected."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this entry is being corrected."})
+    with transaction.atomic():
+        observation = Observation.objects.select_related("session").get(pk=observation.pk)
+        session = observation.session
+        for name, value in values.items():
+            setattr(observation, name, value.strip() if isinstance(value, str) else value)
+        _within_session("observed_at", observation.observed_at, session)
+        versioned_save(instance=observation, expected_version=expected_version, reason=reason)
+        if session.status == DosingSession.Status.ENDED:
+            _touch(session, reason)
+    return observation
+
+
+def _ends_after_entries(session: DosingSession, ended_at: datetime.datetime) -> None:
+    """The end time comes after the start and after everything recorded during the session."""
+    if ended_at <= session.started_at:
+        raise ValidationError({"ended_at": "The session must end after it started."})
+    latest = [
+        (entry.administered_at, "a dose was given")
+        for entry in session.administrations.filter(voided_at__isnull=True)
+    ]
+    reading = session.readings.order_by("-measured_at").first()
+    if reading is not None:
+        latest.append((reading.measured_at, "a reading was taken"))
+    observation = session.observations.order_by("-observed_at").first()
+    if observation is not None:
+        latest.append((observation.observed_at, "an observation was recorded"))
+    if latest:
+        when, what = max(latest, key=lambda item: item[0])
+        if when > ended_at:
+            raise ValidationError(
+                {
+                    "ended_at": f"At {timezone.localtime(when):%d %b %H:%M} {what}: the session "
+                    "cannot have ended before that."
+                }
+            )
 
 
 def dosing_session_end(
@@ -480,6 +601,7 @@ def dosing_session_end(
             if not session.supplemental_decision:
                 raise FlowsheetError("Record the supplemental-dose decision (go or no-go) first.")
         _not_in_future("ended_at", ended_at)
+        _ends_after_entries(session, ended_at)
         if not overnight_ready and not overnight_note.strip():
             raise ValidationError(
                 {"overnight_note": "Say why the participant is not ready and what was done."}
@@ -497,12 +619,23 @@ def dosing_session_end(
     return session
 
 
-def dosing_session_sign(*, actor: User, session: DosingSession, password: str) -> Signature:
-    """The site investigator signs the ended session (password again)."""
+def dosing_session_sign(
+    *,
+    actor: User,
+    session: DosingSession,
+    password: str,
+    request: HttpRequest | None = None,
+) -> Signature:
+    """The site investigator signs the ended session (password again).
+
+    The password is confirmed before the transaction, so that a wrong one counts toward the
+    lockout (the refusal's rollback would undo the count); signing inside re-checks it plainly.
+    """
+    if not actor.has_perm("sessions_app.sign_dosingsession", session):
+        raise PermissionDenied("Only the site investigator can sign dosing sessions.")
+    signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         session = _locked(session)
-        if not actor.has_perm("sessions_app.sign_dosingsession", session):
-            raise PermissionDenied("Only the site investigator can sign dosing sessions.")
         if session.status != DosingSession.Status.ENDED:
             raise FlowsheetError("A session is signed once it has ended.")
         return signature_sign(

@@ -22,12 +22,16 @@ from sessions_app.services.alerts import ACKNOWLEDGE_ALERT, AlertError, alert_ac
 
 
 class AlertFilter(django_filters.FilterSet):
-    OPEN, ACKNOWLEDGED = "open", "acknowledged"
+    OPEN, ACKNOWLEDGED, WITHDRAWN = "open", "acknowledged", "withdrawn"
 
     status = django_filters.ChoiceFilter(
-        choices=[(OPEN, "Open"), (ACKNOWLEDGED, "Acknowledged")],
+        choices=[
+            (OPEN, "Open"),
+            (ACKNOWLEDGED, "Acknowledged"),
+            (WITHDRAWN, "Withdrawn (reading corrected)"),
+        ],
         method="filter_status",
-        empty_label="Open and acknowledged",
+        empty_label="All",
     )
     site = django_filters.ModelChoiceFilter(
         queryset=lambda request: site_list(request.user, selectors.VIEW_ALERT)
@@ -39,9 +43,11 @@ class AlertFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == self.OPEN:
-            return queryset.filter(acknowledged_at__isnull=True)
+            return selectors.open_alerts(queryset)
         if value == self.ACKNOWLEDGED:
             return queryset.filter(acknowledged_at__isnull=False)
+        if value == self.WITHDRAWN:
+            return queryset.filter(withdrawn_at__isnull=False)
         return queryset
 
 

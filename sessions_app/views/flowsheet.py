@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
+from accounts.middleware import activate_site_time_zone
+from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
 from audit.views import RecordHistoryView
 from participants.selectors import can_see_identity
@@ -21,6 +23,7 @@ from sessions_app.forms.flowsheet import (
     FLOWSHEET_FORMS,
     AttestForm,
     EndForm,
+    ObservationEditForm,
     ReadingEditForm,
     StartForm,
     SupplementalForm,
@@ -66,6 +69,7 @@ class SessionMixin(LoginRequiredMixin):
         self.session = selectors.session_get(user=request.user, pk=kwargs["pk"])
         if not request.user.has_perm(self.permission, self.session):
             raise PermissionDenied(self.denied_message)
+        activate_site_time_zone(self.session.site)
         return super().dispatch(request, *args, **kwargs)
 
     def session_context(self) -> dict:
@@ -172,14 +176,16 @@ class FlowsheetView(SessionMixin, TemplateView):
             try:
                 message = self.perform(action, form)
             except ConcurrentEditError as error:
-                data = request.POST.copy()
                 current = DosingSession.objects.get(pk=self.session.pk)
-                data[f"{form.prefix}-version"] = current.version
                 self.session = selectors.session_get(user=request.user, pk=self.session.pk)
                 self.sheet = selectors.flowsheet_for(session=self.session)
-                form = self.build_form(action, data=data)
-                form.is_valid()
-                form.add_error(None, str(error))
+                form = rebind_after_conflict(
+                    lambda data: self.build_form(action, data=data),
+                    data=request.POST,
+                    version=current.version,
+                    error=error,
+                    version_field=f"{form.prefix}-version",
+                )
             except (ValidationError, services.FlowsheetError) as error:
                 add_service_error(form, error)
             else:
@@ -212,6 +218,7 @@ class FlowsheetView(SessionMixin, TemplateView):
                 session=session,
                 role=action.removeprefix("attest-"),
                 password=data["password"],
+                request=self.request,
             )
             return "Presence attested."
         if action == "predose":
@@ -322,6 +329,7 @@ class SessionSignView(SessionMixin, FormView):
                 actor=self.request.user,
                 session=self.session,
                 password=form.cleaned_data["password"],
+                request=self.request,
             )
         except SignatureRefusedError as error:
             form.add_error("password", str(error))
@@ -344,6 +352,7 @@ class ReadingEditView(LoginRequiredMixin, FormView):
         self.reading = selectors.reading_get(user=request.user, pk=kwargs["pk"])
         if not request.user.has_perm("sessions_app.change_vitalsignreading", self.reading):
             raise PermissionDenied("Your role does not include correcting readings.")
+        activate_site_time_zone(self.reading.session.site)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
@@ -367,11 +376,12 @@ class ReadingEditView(LoginRequiredMixin, FormView):
             )
         except ConcurrentEditError as error:
             current = selectors.reading_get(user=self.request.user, pk=self.reading.pk)
-            data = self.request.POST.copy()
-            data["version"] = current.version
-            rebound = ReadingEditForm(data=data, instance=current)
-            rebound.is_valid()
-            rebound.add_error(None, str(error))
+            rebound = rebind_after_conflict(
+                lambda data: ReadingEditForm(data=data, instance=current),
+                data=self.request.POST,
+                version=current.version,
+                error=error,
+            )
             self.reading = current
             return self.form_invalid(rebound)
         except (ValidationError, services.FlowsheetError) as error:
@@ -383,22 +393,75 @@ class ReadingEditView(LoginRequiredMixin, FormView):
         )
 
 
+class ObservationEditView(LoginRequiredMixin, FormView):
+    """Correct an observation or intervention, with a reason, as a reading is corrected."""
+
+    template_name = "sessions_app/observation_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.observation = selectors.observation_get(user=request.user, pk=kwargs["pk"])
+        if not request.user.has_perm(CHANGE, self.observation.session):
+            raise PermissionDenied("Your role does not include correcting session entries.")
+        activate_site_time_zone(self.observation.session.site)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return ObservationEditForm(**self.get_form_kwargs(), instance=self.observation)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = self.observation.session
+        context.update(
+            observation=self.observation, session=session, participant=session.participant
+        )
+        return context
+
+    def form_valid(self, form):
+        values = {name: form.cleaned_data[name] for name in ObservationEditForm.Meta.fields}
+        try:
+            services.observation_correct(
+                actor=self.request.user,
+                observation=self.observation,
+                values=values,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ConcurrentEditError as error:
+            current = selectors.observation_get(user=self.request.user, pk=self.observation.pk)
+            rebound = rebind_after_conflict(
+                lambda data: ObservationEditForm(data=data, instance=current),
+                data=self.request.POST,
+                version=current.version,
+                error=error,
+            )
+            self.observation = current
+            return self.form_invalid(rebound)
+        except (ValidationError, services.FlowsheetError) as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Entry corrected. The audit trail keeps both versions.")
+        return redirect(
+            reverse("sessions_app:flowsheet", args=[self.observation.session_id]) + "#observations"
+        )
+
+
 class SessionHistoryView(RecordHistoryView):
     """The audit trail of the session and everything recorded on it."""
 
     def get_records(self):
         session = selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
         self.session = session
-        sheet = selectors.flowsheet_for(session=session)
-        alerts = VitalSignAlert.objects.filter(reading__session=session)
+        # Querysets, matched inside the audit query: the readings are never loaded here.
         return [
             session,
             session.visit,
-            *sheet.administrations,
-            *sheet.readings,
-            *sheet.observations,
-            *alerts,
-            *signatures_for(record=session),
+            session.administrations.all(),
+            session.readings.all(),
+            session.observations.all(),
+            VitalSignAlert.objects.filter(reading__session=session),
+            signatures_for(record=session),
         ]
 
     def get_context_data(self, **kwargs):

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_login_with_correct_password_reaches_home(client, therapist, password):
-    response = client.post(reverse("login"), {"username": "therapist", "password": password},
-                           follow=True)
+    response = client.post(
+        reverse("login"), {"username": "therapist", "password": password}, follow=True
+    )
     assert response.status_code == 200
     assert response.context["user"] == therapist
     assert b"Study therapist" in response.content and b"First Site" in response.content
@@ -93,14 +94,19 @@ def test_weak_password_is_refused(login, therapist, password):
     ],
 )
 def test_production_settings_refuse_insecure_configuration(env, message):
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")
-    } | {"DJANGO_SETTINGS_MODULE": "trialsite.settings.production", "ALLOWED_HOSTS": "x"} | env
+    environment = (
+        {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+        | {"DJANGO_SETTINGS_MODULE": "trialsite.settings.production", "ALLOWED_HOSTS": "x"}
+        | env
+    )
     if not env["SECRET_KEY"]:
         environment.pop("SECRET_KEY")
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
-        capture_output=True, text=True,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert message in result.stderr

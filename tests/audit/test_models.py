@@ -132,11 +132,16 @@ def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
     root = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=root, env=env, check=True,
+        cwd=root,
+        env=env,
+        check=True,
     )
     subprocess.run(
         [sys.executable, "manage.py", "seed_demo", "--password", "demo-Password-123"],
-        cwd=root, env=env, check=True, capture_output=True,
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     db = sqlite3.connect(database)
     (count,) = db.execute("SELECT count(*) FROM audit_logentry").fetchone()
@@ -169,7 +174,9 @@ def test_forged_forwarded_for_header_neither_breaks_nor_fools_the_trail(
 @pytest.mark.parametrize("value", [-0.0, 1e16, 37.5, 0.1, -12.25, 123456789.0])
 def test_numbers_hash_the_same_after_a_round_trip_through_the_database(value):
     entry = LogEntry.objects.log_create(
-        ParticipantFactory(), force_log=True, action=LogEntry.Action.ACCESS,
+        ParticipantFactory(),
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
         additional_data={"reading": value, "nested": [value, {"v": value}]},
     )
     stored = LogEntry.objects.get(pk=entry.pk)

@@ -201,8 +201,9 @@ def test_list_query_count_does_not_grow_with_participants(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_history_query_count_does_not_grow_with_entries(login, therapist, participant1,
-                                                        django_assert_max_num_queries):
+def test_history_query_count_does_not_grow_with_entries(
+    login, therapist, participant1, django_assert_max_num_queries
+):
     client = login(therapist)
     url = reverse("participants:history", args=[participant1.pk])
     edit = reverse("participants:identity_edit", args=[participant1.pk])
@@ -219,9 +220,11 @@ def test_history_query_count_does_not_grow_with_entries(login, therapist, partic
 
 def test_opening_the_identity_edit_form_is_logged_as_a_view(login, therapist, participant1):
     login(therapist).get(reverse("participants:identity_edit", args=[participant1.pk]))
-    assert LogEntry.objects.get_for_object(participant1.identity).filter(
-        action=LogEntry.Action.ACCESS, actor=therapist
-    ).exists()
+    assert (
+        LogEntry.objects.get_for_object(participant1.identity)
+        .filter(action=LogEntry.Action.ACCESS, actor=therapist)
+        .exists()
+    )
 
 
 def test_role_in_another_study_does_not_widen_the_participant_list(login, therapist, participant1):

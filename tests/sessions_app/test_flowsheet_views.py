@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -342,3 +343,76 @@ def test_home_lists_sessions_running_at_the_users_sites_only(
     label = started_session.visit.participant.label
     assert label in login(therapist).get("/").content.decode()
     assert label not in login(therapist2).get("/").content.decode()
+
+
+# --- Re-entered passwords and the lockout -------------------------------------------------------
+
+
+def attest_co(client, session, typed):
+    return client.post(
+        url(session),
+        {"action": "attest-co", "attest-co-role": "co", "attest-co-password": typed},
+    )
+
+
+def test_wrong_attestation_passwords_lock_the_colleague_out_beside_the_field(
+    login, therapist, investigator, password, started_session, settings
+):
+    # The lead therapist is at the device; the co-therapist (the investigator) is guessed at.
+    client = login(therapist)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = attest_co(client, started_session, "Guess-1234")
+        assert response.status_code == 200
+        assert response.context["forms"]["attest-co"].errors["password"] == [
+            f"That is not {investigator.printed_name}'s password. Nothing was attested."
+        ]
+    attest_co(client, started_session, "Guess-1234")
+
+    response = attest_co(client, started_session, password)
+    assert response.status_code == 200  # the flowsheet, not axes' lockout page
+    assert response.context["forms"]["attest-co"].errors["password"] == [
+        f"Too many wrong passwords for {investigator.printed_name}: this account is locked for "
+        "15 minutes. Nothing was attested."
+    ]
+    assert "this account is locked for 15 minutes" in response.content.decode()
+    assert response.context["user"] == therapist
+    started_session.refresh_from_db()
+    assert started_session.co_attested_at is None
+    # Axes keeps the failed requests, but not what was typed in the password field.
+    assert AccessAttempt.objects.filter(username=investigator.username).exists()
+    assert not AccessAttempt.objects.filter(post_data__contains="Guess-1234").exists()
+
+    client.logout()
+    login_page = client.post(
+        reverse("login"), {"username": investigator.username, "password": password}
+    )
+    assert login_page.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_wrong_signing_password_counts_once_per_attempt(
+    login, therapist, investigator, password, started_session
+):
+    flowsheet.dosing_session_end(
+        actor=therapist,
+        session=started_session,
+        ended_at=timezone.now(),
+        cssrs_post_ideation=0,
+        cssrs_post_behaviour=False,
+        overnight_ready=True,
+        overnight_note="",
+        expected_version=started_session.version,
+        not_dosed_reason="The investigator stopped the session before the dose",
+    )
+    client = login(investigator)
+    sign_url = reverse("sessions_app:sign", args=[started_session.pk])
+    for attempt in (1, 2):
+        response = client.post(sign_url, {"password": "not-the-password"})
+        assert response.status_code == 200
+        assert response.context["form"].errors["password"] == [
+            "The password is not correct. Nothing was signed."
+        ]
+        failures = AccessAttempt.objects.get(username=investigator.username)
+        assert failures.failures_since_start == attempt
+    assert client.post(sign_url, {"password": password}).status_code == 302
+    assert not AccessAttempt.objects.filter(username=investigator.username).exists()

@@ -1054,12 +1054,12 @@ def test_not_ready_for_the_overnight_stay_needs_a_note(dosed_session, therapist)
 def test_after_the_end_a_reading_needs_a_reason(ended, therapist):
     count = ended.readings.count()
     with pytest.raises(ValidationError) as caught:
-        _record(ended, therapist, timezone.now() - 2 * MINUTE, pulse=80)
+        _record(ended, therapist, ended.ended_at - 2 * MINUTE, pulse=80)
     assert "reason" in caught.value.message_dict
     assert ended.readings.count() == count
 
     reading = _record(
-        ended, therapist, timezone.now() - 2 * MINUTE, pulse=80, reason="Paper note transcribed"
+        ended, therapist, ended.ended_at - 2 * MINUTE, pulse=80, reason="Paper note transcribed"
     )
     entry = _entries(reading).get()
     assert entry.reason == "Paper note transcribed"
@@ -1070,7 +1070,7 @@ def test_after_the_end_an_observation_needs_a_reason(ended, therapist):
         flowsheet.observation_record(
             actor=therapist,
             session=ended,
-            observed_at=timezone.now() - 2 * MINUTE,
+            observed_at=ended.ended_at - 2 * MINUTE,
             kind=Observation.Kind.OBSERVATION,
             text="Sleeping calmly.",
         )
@@ -1152,7 +1152,7 @@ def test_a_reading_corrected_after_signing_voids_the_signature(signed, ended, th
 
 
 def test_a_late_reading_after_signing_voids_the_signature(signed, ended, therapist):
-    _record(ended, therapist, timezone.now() - 2 * MINUTE, pulse=80, reason="Found on paper")
+    _record(ended, therapist, ended.ended_at - 2 * MINUTE, pulse=80, reason="Found on paper")
     _assert_voided(signed, ended, "Found on paper")
 
 
@@ -1160,7 +1160,7 @@ def test_a_late_observation_after_signing_voids_the_signature(signed, ended, the
     flowsheet.observation_record(
         actor=therapist,
         session=ended,
-        observed_at=timezone.now() - 2 * MINUTE,
+        observed_at=ended.ended_at - 2 * MINUTE,
         kind=Observation.Kind.OBSERVATION,
         text="Slept well.",
         reason="Added from the night nurse's notes",

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.SiteTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -109,6 +110,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Re-entered passwords count too (accounts.passwords). Axes keeps the failed request's POST data
+# with "password" masked: mask the flowsheet's prefixed password fields as well.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "attest-lead-password", "attest-co-password"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -131,6 +135,10 @@ AUDITLOG_MASK_CALLABLE = "audit.masking.redact"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Foreign keys are logged by their readable name, so history pages need no lookups.
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+# Records whose audited values are confidential to the participant's site (app_label.model):
+# only the record's own history page in the app shows them; the admin and every other listing
+# of the audit trail show a notice instead.
+AUDIT_CONFIDENTIAL_MODELS = ["sessions_app.integrationnote"]
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
