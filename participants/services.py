@@ -44,8 +44,9 @@ def participant_enrol(
         if participant.status != Participant.Status.SCREENING:
             raise ValueError(f"{participant.label} is not in screening.")
         codes = list(
-            Participant.objects.filter(site_id=participant.site_id, study_code__isnull=False)
-            .values_list("study_code", flat=True)
+            Participant.objects.filter(
+                site_id=participant.site_id, study_code__isnull=False
+            ).values_list("study_code", flat=True)
         )
         participant.study_code = f"S{participant.site.number}-{_next_number(codes):04d}"
         participant.status = Participant.Status.ENROLLED
