@@ -32,8 +32,8 @@ RUN DJANGO_SETTINGS_MODULE=trialsite.settings.production \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home trialsite \
-    && mkdir -p /app/var \
-    && chown trialsite:trialsite /app/var
+    && mkdir -p /app/var/anchors \
+    && chown -R trialsite:trialsite /app/var
 
 USER trialsite
 

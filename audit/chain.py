@@ -1,6 +1,14 @@
-"""Verification of the audit trail's hash chain."""
+"""Verification of the audit trail's hash chain, and its anchors outside the database.
 
+The chain shows that no entry was altered or removed in the middle. Someone able to write the
+table could still delete the newest entries, or rewrite the whole chain with fresh hashes; an
+anchor, the head of the chain (seq and hash) written somewhere the database cannot reach, catches
+both: a later chain must still contain every anchor, unchanged.
+"""
+
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from audit.models import GENESIS_HASH, LogEntry
 
@@ -12,10 +20,20 @@ class ChainReport:
     first_bad_seq: int | None = None
     first_bad_id: int | None = None
     problem: str = ""
+    head_seq: int = 0
+    head_hash: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The head of the chain, as written to an anchor file: "seq:hash"."""
+        return f"{self.head_seq}:{self.head_hash}"
 
     def describe(self) -> str:
         if self.ok:
-            return f"Audit trail intact: {self.checked} entries verified."
+            return (
+                f"Audit trail intact: {self.checked} entries verified. Head: {self.anchor} "
+                "(keep it outside the database; verify_audit --expect-head checks it later)."
+            )
         return (
             f"Audit trail BROKEN at entry seq={self.first_bad_seq} (id={self.first_bad_id}): "
             f"{self.problem}. {self.checked} entries checked before it."
@@ -47,4 +65,44 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
         checked += 1
         expected_seq = entry.seq + 1
         previous_hash = entry.entry_hash
-    return ChainReport(checked=checked, ok=True)
+    return ChainReport(checked=checked, ok=True, head_seq=expected_seq - 1, head_hash=previous_hash)
+
+
+ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """ "seq:hash" as printed by verify_audit; ValueError if it is not one."""
+    match = ANCHOR.match(text.strip())
+    if match is None:
+        raise ValueError(f"Not an audit anchor (expected seq:sha256-hex): {text.strip()!r}")
+    return int(match.group(1)), match.group(2)
+
+
+def anchor_check(seq: int, entry_hash: str) -> str:
+    """ "" if entry `seq` of the chain still has `entry_hash`; otherwise what is wrong."""
+    if seq == 0:
+        return ""
+    stored = LogEntry.objects.filter(seq=seq).values_list("entry_hash", flat=True).first()
+    if stored is None:
+        return f"entry seq={seq}, anchored earlier, is gone (the newest entries were removed)"
+    if stored != entry_hash:
+        return f"entry seq={seq} no longer has its anchored hash (the chain was rewritten)"
+    return ""
+
+
+def anchors_read(path: Path) -> list[tuple[int, str]]:
+    """The anchors of an anchor file: one "timestamp seq:hash" line per nightly check."""
+    if not path.exists():
+        return []
+    anchors = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            anchors.append(parse_anchor(line.split()[-1]))
+    return anchors
+
+
+def anchor_append(path: Path, report: ChainReport, when: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as anchors:
+        anchors.write(f"{when} {report.anchor}\n")

@@ -1,11 +1,14 @@
 import functools
 import logging
+from pathlib import Path
 
 from auditlog.context import set_actor
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from audit.chain import chain_verify
+from audit.chain import anchor_append, anchor_check, anchors_read, chain_verify
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +33,29 @@ def acting_as_queuing_user(func):
 
 @shared_task
 def audit_chain_verify() -> dict:
-    """Nightly check of the audit trail (scheduled by Celery beat)."""
+    """Nightly check of the audit trail (scheduled by Celery beat).
+
+    Verifies the chain, then that every anchor of AUDIT_ANCHOR_FILE is still in it, then appends
+    today's head to that file (and to the log), so tomorrow's check covers today's entries too.
+    """
     report = chain_verify()
-    if report.ok:
-        logger.info(report.describe())
-    else:
-        logger.error(report.describe())
-    return {"ok": report.ok, "checked": report.checked, "first_bad_seq": report.first_bad_seq}
+    problem = "" if report.ok else report.describe()
+    path = Path(settings.AUDIT_ANCHOR_FILE) if settings.AUDIT_ANCHOR_FILE else None
+    if report.ok and path is not None:
+        for seq, entry_hash in anchors_read(path):
+            problem = anchor_check(seq, entry_hash)
+            if problem:
+                problem = f"Audit trail BROKEN: {problem}."
+                break
+    if problem:
+        logger.error(problem)
+        return {"ok": False, "checked": report.checked, "first_bad_seq": report.first_bad_seq}
+    logger.info(report.describe())
+    if path is not None:
+        anchor_append(path, report, timezone.now().isoformat(timespec="seconds"))
+    return {
+        "ok": True,
+        "checked": report.checked,
+        "first_bad_seq": None,
+        "head": report.anchor,
+    }

@@ -56,4 +56,10 @@ def test_worker_runs_audit_chain_verify_and_reports_the_intact_chain(
         connections.close_all()
 
     assert result.successful()
-    assert report == {"ok": True, "checked": expected, "first_bad_seq": None}
+    newest = LogEntry.objects.order_by("-seq").first()
+    assert report == {
+        "ok": True,
+        "checked": expected,
+        "first_bad_seq": None,
+        "head": f"{newest.seq}:{newest.entry_hash}",
+    }

@@ -139,6 +139,9 @@ AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 # only the record's own history page in the app shows them; the admin and every other listing
 # of the audit trail show a notice instead.
 AUDIT_CONFIDENTIAL_MODELS = ["sessions_app.integrationnote"]
+# Where the nightly check appends the head of the audit chain ("" to keep it in the log only).
+# Put it on storage the database's users cannot write: it is what catches a rewritten chain.
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
