@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.forms import AuditedEditForm
 from sessions_app.forms.flowsheet import WhenField
 from sessions_app.models import DoseAdministration, DosingSession
+from sessions_app.services.flowsheet import FUTURE_TOLERANCE
 
 SUBMIT = Submit("save", "Save the correction")
 
@@ -106,6 +107,19 @@ class StartCorrectionForm(CorrectionForm):
             "reason",
             SUBMIT,
         )
+
+    def clean_started_at(self):
+        """The refusals the session's own rules would give, beside the field they concern."""
+        started_at = self.cleaned_data["started_at"]
+        ended_at = self.instance.ended_at
+        if started_at > timezone.now() + FUTURE_TOLERANCE:
+            raise ValidationError("This time is in the future. Enter when it happened.")
+        if ended_at is not None and started_at >= ended_at:
+            raise ValidationError(
+                f"The session ended at {timezone.localtime(ended_at):%d %b %Y %H:%M}: it must "
+                "have started before that. If the whole session moved, correct its end first."
+            )
+        return started_at
 
 
 class DoseCorrectionForm(CorrectionForm):

@@ -25,6 +25,7 @@ class AlertFilter(django_filters.FilterSet):
     OPEN, ACKNOWLEDGED, WITHDRAWN = "open", "acknowledged", "withdrawn"
 
     status = django_filters.ChoiceFilter(
+        label="Status",
         choices=[
             (OPEN, "Open"),
             (ACKNOWLEDGED, "Acknowledged"),

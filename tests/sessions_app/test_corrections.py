@@ -725,3 +725,30 @@ def test_no_go_corrected_to_go_on_the_page_needs_the_dose_given(login, therapist
     assert _supplemental(withheld).kit_number == "KIT-1002"
     withheld.refresh_from_db()
     assert withheld.supplemental_decision == GIVE
+
+
+def test_an_ended_sessions_start_moved_past_its_end_is_refused_beside_the_field(
+    login, therapist, investigator, ended
+):
+    client = login(therapist)
+    version = ended.version
+    for started_at, message in (
+        (timezone.now() + datetime.timedelta(days=3), "in the future"),
+        (ended.ended_at + MINUTE, "correct its end first"),
+    ):
+        response = client.post(
+            start_url(ended),
+            {
+                "version": version,
+                "started_at": local(started_at),
+                "lead_therapist": therapist.pk,
+                "co_therapist": investigator.pk,
+                "deviation_explanation": ended.visit.deviation_explanation,
+                "reason": "Start time from the paper log",
+            },
+        )
+        assert response.status_code == 200
+        assert message in " ".join(response.context["form"].errors["started_at"])
+        assert not response.context["form"].non_field_errors()
+    ended.refresh_from_db()
+    assert ended.version == version
