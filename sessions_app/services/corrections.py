@@ -23,7 +23,7 @@ from accounts.passwords import PasswordRefusedError, password_confirm
 from audit.context import change_reason
 from audit.services import ConcurrentEditError, versioned_save
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
-from sessions_app.selectors import elapsed_label, elapsed_minutes
+from sessions_app.selectors import elapsed_minutes
 from sessions_app.services.flowsheet import (
     BEFORE_START_TOLERANCE,
     FlowsheetError,
@@ -31,6 +31,8 @@ from sessions_app.services.flowsheet import (
     _not_in_future,
     _touch,
     session_team_candidates,
+    supplemental_administration,
+    supplemental_deviation,
 )
 from sessions_app.services.visits import visit_mark_held
 from signatures.services import signature_void_outdated
@@ -79,27 +81,6 @@ def _live_dose(session: DosingSession, kind: str) -> DoseAdministration | None:
         .filter(session=session, kind=kind, voided_at__isnull=True)
         .first()
     )
-
-
-def _supplemental_deviation(
-    *, minutes: int, settings_: StudySessionSettings, deviation_reason: str
-) -> str:
-    """The deviation explanation a supplemental dose keeps: none inside its window."""
-    earliest = settings_.supplemental_earliest_minutes
-    latest = settings_.supplemental_latest_minutes
-    if earliest <= minutes <= latest:
-        return ""
-    if not deviation_reason.strip():
-        raise ValidationError(
-            {
-                "deviation_reason": (
-                    f"The supplemental dose is then given {elapsed_label(minutes)} after the "
-                    f"initial dose, outside {elapsed_label(earliest)} to "
-                    f"{elapsed_label(latest)}: explain the protocol deviation."
-                )
-            }
-        )
-    return deviation_reason.strip()
 
 
 def _void_signature_if_ended(session: DosingSession, reason: str, *, saved: bool) -> None:
@@ -330,7 +311,7 @@ def _supplemental_follows_initial(
                 f"{_at(supplemental.administered_at)}: the initial dose must precede it."
             }
         )
-    deviation = _supplemental_deviation(
+    deviation = supplemental_deviation(
         minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
     )
     if (half, deviation) == (supplemental.dose_mg, supplemental.deviation_reason):
@@ -413,7 +394,7 @@ def dose_administration_correct(
                 raise ValidationError(
                     {"administered_at": "The supplemental dose cannot precede the initial dose."}
                 )
-            dose.deviation_reason = _supplemental_deviation(
+            dose.deviation_reason = supplemental_deviation(
                 minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
             )
         dose.dose_mg = dose_mg
@@ -430,57 +411,6 @@ def dose_administration_correct(
 
 
 # --- The supplemental decision -----------------------------------------------------------------
-
-
-def _new_supplemental(
-    *,
-    actor: User,
-    session: DosingSession,
-    initial: DoseAdministration,
-    dose_mg: int | None,
-    kit_number: str,
-    administered_at: datetime.datetime | None,
-    deviation_reason: str,
-) -> DoseAdministration:
-    """The supplemental dose of a decision corrected to "give", checked as supplemental_decide."""
-    errors = {}
-    if administered_at is None:
-        errors["administered_at"] = "Enter when the supplemental dose was given."
-    if not kit_number.strip():
-        errors["kit_number"] = "Enter the kit number."
-    if dose_mg is None:
-        errors["dose_mg"] = "Enter the dose."
-    elif dose_mg * 2 != initial.dose_mg:
-        errors["dose_mg"] = (
-            f"The supplemental dose is half the initial dose: {initial.dose_mg // 2} mg."
-        )
-    if errors:
-        raise ValidationError(errors)
-    _not_in_future("administered_at", administered_at)
-    if session.ended_at is not None and administered_at > session.ended_at:
-        raise ValidationError(
-            {
-                "administered_at": f"The session ended at {_at(session.ended_at)}: the dose "
-                "cannot have been given after that."
-            }
-        )
-    minutes = elapsed_minutes(administered_at, initial.administered_at)
-    if minutes < 0:
-        raise ValidationError(
-            {"administered_at": "The supplemental dose cannot precede the initial dose."}
-        )
-    settings_ = StudySessionSettings.for_study(session.site.study)
-    return DoseAdministration(
-        session=session,
-        kind=DoseAdministration.Kind.SUPPLEMENTAL,
-        dose_mg=dose_mg,
-        kit_number=kit_number.strip(),
-        administered_at=administered_at,
-        deviation_reason=_supplemental_deviation(
-            minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
-        ),
-        recorded_by=actor,
-    )
 
 
 def supplemental_decision_correct(
@@ -527,7 +457,7 @@ def supplemental_decision_correct(
             raise ValidationError(UNCHANGED)
         new_dose = None
         if decision == Supplemental.GIVE and supplemental is None:
-            new_dose = _new_supplemental(
+            new_dose = supplemental_administration(
                 actor=actor,
                 session=session,
                 initial=initial,

@@ -275,6 +275,82 @@ def dose_initial_administer(
     return dose
 
 
+def supplemental_deviation(
+    *, minutes: int, settings_: StudySessionSettings, deviation_reason: str
+) -> str:
+    """The explanation a supplemental dose given `minutes` after the initial one keeps.
+
+    None inside the study's window; outside it an explanation is required (a protocol deviation).
+    """
+    earliest = settings_.supplemental_earliest_minutes
+    latest = settings_.supplemental_latest_minutes
+    if earliest <= minutes <= latest:
+        return ""
+    if not deviation_reason.strip():
+        raise ValidationError(
+            {
+                "deviation_reason": (
+                    f"The supplemental dose is given {elapsed_label(minutes)} after the "
+                    f"initial dose, outside {elapsed_label(earliest)} to "
+                    f"{elapsed_label(latest)}: explain the protocol deviation."
+                )
+            }
+        )
+    return deviation_reason.strip()
+
+
+def supplemental_administration(
+    *,
+    actor: User,
+    session: DosingSession,
+    initial: DoseAdministration,
+    dose_mg: int | None,
+    kit_number: str,
+    administered_at: datetime.datetime | None,
+    deviation_reason: str,
+) -> DoseAdministration:
+    """The supplemental half dose, checked and not yet saved: when decided, or corrected to."""
+    errors = {}
+    if administered_at is None:
+        errors["administered_at"] = "Enter when the supplemental dose was given."
+    if not kit_number.strip():
+        errors["kit_number"] = "Enter the kit number."
+    if dose_mg is None:
+        errors["dose_mg"] = "Enter the dose."
+    elif dose_mg * 2 != initial.dose_mg:
+        errors["dose_mg"] = (
+            f"The supplemental dose is half the initial dose: {initial.dose_mg // 2} mg."
+        )
+    if errors:
+        raise ValidationError(errors)
+    _not_in_future("administered_at", administered_at)
+    if session.ended_at is not None and administered_at > session.ended_at:
+        ended = timezone.localtime(session.ended_at)
+        raise ValidationError(
+            {
+                "administered_at": f"The session ended at {ended:%d %b %H:%M}: the dose "
+                "cannot have been given after that."
+            }
+        )
+    minutes = elapsed_minutes(administered_at, initial.administered_at)
+    if minutes < 0:
+        raise ValidationError(
+            {"administered_at": "The supplemental dose cannot precede the initial dose."}
+        )
+    settings_ = StudySessionSettings.for_study(session.site.study)
+    return DoseAdministration(
+        session=session,
+        kind=DoseAdministration.Kind.SUPPLEMENTAL,
+        dose_mg=dose_mg,
+        kit_number=kit_number.strip(),
+        administered_at=administered_at,
+        deviation_reason=supplemental_deviation(
+            minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
+        ),
+        recorded_by=actor,
+    )
+
+
 def supplemental_decide(
     *,
     actor: User,
@@ -309,50 +385,14 @@ def supplemental_decide(
         session.full_clean()
         session.save()
         if decision == DosingSession.Supplemental.GIVE:
-            errors = {}
-            if administered_at is None:
-                errors["administered_at"] = "Enter when the supplemental dose was given."
-            if not kit_number.strip():
-                errors["kit_number"] = "Enter the kit number."
-            if dose_mg is None:
-                errors["dose_mg"] = "Enter the dose."
-            elif dose_mg * 2 != initial.dose_mg:
-                errors["dose_mg"] = (
-                    f"The supplemental dose is half the initial dose: {initial.dose_mg // 2} mg."
-                )
-            if errors:
-                raise ValidationError(errors)
-            _not_in_future("administered_at", administered_at)
-            settings_ = StudySessionSettings.for_study(session.site.study)
-            minutes = elapsed_minutes(administered_at, initial.administered_at)
-            in_window = (
-                settings_.supplemental_earliest_minutes
-                <= minutes
-                <= settings_.supplemental_latest_minutes
-            )
-            if minutes < 0:
-                raise ValidationError(
-                    {"administered_at": "The supplemental dose cannot precede the initial dose."}
-                )
-            if not in_window and not deviation_reason.strip():
-                raise ValidationError(
-                    {
-                        "deviation_reason": (
-                            f"Given {elapsed_label(minutes)} after the initial dose, outside "
-                            f"{elapsed_label(settings_.supplemental_earliest_minutes)} to "
-                            f"{elapsed_label(settings_.supplemental_latest_minutes)}: explain "
-                            "the protocol deviation."
-                        )
-                    }
-                )
-            dose = DoseAdministration(
+            dose = supplemental_administration(
+                actor=actor,
                 session=session,
-                kind=DoseAdministration.Kind.SUPPLEMENTAL,
+                initial=initial,
                 dose_mg=dose_mg,
-                kit_number=kit_number.strip(),
+                kit_number=kit_number,
                 administered_at=administered_at,
-                deviation_reason="" if in_window else deviation_reason.strip(),
-                recorded_by=actor,
+                deviation_reason=deviation_reason,
             )
             dose.full_clean()
             dose.save()
