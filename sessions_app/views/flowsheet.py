@@ -341,110 +341,112 @@ class SessionSignView(SessionMixin, FormView):
         return redirect("sessions_app:flowsheet", pk=self.session.pk)
 
 
-class ReadingEditView(LoginRequiredMixin, FormView):
-    """Correct a reading, with a reason; refused if someone else changed it first."""
+class EntryCorrectView(LoginRequiredMixin, FormView):
+    """Correct one entry of a session, with a reason; refused if someone else changed it first.
 
-    template_name = "sessions_app/reading_form.html"
+    A subclass names the entry's form, how to load it within the user's sites, who may correct
+    it and the service that does.
+    """
+
+    form_class = None
+    context_name = ""
+    anchor = ""
+    denied_message = ""
+    success_message = ""
+
+    def load(self, pk):
+        raise NotImplementedError
+
+    def may_correct(self, entry) -> bool:
+        raise NotImplementedError
+
+    def correct(self, entry, **kwargs) -> None:
+        raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.reading = selectors.reading_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm("sessions_app.change_vitalsignreading", self.reading):
-            raise PermissionDenied("Your role does not include correcting readings.")
-        activate_site_time_zone(self.reading.session.site)
+        self.entry = self.load(kwargs["pk"])
+        if not self.may_correct(self.entry):
+            raise PermissionDenied(self.denied_message)
+        activate_site_time_zone(self.entry.session.site)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
-        return ReadingEditForm(**self.get_form_kwargs(), instance=self.reading)
+        return self.form_class(**self.get_form_kwargs(), instance=self.entry)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        session = self.reading.session
-        context.update(reading=self.reading, session=session, participant=session.participant)
+        session = self.entry.session
+        context.update(
+            {self.context_name: self.entry, "session": session, "participant": session.participant}
+        )
         return context
 
     def form_valid(self, form):
-        values = {name: form.cleaned_data[name] for name in ReadingEditForm.Meta.fields}
+        values = {name: form.cleaned_data[name] for name in self.form_class.Meta.fields}
         try:
-            services.vital_sign_correct(
-                actor=self.request.user,
-                reading=self.reading,
+            self.correct(
+                self.entry,
                 values=values,
                 expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
             )
         except ConcurrentEditError as error:
-            current = selectors.reading_get(user=self.request.user, pk=self.reading.pk)
+            current = self.load(self.entry.pk)
             rebound = rebind_after_conflict(
-                lambda data: ReadingEditForm(data=data, instance=current),
+                lambda data: self.form_class(data=data, instance=current),
                 data=self.request.POST,
                 version=current.version,
                 error=error,
             )
-            self.reading = current
+            self.entry = current
             return self.form_invalid(rebound)
         except (ValidationError, services.FlowsheetError) as error:
             add_service_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Reading corrected. The audit trail keeps both values.")
+        messages.success(self.request, self.success_message)
         return redirect(
-            reverse("sessions_app:flowsheet", args=[self.reading.session_id]) + "#readings"
+            reverse("sessions_app:flowsheet", args=[self.entry.session_id]) + self.anchor
         )
 
 
-class ObservationEditView(LoginRequiredMixin, FormView):
-    """Correct an observation or intervention, with a reason, as a reading is corrected."""
+class ReadingEditView(EntryCorrectView):
+    template_name = "sessions_app/reading_form.html"
+    form_class = ReadingEditForm
+    context_name = "reading"
+    anchor = "#readings"
+    denied_message = "Your role does not include correcting readings."
+    success_message = "Reading corrected. The audit trail keeps both values."
+
+    def load(self, pk):
+        return selectors.reading_get(user=self.request.user, pk=pk)
+
+    def may_correct(self, entry) -> bool:
+        return self.request.user.has_perm("sessions_app.change_vitalsignreading", entry)
+
+    def correct(self, entry, **kwargs) -> None:
+        services.vital_sign_correct(actor=self.request.user, reading=entry, **kwargs)
+
+
+class ObservationEditView(EntryCorrectView):
+    """Correct an observation or intervention, as a reading is corrected."""
 
     template_name = "sessions_app/observation_form.html"
+    form_class = ObservationEditForm
+    context_name = "observation"
+    anchor = "#observations"
+    denied_message = "Your role does not include correcting session entries."
+    success_message = "Entry corrected. The audit trail keeps both versions."
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.observation = selectors.observation_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm(CHANGE, self.observation.session):
-            raise PermissionDenied("Your role does not include correcting session entries.")
-        activate_site_time_zone(self.observation.session.site)
-        return super().dispatch(request, *args, **kwargs)
+    def load(self, pk):
+        return selectors.observation_get(user=self.request.user, pk=pk)
 
-    def get_form(self, form_class=None):
-        return ObservationEditForm(**self.get_form_kwargs(), instance=self.observation)
+    def may_correct(self, entry) -> bool:
+        return self.request.user.has_perm(CHANGE, entry.session)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        session = self.observation.session
-        context.update(
-            observation=self.observation, session=session, participant=session.participant
-        )
-        return context
-
-    def form_valid(self, form):
-        values = {name: form.cleaned_data[name] for name in ObservationEditForm.Meta.fields}
-        try:
-            services.observation_correct(
-                actor=self.request.user,
-                observation=self.observation,
-                values=values,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ConcurrentEditError as error:
-            current = selectors.observation_get(user=self.request.user, pk=self.observation.pk)
-            rebound = rebind_after_conflict(
-                lambda data: ObservationEditForm(data=data, instance=current),
-                data=self.request.POST,
-                version=current.version,
-                error=error,
-            )
-            self.observation = current
-            return self.form_invalid(rebound)
-        except (ValidationError, services.FlowsheetError) as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "Entry corrected. The audit trail keeps both versions.")
-        return redirect(
-            reverse("sessions_app:flowsheet", args=[self.observation.session_id]) + "#observations"
-        )
+    def correct(self, entry, **kwargs) -> None:
+        services.observation_correct(actor=self.request.user, observation=entry, **kwargs)
 
 
 class SessionHistoryView(RecordHistoryView):
