@@ -8,6 +8,7 @@ from django.utils import timezone
 from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
+from tests.sessions_app.factories import dosed_session_of
 
 
 @pytest.fixture
@@ -86,49 +87,22 @@ def dosed_session(attested_session, therapist):
 
 
 @pytest.fixture
-def held_dosing_session(session1, therapist, investigator, password):
+def held_dosing_session(session1, therapist, investigator):
     """participant1's first dosing session, held on its target day (weeks ago, in its window).
 
     Started at 09:00, dosed (120 mg, supplemental withheld) and ended at 17:00, so that the
     integration sessions after it can be written.
     """
-    session = session1
     started_at = timezone.make_aware(
-        datetime.datetime.combine(session.visit.target_date, datetime.time(9, 0))
+        datetime.datetime.combine(session1.visit.target_date, datetime.time(9, 0))
     )
-    flowsheet.dosing_session_start(
-        actor=therapist,
-        session=session,
+    session = dosed_session_of(
+        session1.visit.participant,
+        therapist,
+        investigator,
         started_at=started_at,
-        lead_therapist=therapist,
-        co_therapist=investigator,
-        expected_version=session.version,
-    )
-    for role in ("lead", "co"):
-        flowsheet.presence_attest(actor=therapist, session=session, role=role, password=password)
-    session.refresh_from_db()
-    flowsheet.predose_checks_record(
-        actor=therapist,
-        session=session,
-        pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
-        cssrs_pre_ideation=0,
-        cssrs_pre_behaviour=False,
-        expected_version=session.version,
-    )
-    flowsheet.vital_sign_record(
-        actor=therapist,
-        session=session,
-        measured_at=started_at + datetime.timedelta(minutes=5),
-        systolic=122,
-        diastolic=78,
-        pulse=72,
-    )
-    flowsheet.dose_initial_administer(
-        actor=therapist,
-        session=session,
-        dose_mg=120,
+        deviation_explanation="",
         kit_number="KIT-1001",
-        administered_at=started_at + datetime.timedelta(minutes=10),
     )
     flowsheet.supplemental_decide(
         actor=therapist,

@@ -10,18 +10,29 @@ from sessions_app.services.visits import visit_schedule_create
 from tests.accounts.factories import TEST_PASSWORD
 
 
-def dosed_session_of(participant, lead, co) -> DosingSession:
-    """The participant's first dosing session, started 3h ago, 120 mg given 10 min later."""
+def dosed_session_of(
+    participant,
+    lead,
+    co,
+    *,
+    started_at=None,
+    deviation_explanation="Held on the test day, whatever the window.",
+    kit_number="KIT-2001",
+) -> DosingSession:
+    """The participant's first dosing session, started 3h ago, 120 mg given 10 min later.
+
+    `started_at` another time (inside the visit's window, give no `deviation_explanation`).
+    """
     visit_schedule_create(actor=lead, participant=participant)
     session = DosingSession.objects.get(visit__participant=participant, visit__code="D1")
-    started_at = timezone.now() - datetime.timedelta(hours=3)
+    started_at = started_at or timezone.now() - datetime.timedelta(hours=3)
     flowsheet.dosing_session_start(
         actor=lead,
         session=session,
         started_at=started_at,
         lead_therapist=lead,
         co_therapist=co,
-        deviation_explanation="Held on the test day, whatever the window.",
+        deviation_explanation=deviation_explanation,
         expected_version=session.version,
     )
     for role in ("lead", "co"):
@@ -47,7 +58,7 @@ def dosed_session_of(participant, lead, co) -> DosingSession:
         actor=lead,
         session=session,
         dose_mg=120,
-        kit_number="KIT-2001",
+        kit_number=kit_number,
         administered_at=started_at + datetime.timedelta(minutes=10),
     )
     session.refresh_from_db()
