@@ -4,6 +4,8 @@ Every step posts to the page with its `action`; a refused step re-renders the pa
 step's form bound, its errors beside the fields and everything typed still there.
 """
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -373,7 +375,9 @@ class EntryCorrectView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
-        return self.form_class(**self.get_form_kwargs(), instance=self.entry)
+        # A bound ModelForm writes what was typed onto its instance; the page's heading and the
+        # service keep reading the entry as stored.
+        return self.form_class(**self.get_form_kwargs(), instance=copy.copy(self.entry))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

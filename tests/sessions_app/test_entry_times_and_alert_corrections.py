@@ -436,3 +436,21 @@ def test_other_sites_and_sponsor_roles_cannot_correct_an_observation(
         assert response.status_code == status
     observation.refresh_from_db()
     assert observation.version == 1
+
+
+def test_a_refused_correction_page_still_names_the_entry_as_stored(client, observation, therapist):
+    client.force_login(therapist)
+    stored = timezone.localtime(observation.observed_at).strftime("%d %b %Y %H:%M")
+    response = client.post(
+        _observation_url(observation),
+        {
+            "version": observation.version,
+            "observed_at": "2030-01-01T10:00",
+            "kind": Observation.Kind.OBSERVATION,
+            "text": "Typed text",
+            "reason": "",
+        },
+    )
+    heading = response.content.decode().split("<h1")[1].split("</h1>")[0]
+    assert stored in heading
+    assert "01 Jan 2030" not in heading
