@@ -125,7 +125,11 @@ class Flowsheet:
         return sorted(items, key=lambda item: item[1])
 
     def chart(self) -> dict:
-        """Readings as series over minutes from the initial dose, with the threshold lines."""
+        """Readings as series over minutes from the initial dose, with the threshold lines.
+
+        `supplemental` is the minute of the supplemental dose (None when none is given, or it was
+        struck through as entered in error); `supplemental_window` is the study's allowed window.
+        """
         points = [r for r in self.readings if r.elapsed is not None]
 
         def series(name):
@@ -135,11 +139,19 @@ class Flowsheet:
                 if getattr(r, name) is not None
             ]
 
+        supplemental = None
+        if self.supplemental is not None and self.initial is not None:
+            supplemental = elapsed_minutes(
+                self.supplemental.administered_at, self.initial.administered_at
+            )
         return {
             "series": {name: series(name) for name in (*MEASUREMENT_LABELS, "suds")},
             "thresholds": {k: float(v) for k, v in self.settings.thresholds.items()},
-            "supplemental": self.supplemental
-            and elapsed_minutes(self.supplemental.administered_at, self.initial.administered_at),
+            "supplemental": supplemental,
+            "supplemental_window": {
+                "earliest": self.settings.supplemental_earliest_minutes,
+                "latest": self.settings.supplemental_latest_minutes,
+            },
         }
 
 
