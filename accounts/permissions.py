@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _SITE_STAFF
         | {
             "participants.sign_participant",
+            "participants.withdraw_participant",
             "screening.confirm_screeningattempt",
             "sessions_app.sign_dosingsession",
         }

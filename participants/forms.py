@@ -63,3 +63,47 @@ class ParticipantFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(study_code__icontains=value) | Q(screening_number__icontains=value)
         )
+
+
+class WithdrawalForm(forms.Form):
+    """The end of a participant's participation: the day, and why."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    withdrawn_on = forms.DateField(
+        label="Withdrawn on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The last day of participation. Visits not held by then are no longer expected.",
+    )
+    category = forms.ChoiceField(
+        label="Reason for withdrawal",
+        choices=[("", "Choose…"), *Participant.WithdrawalCategory.choices],
+    )
+    details = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the reason is Other. No names: use the participant ID.",
+    )
+
+    def __init__(self, *args, participant: Participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.update(version=participant.version, withdrawn_on=timezone.localdate())
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            Row(Column("withdrawn_on"), Column("category")),
+            Field("details"),
+            Submit("withdraw", "Withdraw from the study", css_class="btn-danger"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("category") == Participant.WithdrawalCategory.OTHER
+            and not (data.get("details") or "").strip()
+        ):
+            self.add_error("details", "Say why the participant is withdrawn.")
+        return data

@@ -3,7 +3,7 @@
 from auditlog.registry import auditlog
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import Site
 from audit.models import VersionedModel
@@ -18,6 +18,15 @@ class Participant(VersionedModel):
         ENROLLED = "enrolled", "Enrolled"
         COMPLETED = "completed", "Completed"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class WithdrawalCategory(models.TextChoices):
+        PARTICIPANT = "participant", "Withdrawal by the participant"
+        ADVERSE_EVENT = "adverse_event", "Adverse event"
+        INVESTIGATOR = "investigator", "Investigator's decision"
+        LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
+        PROTOCOL_DEVIATION = "protocol_deviation", "Protocol deviation"
+        PREGNANCY = "pregnancy", "Pregnancy"
+        OTHER = "other", "Other"
 
     NUMBERED_STATUSES = (Status.ENROLLED, Status.COMPLETED, Status.WITHDRAWN)
 
@@ -39,6 +48,13 @@ class Participant(VersionedModel):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCREENING)
     enrolled_on = models.DateField(null=True, blank=True)
+    withdrawn_on = models.DateField(
+        null=True, blank=True, help_text="The last day of the participant's participation."
+    )
+    withdrawal_category = models.CharField(
+        "reason for withdrawal", max_length=20, choices=WithdrawalCategory.choices, blank=True
+    )
+    withdrawal_details = models.TextField("details", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,6 +63,7 @@ class Participant(VersionedModel):
         permissions = [
             ("export_deidentified", "Can export de-identified data"),
             ("sign_participant", "Can sign participant records as investigator"),
+            ("withdraw_participant", "Can withdraw a participant from the study"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -54,6 +71,20 @@ class Participant(VersionedModel):
                 | (Q(study_code__isnull=False) & Q(enrolled_on__isnull=False)),
                 name="participant_enrolled_has_id",
                 violation_error_message="An enrolled participant needs a participant ID and date.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="withdrawn", withdrawn_on__isnull=False)
+                    & ~Q(withdrawal_category="")
+                    & Q(withdrawn_on__gte=F("enrolled_on"))
+                )
+                | (
+                    ~Q(status="withdrawn")
+                    & Q(withdrawn_on__isnull=True, withdrawal_category="", withdrawal_details="")
+                ),
+                name="participant_withdrawal_dated",
+                violation_error_message="A withdrawn participant needs the date of withdrawal, "
+                "on or after enrolment, and its reason.",
             ),
         ]
 
@@ -64,6 +95,11 @@ class Participant(VersionedModel):
     def label(self) -> str:
         """The ID staff use: the participant ID once enrolled, the screening number before."""
         return self.study_code or self.screening_number
+
+    @property
+    def expects_visits(self) -> bool:
+        """Whether visits not yet held are still to come: only while the participant is enrolled."""
+        return self.status == self.Status.ENROLLED
 
 
 class ParticipantIdentity(VersionedModel):

@@ -185,8 +185,13 @@ class Visit(VersionedModel):
         )
 
     @property
+    def is_expected(self) -> bool:
+        """Not yet held, and still to come: the participant has not left the study."""
+        return self.status == self.Status.SCHEDULED and self.participant.expects_visits
+
+    @property
     def is_overdue(self) -> bool:
-        return self.status == self.Status.SCHEDULED and self.window_end < timezone.localdate()
+        return self.is_expected and self.window_end < timezone.localdate()
 
     @property
     def notes_closed_reason(self) -> str:

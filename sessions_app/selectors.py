@@ -70,7 +70,7 @@ def course_for(*, user: User, participant: Participant) -> list[Visit]:
     ).exclude(deviation_reason="")
     return list(
         Visit.objects.filter(participant=participant)
-        .select_related("dosing_session", "dosing_visit__dosing_session")
+        .select_related("participant", "dosing_session", "dosing_visit__dosing_session")
         .annotate(
             has_note=Exists(IntegrationNote.objects.filter(visit=OuterRef("pk"))),
             supplemental_deviation=Exists(supplemental_deviation),
@@ -237,7 +237,13 @@ def flowsheet_for(*, session: DosingSession) -> Flowsheet:
 
 
 def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
-    """Dosing sessions running now, or due today, at the user's sites (for the home page)."""
+    """Dosing sessions running now, or open to be held today, at the user's sites (home page).
+
+    A session not started is listed while today lies within its visit's window, for enrolled
+    participants only (a withdrawn participant's sessions are no longer expected). Each comes
+    with `due`: "today" (target today), "since" (target passed, window still open) or "open"
+    (window open, target later).
+    """
     today = timezone.localdate()
     site_ids = user_scope(user).sites_with("sessions_app.change_dosingsession")
     running = Q(status=DosingSession.Status.IN_PROGRESS)
@@ -245,12 +251,17 @@ def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
         status=DosingSession.Status.NOT_STARTED,
         visit__window_start__lte=today,
         visit__window_end__gte=today,
+        visit__participant__status=Participant.Status.ENROLLED,
     )
-    return list(
+    sessions = list(
         DosingSession.objects.filter(running | due, visit__participant__site_id__in=site_ids)
         .select_related("visit__participant__site")
         .order_by("status", "visit__target_date", "pk")[:limit]  # in progress first
     )
+    for session in sessions:
+        target = session.visit.target_date
+        session.due = "today" if target == today else "since" if target < today else "open"
+    return sessions
 
 
 def reading_get(*, user: User, pk: int) -> VitalSignReading:

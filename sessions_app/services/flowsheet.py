@@ -29,7 +29,7 @@ from sessions_app.models import (
     VitalSignReading,
 )
 from sessions_app.selectors import elapsed_label, elapsed_minutes
-from sessions_app.services.visits import visit_mark_held
+from sessions_app.services.visits import participation_check, visit_mark_held
 from sessions_app.tasks import vital_sign_alert_notify
 from signatures.models import Signature
 from signatures.services import (
@@ -130,6 +130,9 @@ def dosing_session_start(
         if session.status != DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has already started.")
         _not_in_future("started_at", started_at)
+        participation_check(
+            session.visit.participant, timezone.localtime(started_at).date(), "started_at"
+        )
         team = set(session_team_candidates(session=session).values_list("pk", flat=True))
         for field, user in (("lead_therapist", lead_therapist), ("co_therapist", co_therapist)):
             if user.pk not in team:

@@ -73,6 +73,24 @@ def _reanchor(*, participant: Participant, reason: str) -> None:
             visit.save()
 
 
+def participation_check(participant: Participant, day: datetime.date, field: str) -> None:
+    """Refuse a visit held on `day` unless the participant was enrolled and not yet withdrawn."""
+    if participant.enrolled_on is None or day < participant.enrolled_on:
+        raise ValidationError(
+            {
+                field: f"{participant.label} was not enrolled on {day:%d %b %Y}: "
+                "a therapy visit is held only after enrolment."
+            }
+        )
+    if participant.withdrawn_on is not None and day > participant.withdrawn_on:
+        raise ValidationError(
+            {
+                field: f"{participant.label} was withdrawn from the study on "
+                f"{participant.withdrawn_on:%d %b %Y}: no visit is held after that day."
+            }
+        )
+
+
 def visit_mark_held(
     *,
     actor: User,
@@ -87,6 +105,7 @@ def visit_mark_held(
         visit = Visit.objects.select_for_update().select_related("participant").get(pk=visit.pk)
         if held_on > timezone.localdate():
             raise ValidationError({"held_on": "A visit cannot be recorded as held in the future."})
+        participation_check(visit.participant, held_on, "held_on")
         visit.status = Visit.Status.HELD
         visit.held_on = held_on
         visit.deviation_explanation = deviation_explanation.strip()
@@ -102,3 +121,67 @@ def visit_mark_held(
             reason=f"Schedule re-anchored on {visit.label} held on {held_on:%Y-%m-%d}",
         )
     return visit
+
+
+def participant_withdraw(
+    *,
+    actor: User,
+    participant: Participant,
+    withdrawn_on: datetime.date,
+    category: str,
+    details: str,
+    expected_version: int,
+) -> Participant:
+    """End an enrolled participant's participation on `withdrawn_on`, with its reason.
+
+    Visits not yet held stay in the schedule as they were, but are no longer expected: they are
+    not overdue and not offered as due. The day cannot precede a visit already held, and a
+    dosing session in progress is ended first.
+    """
+    details = details.strip()
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.status != Participant.Status.ENROLLED:
+            raise ValidationError(
+                f"{participant.label} is {participant.get_status_display().lower()}, not "
+                "enrolled: only an enrolled participant can be withdrawn."
+            )
+        if withdrawn_on > timezone.localdate():
+            raise ValidationError(
+                {"withdrawn_on": "The day of withdrawal cannot be in the future."}
+            )
+        if withdrawn_on < participant.enrolled_on:
+            raise ValidationError(
+                {
+                    "withdrawn_on": f"{participant.label} was enrolled on "
+                    f"{participant.enrolled_on:%d %b %Y}: the withdrawal cannot precede it."
+                }
+            )
+        visits = Visit.objects.filter(participant=participant).select_related("dosing_session")
+        for visit in visits.order_by("-held_on"):
+            if visit.held_on is not None and visit.held_on > withdrawn_on:
+                raise ValidationError(
+                    {
+                        "withdrawn_on": f"{visit.label} was held on {visit.held_on:%d %b %Y}, "
+                        "after this day: the withdrawal cannot precede a visit held."
+                    }
+                )
+        running = visits.filter(dosing_session__status=DosingSession.Status.IN_PROGRESS).first()
+        if running is not None:
+            raise ValidationError(
+                f"The {running.label} session is in progress: end it on its flowsheet before "
+                "withdrawing the participant."
+            )
+        if category == Participant.WithdrawalCategory.OTHER and not details:
+            raise ValidationError({"details": "Say why the participant is withdrawn."})
+        participant.status = Participant.Status.WITHDRAWN
+        participant.withdrawn_on = withdrawn_on
+        participant.withdrawal_category = category
+        participant.withdrawal_details = details
+        label = Participant.WithdrawalCategory(category).label
+        versioned_save(
+            instance=participant,
+            expected_version=expected_version,
+            reason=f"Withdrawn from the study: {label}" + (f" ({details})" if details else ""),
+        )
+    return participant

@@ -33,7 +33,11 @@ from sessions_app import synthetic
 from sessions_app.models import DosingSession, Observation, StudySessionSettings, Visit
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
-from sessions_app.services.visits import visit_mark_held, visit_schedule_create
+from sessions_app.services.visits import (
+    participant_withdraw,
+    visit_mark_held,
+    visit_schedule_create,
+)
 
 REASON = "Synthetic demo data"
 MEMORY_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
@@ -355,7 +359,19 @@ class Command(BaseCommand):
         for visit in visits:
             if visit.kind == Visit.Kind.PREPARATORY and visit.target_date <= self.today:
                 visit_mark_held(actor=actor, visit=visit, held_on=visit.target_date)
-        if status != "enrolled":
+        if status == "withdrawn":
+            # Withdrawn by the participant a few days after the last visit they attended.
+            held = Visit.objects.filter(participant=participant, held_on__isnull=False)
+            last = max(held.values_list("held_on", flat=True), default=enrolled_on)
+            participant = participant_withdraw(
+                actor=actor,
+                participant=participant,
+                withdrawn_on=min(self.today, last + datetime.timedelta(days=3)),
+                category=Participant.WithdrawalCategory.PARTICIPANT,
+                details="Moved away; no longer able to attend the visits.",
+                expected_version=Participant.objects.get(pk=participant.pk).version,
+            )
+        elif status != "enrolled":
             participant_set_status(
                 actor=actor, participant=participant, status=status, reason="Demo data"
             )
