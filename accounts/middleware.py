@@ -36,7 +36,7 @@ class SiteTimeZoneMiddleware:
 
     Staff whose sites share one time zone work in it. Users across time zones (a monitor of a
     study spanning continents) see the server's TIME_ZONE, and pages about one site's records
-    switch to that site's zone (see `activate_site_time_zone`).
+    switch to that site's zone (see `SiteTimeZoneMixin`).
     """
 
     def __init__(self, get_response):
@@ -57,3 +57,22 @@ class SiteTimeZoneMiddleware:
 def activate_site_time_zone(site) -> None:
     """For the rest of the request, times are those of `site` (a page about its records)."""
     timezone.activate(site.zoneinfo)
+
+
+class SiteTimeZoneMixin:
+    """A page about one site's record shows its times, and reads times typed into its forms, in
+    that site's time zone, whatever the zones of the user's other sites.
+
+    The view loads its record in `dispatch` before calling up to this mixin, and names the
+    record's site in `time_zone_site` (None: a page about no record yet, which keeps the user's
+    zone). The zone is active before any form is bound and any template renders.
+    """
+
+    def time_zone_site(self):
+        raise NotImplementedError(f"{type(self).__name__} must name the site of its record.")
+
+    def dispatch(self, request, *args, **kwargs):
+        site = self.time_zone_site()
+        if site is not None:
+            activate_site_time_zone(site)
+        return super().dispatch(request, *args, **kwargs)

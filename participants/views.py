@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
+from accounts.middleware import SiteTimeZoneMixin
 from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
 from audit.views import RecordHistoryView
@@ -27,14 +28,18 @@ class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterVie
         return selectors.participant_list(user=self.request.user)
 
 
-class ParticipantMixin(LoginRequiredMixin):
-    """Loads the participant named in the URL, within the user's site scope (404 outside it)."""
+class ParticipantMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+    """Loads the participant named in the URL, within the user's site scope (404 outside it);
+    dates and times are those of the participant's site."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.participant.site
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
+from accounts.middleware import SiteTimeZoneMixin
 from accounts.selectors import user_scope
 from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
@@ -51,8 +52,11 @@ class AdverseEventListView(LoginRequiredMixin, PermissionRequiredMixin, FilterVi
         return context
 
 
-class AdverseEventCreateView(LoginRequiredMixin, FormView):
-    """Open a draft: from a reading (?reading=<pk>), or for a participant (?participant=<pk>)."""
+class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
+    """Open a draft: from a reading (?reading=<pk>), or for a participant (?participant=<pk>).
+
+    The onset is shown and typed in the time zone of the participant's site.
+    """
 
     template_name = "safety/ae_form.html"
     form_class = AdverseEventDraftForm
@@ -73,6 +77,9 @@ class AdverseEventCreateView(LoginRequiredMixin, FormView):
         ):
             raise PermissionDenied("Only the participant's site staff can report adverse events.")
         return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.participant.site if self.participant is not None else None
 
     def _participants(self):
         site_ids = user_scope(self.request.user).sites_with(services.ADD_AE)
@@ -134,8 +141,9 @@ class AdverseEventCreateView(LoginRequiredMixin, FormView):
         return redirect("safety:ae_detail", pk=ae.pk)
 
 
-class AdverseEventMixin(LoginRequiredMixin):
-    """Loads the adverse event named in the URL within the user's scope (404 outside it)."""
+class AdverseEventMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+    """Loads the adverse event named in the URL within the user's scope (404 outside it); its
+    times are those of the participant's site."""
 
     permission = selectors.VIEW_AE
     denied_message = "Your role does not allow this on adverse events."
@@ -147,6 +155,9 @@ class AdverseEventMixin(LoginRequiredMixin):
         if not request.user.has_perm(self.permission, self.ae):
             raise PermissionDenied(self.denied_message)
         return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.ae.participant.site
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
+from accounts.middleware import SiteTimeZoneMixin
 from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError, access_log
 from audit.views import RecordHistoryView
@@ -43,13 +44,18 @@ def _note_of(visit: Visit) -> IntegrationNote | None:
     )
 
 
-class NoteMixin(LoginRequiredMixin):
+class NoteMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+    """The integration visit of the URL and its note; dates and times are the site's."""
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.visit = _note_visit(user=request.user, pk=kwargs["visit_pk"])
         self.note = _note_of(self.visit)
         return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.visit.participant.site
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
+from accounts.middleware import SiteTimeZoneMixin
 from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
 from sessions_app import selectors
@@ -13,9 +14,10 @@ from sessions_app.services.visits import visit_mark_held
 from sessions_app.views.flowsheet import add_service_error
 
 
-class VisitHeldView(LoginRequiredMixin, FormView):
+class VisitHeldView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
     """Record that a preparatory visit was held (dosing and integration visits record it on their
-    flowsheet and notes)."""
+    flowsheet and notes). Today, for the default day and the check against a future day, is the
+    day at the participant's site."""
 
     template_name = "sessions_app/visit_held.html"
 
@@ -31,6 +33,9 @@ class VisitHeldView(LoginRequiredMixin, FormView):
                 "when its notes are written."
             )
         return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.visit.participant.site
 
     def get_form(self, form_class=None):
         return VisitHeldForm(**self.get_form_kwargs(), visit=self.visit)
