@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 
+from accounts.middleware import SiteTimeZoneMixin
 from accounts.selectors import site_list
 from audit.services import ConcurrentEditError
 from audit.views import RecordHistoryView
@@ -71,8 +72,12 @@ class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return redirect("screening:edit", pk=attempt.pk)
 
 
-class AttemptMixin(LoginRequiredMixin):
-    """Loads the attempt named in the URL within the user's scope (404 outside it)."""
+class AttemptMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+    """Loads the attempt named in the URL within the user's scope (404 outside it); its times are
+    those of the candidate's site."""
+
+    def time_zone_site(self):
+        return self.attempt.participant.site
 
     permission = "screening.view_screeningattempt"
 

@@ -21,6 +21,7 @@ from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
 from sessions_app.services.visits import visit_schedule_create
 from tests.accounts.factories import MembershipFactory
+from tests.screening.factories import StudyScreeningConfigFactory, screened_attempt
 from tests.sessions_app.factories import dosed_session_of
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +283,17 @@ def test_the_notes_show_when_they_were_written_in_the_sites_time(
     assert "times in America/Chicago" in content
     assert _shown(note.created_at, CHICAGO) in content
     assert _shown(note.created_at, UTC) not in content
+
+
+# --- Screening, and the zone named beside each time --------------------------------------------
+
+
+def test_a_screening_names_the_zone_of_its_times(login, investigator_of_two_zones, therapist):
+    site = therapist.memberships.get().site
+    StudyScreeningConfigFactory(study=site.study)
+    attempt = screened_attempt(actor=therapist, site=site)
+    page = login(investigator_of_two_zones).get(reverse("screening:detail", args=[attempt.pk]))
+    content = page.content.decode()
+    shown = timezone.localtime(attempt.submitted_at, CHICAGO)
+    assert f"submitted {shown:%Y-%m-%d %H:%M} {shown.tzname()}" in content
+    assert " UTC" not in content  # the times are not the server's

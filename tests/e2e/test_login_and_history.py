@@ -44,7 +44,7 @@ def test_therapist_opens_participant_history_and_sees_the_create_entries(
     history = page.get_by_test_id("history")
     headers = history.locator("thead th")
     expect(headers).to_have_text(
-        ["When (UTC)", "Who", "Record", "Action", "What changed", "Reason"]
+        ["When", "Who", "Record", "Action", "What changed", "Reason"]
     )
     rows = history.locator("tbody tr")
     # The participant and its identity were each created: at least two "create" rows.
