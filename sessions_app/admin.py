@@ -56,6 +56,7 @@ class VitalSignAlertAdmin(ReadOnlyAdmin):
 
 @admin.register(AlertNotification)
 class AlertNotificationAdmin(ReadOnlyAdmin):
-    list_display = ["alert", "recipient", "sent_at"]
+    list_display = ["alert", "kind", "recipient", "sent_at"]
+    list_filter = ["kind"]
     list_select_related = ["alert__reading", "recipient"]
     actions = None

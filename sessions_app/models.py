@@ -592,7 +592,16 @@ class VitalSignAlert(AuditedModel):
 
 
 class AlertNotification(AuditedModel):
-    """That one monitor was notified of one alert by email: the record that makes it once."""
+    """That one monitor was emailed one kind of news of one alert: the record that makes it once.
+
+    Raised: the reading went over a threshold. Withdrawn: a correction brought it back within
+    every threshold. Reinstated: a later correction put a withdrawn alert back over a threshold.
+    """
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", "Raised"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REINSTATED = "reinstated", "Reinstated"
 
     alert = models.ForeignKey(
         VitalSignAlert, on_delete=models.PROTECT, related_name="notifications"
@@ -600,18 +609,19 @@ class AlertNotification(AuditedModel):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RAISED)
     email = models.EmailField()
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["alert", "recipient"], name="alert_notified_once_per_recipient"
+                fields=["alert", "recipient", "kind"], name="alert_notified_once_per_kind"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.alert} notified to {self.email}"
+        return f"{self.alert} ({self.get_kind_display()}) notified to {self.email}"
 
 
 class IntegrationNote(VersionedModel):

@@ -1,49 +1,181 @@
-"""Notifying the medical monitors of a reading over a threshold, once per monitor."""
+"""Telling the medical monitors about a vital-sign alert, each kind of news once per monitor.
+
+Raised: a reading went over a threshold; every active monitor of the study is told. Withdrawn: a
+correction brought the reading back within every threshold; the monitors told of the raise are
+told. Reinstated: a later correction put a withdrawn alert back over a threshold; the monitors
+told of the withdrawal are told it stands again, and any monitor not yet told of the alert is told
+of it as raised (see `_alert_after_correction` in sessions_app/services/flowsheet.py).
+
+An `AlertNotification` row (unique per alert, recipient and kind) is written in the transaction
+that sends the email: if sending fails, the row is rolled back and the retry sends it; a monitor
+already told (by an earlier run, or a concurrent one) is skipped. That transaction also locks the
+alert's row and checks the alert is still in the state the email describes, so a correction
+changing the alert waits for the email in flight, and an email overtaken by a correction is not
+sent (the correction's own task tells the monitors). A monitor is therefore never left with
+"withdrawn" as the last word on an alert that stands.
+
+Each kind is sent at most once per monitor: an alert withdrawn and reinstated a second time sends
+nothing more (the alerts list shows its current state). The last email of such a monitor is then
+"stands again" on an alert withdrawn once more, which errs towards looking at it.
+"""
+
+from collections.abc import Callable, Iterable
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import User
 from audit.tasks import acting_as_queuing_user
 from sessions_app.models import AlertNotification, VitalSignAlert
-from sessions_app.selectors import alert_summary, monitors_of
+from sessions_app.selectors import MEASUREMENT_LABELS, alert_summary, monitors_of
+
+Kind = AlertNotification.Kind
+RELATED = ("site__study", "reading__session__visit__participant")
+
+
+def _alerts_link() -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("sessions_app:alerts")
+
+
+def _site_time(alert: VitalSignAlert, when) -> str:
+    return f"{timezone.localtime(when, alert.site.zoneinfo):%d %b %Y %H:%M %Z}"
+
+
+def _reading_now(alert: VitalSignAlert) -> str:
+    """The reading's values as they stand after its correction: "Systolic 127 mmHg, ..."."""
+    reading = alert.reading
+    values = [
+        f"{label} {getattr(reading, name)} {unit}"
+        for name, (label, unit) in MEASUREMENT_LABELS.items()
+        if getattr(reading, name) is not None
+    ]
+    return ", ".join(values) or "no vital signs"
+
+
+def _told_of(alert_id: int, kind: str) -> QuerySet[AlertNotification]:
+    """The recipients already emailed this kind of news of the alert (a subquery)."""
+    return AlertNotification.objects.filter(alert_id=alert_id, kind=kind).values("recipient_id")
+
+
+def _notify(
+    alert_id: int,
+    *,
+    kind: str,
+    recipients: Iterable[User],
+    compose: Callable[[VitalSignAlert], tuple[str, str]],
+) -> int:
+    """Email each recipient the `kind` of news once, while the alert is in the state it tells.
+
+    Returns how many were sent. Stops at the first monitor for whom the alert has changed state
+    (withdrawn, or standing again) since the task was queued.
+    """
+    withdrawn = kind == Kind.WITHDRAWN
+    sent = 0
+    for monitor in recipients:
+        if not monitor.email:
+            continue
+        with transaction.atomic():
+            alert = (
+                VitalSignAlert.objects.select_for_update(of=("self",))
+                .select_related(*RELATED)
+                .get(pk=alert_id)
+            )
+            if (alert.withdrawn_at is not None) != withdrawn:
+                break
+            _, created = AlertNotification.objects.get_or_create(
+                alert=alert, recipient=monitor, kind=kind, defaults={"email": monitor.email}
+            )
+            if not created:
+                continue
+            subject, message = compose(alert)
+            send_mail(
+                subject=subject, message=message, from_email=None, recipient_list=[monitor.email]
+            )
+            sent += 1
+    return sent
+
+
+def _study_monitors(alert_id: int) -> QuerySet[User]:
+    study_id = VitalSignAlert.objects.values_list("site__study_id", flat=True).get(pk=alert_id)
+    return monitors_of(study_id=study_id)
+
+
+def _raised_email(alert: VitalSignAlert) -> tuple[str, str]:
+    summary = alert_summary(alert)
+    return (
+        f"[trialsite] Vital-sign alert: {summary}",
+        f"A reading over the study's thresholds was recorded.\n\n{summary}\n\n"
+        f"Site: {alert.site}\nRecorded: {alert.raised_at:%Y-%m-%d %H:%M} UTC\n\n"
+        f"Review the alerts: {_alerts_link()}\n",
+    )
+
+
+def _withdrawn_email(alert: VitalSignAlert) -> tuple[str, str]:
+    summary = alert_summary(alert)
+    return (
+        f"[trialsite] Vital-sign alert withdrawn: {summary}",
+        "A reading you were alerted to was corrected back within the study's thresholds: the "
+        "alert is withdrawn and closed.\n\n"
+        f"Alert: {summary}\n"
+        f"Reading corrected to: {_reading_now(alert)}\n"
+        f"Reason: {alert.correction_reason}\n\n"
+        f"Site: {alert.site}\nWithdrawn: {_site_time(alert, alert.withdrawn_at)}\n\n"
+        f"Review the alerts: {_alerts_link()}\n",
+    )
+
+
+def _reinstated_email(alert: VitalSignAlert) -> tuple[str, str]:
+    summary = alert_summary(alert)
+    return (
+        f"[trialsite] Vital-sign alert stands again: {summary}",
+        "A reading whose alert was withdrawn was corrected back over the study's thresholds: "
+        "the alert stands again and is open.\n\n"
+        f"Alert: {summary}\n"
+        f"Reading corrected to: {_reading_now(alert)}\n"
+        f"Reason: {alert.correction_reason}\n\n"
+        f"Site: {alert.site}\nCorrected: {_site_time(alert, alert.corrected_at)}\n\n"
+        f"Review the alerts: {_alerts_link()}\n",
+    )
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 @acting_as_queuing_user
 def vital_sign_alert_notify(alert_id: int) -> int:
-    """Email every medical monitor of the study about the alert; returns how many were sent.
+    """Email every active medical monitor of the study about the alert; returns how many.
 
-    Each monitor's notification row is written in the same transaction as the email is sent: if
-    sending fails, the row is rolled back and the retry sends it; a monitor already notified (by
-    an earlier run, or a concurrent one, which waits on the row's unique index) is skipped.
+    Sent only while the alert stands: a monitor not yet emailed when a correction withdrew it is
+    not told (nor, then, of the withdrawal); if it is reinstated later, this task runs again.
     """
-    alert = VitalSignAlert.objects.select_related(
-        "site__study", "reading__session__visit__participant"
-    ).get(pk=alert_id)
-    summary = alert_summary(alert)
-    link = settings.SITE_URL.rstrip("/") + reverse("sessions_app:alerts")
-    sent = 0
-    for monitor in monitors_of(study_id=alert.site.study_id):
-        if not monitor.email:
-            continue
-        with transaction.atomic():
-            _, created = AlertNotification.objects.get_or_create(
-                alert=alert, recipient=monitor, defaults={"email": monitor.email}
-            )
-            if not created:
-                continue
-            send_mail(
-                subject=f"[trialsite] Vital-sign alert: {summary}",
-                message=(
-                    f"A reading over the study's thresholds was recorded.\n\n{summary}\n\n"
-                    f"Site: {alert.site}\nRecorded: {alert.raised_at:%Y-%m-%d %H:%M} UTC\n\n"
-                    f"Review the alerts: {link}\n"
-                ),
-                from_email=None,
-                recipient_list=[monitor.email],
-            )
-            sent += 1
-    return sent
+    return _notify(
+        alert_id, kind=Kind.RAISED, recipients=_study_monitors(alert_id), compose=_raised_email
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+@acting_as_queuing_user
+def vital_sign_alert_withdrawn_notify(alert_id: int) -> int:
+    """Email the monitors told of the alert that it is withdrawn; returns how many were sent.
+
+    Only monitors who were emailed the raise and are still active monitors of the study; the
+    email names the participant by study ID, gives the reading's corrected values and the reason.
+    Once per monitor and alert: a second withdrawal of the same alert is not emailed.
+    """
+    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RAISED))
+    return _notify(alert_id, kind=Kind.WITHDRAWN, recipients=recipients, compose=_withdrawn_email)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+@acting_as_queuing_user
+def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
+    """Email the monitors told of the withdrawal that the alert stands again; returns how many.
+
+    Once per monitor and alert. Monitors never told of the alert are told by
+    `vital_sign_alert_notify`, queued beside this task.
+    """
+    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.WITHDRAWN))
+    return _notify(alert_id, kind=Kind.REINSTATED, recipients=recipients, compose=_reinstated_email)

@@ -1,4 +1,4 @@
-"""Writes of vital-sign alerts: the medical monitor acknowledges an alert, once."""
+"""Writes of vital-sign alerts: the medical monitor acknowledges an alert, once, while it stands."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -18,7 +18,8 @@ def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
     """Record that the medical monitor has seen the alert (audited by django-auditlog).
 
     The row is locked, so of two monitors acknowledging at the same moment the second is told
-    who was first, rather than overwriting them.
+    who was first, rather than overwriting them. A withdrawn alert (its reading corrected back
+    within the thresholds) is closed: there is nothing left to acknowledge.
     """
     with transaction.atomic():
         alert = (
@@ -33,6 +34,13 @@ def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
             when = timezone.localtime(alert.acknowledged_at)
             raise AlertError(
                 f"This alert was already acknowledged by {who} at {when:%d %b %Y %H:%M}."
+            )
+        if alert.withdrawn_at is not None:
+            when = timezone.localtime(alert.withdrawn_at, alert.site.zoneinfo)
+            raise AlertError(
+                f"This alert was withdrawn on {when:%d %b %Y %H:%M %Z}: its reading was corrected "
+                f"back within the thresholds ({alert.correction_reason}). It is closed and "
+                "needs no acknowledgement."
             )
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor

@@ -30,7 +30,11 @@ from sessions_app.models import (
 )
 from sessions_app.selectors import elapsed_label, elapsed_minutes
 from sessions_app.services.visits import participation_check, visit_mark_held
-from sessions_app.tasks import vital_sign_alert_notify
+from sessions_app.tasks import (
+    vital_sign_alert_notify,
+    vital_sign_alert_reinstated_notify,
+    vital_sign_alert_withdrawn_notify,
+)
 from signatures.models import Signature
 from signatures.services import (
     signature_password_confirm,
@@ -431,9 +435,11 @@ def _alert_after_correction(
     """Keep a corrected reading's alert true to it; the audit trail keeps what it said before.
 
     Still over a threshold: the alert shows the corrected values and the reason. Back within every
-    threshold (a typing error, say): the alert is withdrawn, never deleted, so the monitors who
-    were told about it see why it no longer stands. A reading corrected over a threshold for the
-    first time raises a new alert.
+    threshold (a typing error, say): the alert is withdrawn and closed, never deleted, and the
+    monitors who were emailed the alert are emailed that it is withdrawn, after commit. Back over
+    a threshold once withdrawn: the alert stands again, and the monitors are told so (see
+    sessions_app/tasks.py). A reading corrected over a threshold for the first time raises a new
+    alert.
     """
     alert = VitalSignAlert.objects.select_for_update().filter(reading=reading).first()
     if alert is None:
@@ -441,6 +447,7 @@ def _alert_after_correction(
     exceeded = _exceeded(reading, settings_)
     if exceeded == alert.exceeded and alert.withdrawn_at is None:
         return alert
+    was_withdrawn = alert.withdrawn_at is not None
     now = timezone.now()
     alert.corrected_at = now
     alert.correction_reason = reason.strip()
@@ -451,6 +458,11 @@ def _alert_after_correction(
         alert.withdrawn_at = now
     alert.full_clean()
     alert.save()
+    if exceeded and was_withdrawn:
+        vital_sign_alert_reinstated_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+        vital_sign_alert_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    elif not exceeded and not was_withdrawn:
+        vital_sign_alert_withdrawn_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
     return alert
 
 

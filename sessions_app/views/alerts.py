@@ -79,8 +79,11 @@ def alert_rows(*, user, alerts) -> list[VitalSignAlert]:
         alert.elapsed_label = selectors.elapsed_label(
             selectors.elapsed_minutes(reading.measured_at, dose_at)
         )
-        alert.can_acknowledge = alert.acknowledged_at is None and user.has_perm(
-            ACKNOWLEDGE_ALERT, alert
+        # A withdrawn alert is closed: nothing to acknowledge.
+        alert.can_acknowledge = (
+            alert.acknowledged_at is None
+            and alert.withdrawn_at is None
+            and user.has_perm(ACKNOWLEDGE_ALERT, alert)
         )
     return rows
 
@@ -105,7 +108,11 @@ class AlertListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
 
 
 class AlertAcknowledgeView(LoginRequiredMixin, View):
-    """POST only: the medical monitor acknowledges one alert of their study."""
+    """POST only: the medical monitor acknowledges one alert of their study.
+
+    A step the alert no longer allows (already acknowledged, or withdrawn) is refused with a
+    message on the list, not an error page.
+    """
 
     http_method_names = ["post"]
 

@@ -1,0 +1,359 @@
+"""An alert withdrawn by a correction is emailed to the monitors told of it, once, and is closed.
+
+Celery runs eagerly in unit tests, so a task queued with `delay_on_commit` runs when the on-commit
+callbacks are executed (`django_capture_on_commit_callbacks(execute=True)`).
+"""
+
+import datetime
+import types
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from audit.models import LogEntry
+from sessions_app.models import AlertNotification, VitalSignAlert
+from sessions_app.services import flowsheet
+from sessions_app.services.alerts import AlertError, alert_acknowledge
+from sessions_app.tasks import (
+    vital_sign_alert_notify,
+    vital_sign_alert_reinstated_notify,
+    vital_sign_alert_withdrawn_notify,
+)
+from tests.accounts.factories import MembershipFactory, StudyFactory, UserFactory
+from tests.sessions_app.factories import dosed_session_of
+from tests.sessions_app.test_concurrency import _run_together
+
+pytestmark = pytest.mark.django_db
+
+ALERTS = reverse("sessions_app:alerts")
+WITHDRAWN_SUBJECT = "[trialsite] Vital-sign alert withdrawn: "
+Kind = AlertNotification.Kind
+
+
+def _monitor(username, study, **user_fields):
+    user = UserFactory(username=username, **user_fields)
+    MembershipFactory(user=user, role=Role.MONITOR, site=None, study=study)
+    return user
+
+
+@pytest.fixture
+def monitors(study, monitor):
+    return [monitor, _monitor("monitor_b", study)]
+
+
+def _raise(session, actor, **values):
+    """A reading of systolic 172 (over 160), its alert emailed to the monitors."""
+    values = values or {"systolic": 172, "diastolic": 95, "pulse": 88}
+    return flowsheet.vital_sign_record(
+        actor=actor,
+        session=session,
+        measured_at=session.started_at + datetime.timedelta(minutes=60),
+        **values,
+    )
+
+
+def _correct(reading, actor, systolic, reason="172 was a typing error for 127"):
+    reading.refresh_from_db()
+    flowsheet.vital_sign_correct(
+        actor=actor,
+        reading=reading,
+        values={"systolic": systolic},
+        expected_version=reading.version,
+        reason=reason,
+    )
+    return VitalSignAlert.objects.get(reading=reading)
+
+
+def _withdrawals(mailoutbox):
+    return [m for m in mailoutbox if m.subject.startswith(WITHDRAWN_SUBJECT)]
+
+
+@pytest.fixture
+def raised(dosed_session, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks):
+    """A reading over the threshold whose alert both monitors were emailed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        reading = _raise(dosed_session, therapist)
+    assert len(mailoutbox) == 2
+    return reading
+
+
+# --- Who is told, and when --------------------------------------------------------------------
+
+
+def test_withdrawal_emails_only_the_monitors_told_of_the_raise_after_commit(
+    raised, therapist, monitors, study, mailoutbox, django_capture_on_commit_callbacks
+):
+    late = _monitor("monitor_late", study)  # a monitor since, never told of the alert
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        alert = _correct(raised, therapist, 127)
+        assert _withdrawals(mailoutbox) == []  # not before the correction commits
+    assert len(callbacks) == 1
+
+    sent = _withdrawals(mailoutbox)
+    assert sorted(m.to for m in sent) == sorted([m.email] for m in monitors)
+    assert late.email not in [m.to[0] for m in mailoutbox]
+    assert sorted(
+        alert.notifications.filter(kind=Kind.WITHDRAWN).values_list("recipient_id", flat=True)
+    ) == sorted(m.pk for m in monitors)
+
+
+def test_the_withdrawal_email_names_the_participant_by_id_and_gives_the_correction(
+    site1, raised, therapist, monitor, participant1, mailoutbox, django_capture_on_commit_callbacks
+):
+    site1.time_zone = "Asia/Tokyo"
+    site1.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = _correct(raised, therapist, 127)
+    message = next(m for m in _withdrawals(mailoutbox) if m.to == [monitor.email])
+    text = f"{message.subject}\n{message.body}"
+    assert "S01-0001" in message.subject
+    assert "Systolic 172 mmHg (threshold 160)" in message.subject  # the alert as it was told
+    assert "Reading corrected to: Systolic 127 mmHg, Diastolic 95 mmHg, Pulse 88 bpm" in text
+    assert "Reason: 172 was a typing error for 127" in text
+    tokyo = timezone.localtime(alert.withdrawn_at, site1.zoneinfo)
+    assert f"Withdrawn: {tokyo:%d %b %Y %H:%M} JST" in text
+    assert "/sessions/alerts/" in message.body
+    for identity in ("Alice", "Ashdown", participant1.identity.email, "1980"):
+        assert identity not in text
+
+
+def test_running_the_withdrawal_task_again_sends_no_second_email(
+    raised, therapist, therapist2, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = _correct(raised, therapist, 127)
+    assert len(_withdrawals(mailoutbox)) == 2
+
+    assert vital_sign_alert_withdrawn_notify(alert.pk) == 0
+    assert vital_sign_alert_withdrawn_notify.delay(alert.pk, actor_id=therapist.pk).get() == 0
+    assert len(_withdrawals(mailoutbox)) == 2
+    assert alert.notifications.filter(kind=Kind.WITHDRAWN).count() == 2
+
+
+def test_a_rolled_back_correction_sends_nothing(
+    raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    class Abort(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(Abort):
+            with transaction.atomic():
+                _correct(raised, therapist, 127)
+                raise Abort
+    assert callbacks == []
+    assert _withdrawals(mailoutbox) == []
+    assert VitalSignAlert.objects.get().withdrawn_at is None
+    assert not AlertNotification.objects.filter(kind=Kind.WITHDRAWN).exists()
+
+
+def test_a_correction_still_over_the_threshold_sends_no_withdrawal(
+    raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _correct(raised, therapist, 182, reason="Misread the monitor")
+    assert callbacks == []
+    assert len(mailoutbox) == 2
+
+
+def test_a_monitor_who_left_the_study_since_the_raise_is_not_told(
+    raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    leaver = monitors[1]
+    membership = Membership.objects.get(user=leaver, role=Role.MONITOR)
+    membership.is_active = False
+    membership.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(raised, therapist, 127)
+    assert [m.to for m in _withdrawals(mailoutbox)] == [[monitors[0].email]]
+
+
+def test_a_second_sites_withdrawal_reaches_its_studys_monitors_only(
+    participant2,
+    therapist2,
+    site2,
+    monitor,
+    therapist,
+    sponsor,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    co = UserFactory(username="investigator2")
+    MembershipFactory(user=co, role=Role.INVESTIGATOR, site=site2, study=site2.study)
+    session2 = dosed_session_of(participant2, therapist2, co)
+    other = _monitor("other_monitor", StudyFactory(code="OTHER"))
+    with django_capture_on_commit_callbacks(execute=True):
+        reading = _raise(session2, therapist2)
+    assert [m.to for m in mailoutbox] == [[monitor.email]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(reading, therapist2, 127)
+    (message,) = _withdrawals(mailoutbox)
+    assert message.to == [monitor.email]
+    assert "S02-0001" in message.subject
+    everyone = [m.to[0] for m in mailoutbox]
+    for outsider in (other, therapist, therapist2, co, sponsor):
+        assert outsider.email not in everyone
+
+
+def test_an_alert_withdrawn_before_anyone_was_told_sends_nothing(
+    dosed_session, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as raise_callbacks:
+        reading = _raise(dosed_session, therapist)  # its raise task has not run yet
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = _correct(reading, therapist, 127)
+    assert mailoutbox == []
+    for callback in raise_callbacks:  # the raise task, running late: the alert no longer stands
+        callback()
+    assert vital_sign_alert_notify(alert.pk) == 0
+    assert mailoutbox == []
+    assert not alert.notifications.exists()
+
+
+def test_withdrawal_notifications_are_audited_as_the_user_who_corrected(
+    raised, therapist, investigator, monitor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(raised, investigator, 127)
+    notification = AlertNotification.objects.filter(kind=Kind.WITHDRAWN).first()
+    entry = LogEntry.objects.get_for_object(notification).get()
+    assert entry.action == LogEntry.Action.CREATE
+    assert entry.actor == investigator
+
+
+# --- Withdrawn, then standing again -----------------------------------------------------------
+
+
+def test_an_alert_standing_again_is_emailed_to_the_monitors_told_it_was_withdrawn(
+    raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(raised, therapist, 127)
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = _correct(raised, therapist, 172, reason="It was 172 after all")
+    again = [m for m in mailoutbox if "stands again" in m.subject]
+    assert sorted(m.to for m in again) == sorted([m.email] for m in monitors)
+    assert "Reason: It was 172 after all" in again[0].body
+    assert alert.withdrawn_at is None
+
+    # A second round of corrections is not emailed again: one of each kind per monitor.
+    count = len(mailoutbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(raised, therapist, 127, reason="Typing error once more")
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(raised, therapist, 172, reason="Checked the paper sheet")
+    assert len(mailoutbox) == count
+    assert vital_sign_alert_reinstated_notify(alert.pk) == 0
+    assert alert.notifications.count() == 6  # raised, withdrawn, reinstated for each
+
+
+def test_an_alert_standing_again_is_told_to_monitors_never_told_of_it(
+    dosed_session, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        reading = _raise(dosed_session, therapist)  # withdrawn before its raise task ran
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(reading, therapist, 127)
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(reading, therapist, 172, reason="It was 172 after all")
+    assert sorted(m.to for m in mailoutbox) == sorted([m.email] for m in monitors)
+    assert all(m.subject.startswith("[trialsite] Vital-sign alert: ") for m in mailoutbox)
+
+
+def test_a_withdrawal_overtaken_by_a_later_correction_is_not_sent(
+    raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as withdrawal:
+        alert = _correct(raised, therapist, 127)
+    with django_capture_on_commit_callbacks(execute=False):
+        _correct(raised, therapist, 172, reason="It was 172 after all")
+    (callback,) = withdrawal
+    callback()  # the withdrawal task runs only now, when the alert stands again
+    assert _withdrawals(mailoutbox) == []
+    assert vital_sign_alert_withdrawn_notify(alert.pk) == 0
+    assert not alert.notifications.filter(kind=Kind.WITHDRAWN).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_runs_of_the_withdrawal_task_email_each_monitor_once(
+    dosed_session, therapist, monitors, mailoutbox, monkeypatch
+):
+    _raise(dosed_session, therapist)  # committed: the raise task has run
+    assert len(mailoutbox) == 2
+    reading = VitalSignAlert.objects.get().reading
+    queued = []
+    monkeypatch.setattr(
+        flowsheet,
+        "vital_sign_alert_withdrawn_notify",
+        types.SimpleNamespace(delay_on_commit=lambda *args, **kwargs: queued.append(args)),
+    )
+    alert = _correct(reading, therapist, 127)
+    assert queued == [(alert.pk,)]
+
+    outcomes = _run_together(
+        lambda: vital_sign_alert_withdrawn_notify(alert.pk),
+        lambda: vital_sign_alert_withdrawn_notify(alert.pk),
+    )
+
+    assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    assert sum(sent for _, sent in outcomes) == 2
+    assert sorted(m.to for m in _withdrawals(mailoutbox)) == sorted([m.email] for m in monitors)
+    assert AlertNotification.objects.filter(kind=Kind.WITHDRAWN).count() == 2
+
+
+# --- A withdrawn alert is closed --------------------------------------------------------------
+
+
+@pytest.fixture
+def withdrawn(raised, therapist):
+    return _correct(raised, therapist, 127)
+
+
+def test_acknowledging_a_withdrawn_alert_is_refused(withdrawn, monitor):
+    with pytest.raises(AlertError, match="withdrawn"):
+        alert_acknowledge(actor=monitor, alert=withdrawn)
+    withdrawn.refresh_from_db()
+    assert withdrawn.acknowledged_at is None
+
+
+def test_posting_an_acknowledgement_of_a_withdrawn_alert_says_why_it_is_refused(
+    client, withdrawn, monitor
+):
+    client.force_login(monitor)
+    url = reverse("sessions_app:alert_acknowledge", args=[withdrawn.pk])
+    response = client.post(url, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This alert was withdrawn on" in page
+    assert "172 was a typing error for 127" in page
+    withdrawn.refresh_from_db()
+    assert withdrawn.acknowledged_at is None
+    assert withdrawn.acknowledged_by is None
+
+
+def test_the_list_offers_no_acknowledge_for_a_withdrawn_alert(
+    client, withdrawn, dosed_session, therapist, monitor
+):
+    open_reading = _raise(dosed_session, therapist, pulse=125)
+    open_alert = VitalSignAlert.objects.get(reading=open_reading)
+    client.force_login(monitor)
+    page = client.get(ALERTS).content.decode()
+    rows = {
+        alert.pk: page.split(f'id="alert-{alert.pk}"')[1].split("</tr>")[0]
+        for alert in (withdrawn, open_alert)
+    }
+    assert "Acknowledge</button>" not in rows[withdrawn.pk]
+    assert 'data-testid="alert-closed"' in rows[withdrawn.pk]
+    assert "Acknowledge</button>" in rows[open_alert.pk]
+    assert page.count("Acknowledge</button>") == 1
+
+
+def test_an_alert_standing_again_can_be_acknowledged(withdrawn, therapist, monitor):
+    alert = _correct(withdrawn.reading, therapist, 172, reason="It was 172 after all")
+    alert_acknowledge(actor=monitor, alert=alert)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == monitor
