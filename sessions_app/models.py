@@ -190,6 +190,15 @@ class Visit(VersionedModel):
         return self.status == self.Status.SCHEDULED and self.participant.expects_visits
 
     @property
+    def may_be_recorded(self) -> bool:
+        """Whether the visit can be recorded as held: it is expected, already recorded, or could
+        have been held before the participant left the study (entered late)."""
+        if self.status != self.Status.SCHEDULED or self.is_expected:
+            return True
+        left_on = self.participant.withdrawn_on
+        return left_on is not None and self.window_start <= left_on
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_expected and self.window_end < timezone.localdate()
 

@@ -134,9 +134,15 @@ def dosing_session_start(
         if session.status != DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has already started.")
         _not_in_future("started_at", started_at)
-        participation_check(
-            session.visit.participant, timezone.localtime(started_at).date(), "started_at"
-        )
+        participant = session.visit.participant
+        if participant.status != participant.Status.ENROLLED:
+            since = participant.withdrawn_on
+            raise FlowsheetError(
+                f"{participant.label} is {participant.get_status_display().lower()}"
+                + (f" since {since:%d %b %Y}" if since else "")
+                + ": no dosing session is started for them."
+            )
+        participation_check(participant, timezone.localtime(started_at).date(), "started_at")
         team = set(session_team_candidates(session=session).values_list("pk", flat=True))
         for field, user in (("lead_therapist", lead_therapist), ("co_therapist", co_therapist)):
             if user.pk not in team:

@@ -192,16 +192,43 @@ def test_no_visit_is_recorded_after_the_withdrawal(
     # A visit held before the withdrawal can still be entered late.
     visit_mark_held(actor=therapist, visit=p2, held_on=held_p1.held_on + datetime.timedelta(days=7))
     session = DosingSession.objects.get(visit__participant=participant1, visit__code="D1")
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(flowsheet.FlowsheetError, match="withdrawn since .*: no dosing session"):
         flowsheet.dosing_session_start(
             actor=therapist,
             session=session,
             started_at=timezone.now() - datetime.timedelta(hours=1),
             lead_therapist=therapist,
             co_therapist=investigator,
+            deviation_explanation="Late",
             expected_version=session.version,
         )
-    assert "started_at" in refused.value.message_dict
+    session.refresh_from_db()
+    assert session.status == DosingSession.Status.NOT_STARTED
+
+
+def test_the_course_offers_to_record_only_visits_that_could_have_been_held(
+    login, investigator, therapist, participant1, held_p1
+):
+    withdrawn_on = held_p1.held_on + datetime.timedelta(days=8)  # P2's window has opened
+    participant_withdraw(
+        actor=investigator,
+        participant=participant1,
+        withdrawn_on=withdrawn_on,
+        category=Participant.WithdrawalCategory.PARTICIPANT,
+        details="",
+        expected_version=participant1.version,
+    )
+    visits = {v.code: v for v in Visit.objects.filter(participant=participant1)}
+    assert visits["P2"].window_start <= withdrawn_on < visits["P3"].window_start
+    page = login(therapist).get(reverse("participants:detail", args=[participant1.pk]))
+    rows = {
+        code: page.content.decode().split(f'data-testid="visit-{code}"', 1)[1].split("</tr>")[0]
+        for code in ("P1", "P2", "P3", "I1.1")
+    }
+    assert "Change" in rows["P1"]  # held: its date can be corrected
+    assert "Record held" in rows["P2"]  # may have been held before the withdrawal
+    assert "Record held" not in rows["P3"]
+    assert "Write notes" not in rows["I1.1"] and "notes after" not in rows["I1.1"]
 
 
 def test_a_withdrawn_participant_cannot_be_withdrawn_again(investigator, participant1):
