@@ -1,7 +1,12 @@
 """How an audit entry's changes read on a history page, without a database query per entry."""
 
+import datetime
+
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
 
 from audit.masking import REDACTED, is_confidential
 
@@ -19,7 +24,19 @@ def _readable(field, value):
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, bool) or value in ("True", "False"):
         return "yes" if value in (True, "True") else "no"
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        return _moment(value)
     return value
+
+
+def _moment(value: str) -> str:
+    """A stored timestamp in the active time zone, to the second, with the zone's name."""
+    moment = parse_datetime(value)
+    if moment is None:
+        return value
+    if timezone.is_naive(moment):  # the audit log stores UTC
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return dateformat.format(timezone.localtime(moment), "Y-m-d H:i:s T")
 
 
 @register.filter
@@ -35,7 +52,12 @@ def change_rows(entry) -> list[tuple[str, object, object]]:
             label = str(getattr(field, "verbose_name", name))
         except FieldDoesNotExist:
             field, label = None, name.replace("_", " ")
-        rows.append((label, _readable(field, values[0]), _readable(field, values[1])))
+        if field is not None and field.auto_created and not field.concrete:
+            continue  # a reverse relation (the records pointing here), not a value of this one
+        old, new = _readable(field, values[0]), _readable(field, values[1])
+        if old == new == EMPTY:
+            continue  # an empty field of a new record
+        rows.append((label, old, new))
     return rows
 
 

@@ -1,0 +1,35 @@
+"""How an audit entry's changes read on a history page: values a person can read, nothing else."""
+
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from audit.models import LogEntry
+from audit.templatetags.audit_tags import change_rows
+from participants.services import participant_register
+from tests.screening.factories import identity_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_records_entry_lists_its_values_only(therapist, site1):
+    participant = participant_register(actor=therapist, site=site1, identity=identity_data())
+    entry = LogEntry.objects.get_for_object(participant).get()
+    rows = {label: (old, new) for label, old, new in change_rows(entry)}
+    assert rows["screening number"] == ("—", participant.screening_number)
+    # The records that point at it (visits, screenings) are not values of the participant,
+    # and fields left empty at creation say nothing.
+    assert not [label for label in rows if label in ("visits", "screening attempts")]
+    assert not [value for value in rows.values() if value == ("—", "—")]
+    assert not [new for _, new in rows.values() if str(new).endswith(".None")]
+
+
+def test_a_timestamp_reads_in_the_active_zone_with_its_name(therapist, site1):
+    participant = participant_register(actor=therapist, site=site1, identity=identity_data())
+    entry = LogEntry.objects.get_for_object(participant).get()
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    with timezone.override(chicago):
+        rows = {label: new for label, _, new in change_rows(entry)}
+    created = timezone.localtime(participant.created_at, chicago)
+    assert rows["created at"] == f"{created:%Y-%m-%d %H:%M:%S} {created.tzname()}"
