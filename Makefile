@@ -34,6 +34,8 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# Links in the demo's emails (printed to the console) point at this server.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p var
 	$(VENV)/bin/python manage.py migrate --noinput
