@@ -142,6 +142,7 @@ class Visit(VersionedModel):
     deviation_explanation = models.TextField(
         blank=True, help_text="Why the visit was held outside its window (a protocol deviation)."
     )
+    missed_reason = models.TextField(blank=True, help_text="Why the visit did not take place.")
 
     class Meta:
         ordering = ["participant_id", "sequence"]
@@ -168,6 +169,12 @@ class Visit(VersionedModel):
                 | ~Q(deviation_explanation=""),
                 name="visit_out_of_window_explained",
                 violation_error_message="A visit held outside its window needs an explanation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="missed") & ~Q(missed_reason="")
+                | ~Q(status="missed") & Q(missed_reason=""),
+                name="visit_missed_has_reason",
+                violation_error_message="A missed visit needs the reason it did not take place.",
             ),
         ]
 
@@ -197,6 +204,15 @@ class Visit(VersionedModel):
             return True
         left_on = self.participant.withdrawn_on
         return left_on is not None and self.window_start <= left_on
+
+    @property
+    def can_be_missed(self) -> bool:
+        """Whether the visit can be recorded as missed: expected, its window open, and (a dosing
+        visit) its session not started. Load `dosing_session` with the visit to avoid a query."""
+        if not self.is_expected or self.window_start > timezone.localdate():
+            return False
+        session = getattr(self, "dosing_session", None) if self.kind == self.Kind.DOSING else None
+        return session is None or session.status == DosingSession.Status.NOT_STARTED
 
     @property
     def is_overdue(self) -> bool:

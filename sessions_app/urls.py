@@ -15,6 +15,7 @@ urlpatterns = [
         name="observation_edit",
     ),
     path("visits/<int:pk>/held/", visits.VisitHeldView.as_view(), name="visit_held"),
+    path("visits/<int:pk>/missed/", visits.VisitMissedView.as_view(), name="visit_missed"),
     path("alerts/", alerts.AlertListView.as_view(), name="alerts"),
     path(
         "alerts/<int:pk>/acknowledge/",

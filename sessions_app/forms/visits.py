@@ -3,6 +3,8 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
+from sessions_app.models import Visit
+
 
 class VisitHeldForm(forms.Form):
     """The day a preparatory (or integration) visit was held; outside its window, why."""
@@ -25,11 +27,12 @@ class VisitHeldForm(forms.Form):
     def __init__(self, *args, visit, **kwargs):
         super().__init__(*args, **kwargs)
         self.visit = visit
-        self.changing = visit.held_on is not None
+        self.changing = visit.status != Visit.Status.SCHEDULED
         if self.changing:
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = (
-                "This visit was already recorded as held: say why the date is being changed."
+                f"This visit was already recorded as {visit.get_status_display().lower()}: "
+                "say why the record is being changed."
             )
         else:
             del self.fields["reason"]
@@ -48,3 +51,32 @@ class VisitHeldForm(forms.Form):
             *(["reason"] if self.changing else []),
             Submit("save", "Save"),
         )
+
+
+class VisitMissedForm(forms.Form):
+    """Why an expected visit did not take place."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label="Why it did not take place",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the visit did not take place."},
+        help_text="For example: participant unwell, rescheduling not possible within the window.",
+    )
+
+    def __init__(self, *args, visit, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = visit.version
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"), "reason", Submit("missed", "Record as missed")
+        )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the visit did not take place.")
+        return reason

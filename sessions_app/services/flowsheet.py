@@ -25,6 +25,7 @@ from sessions_app.models import (
     DosingSession,
     Observation,
     StudySessionSettings,
+    Visit,
     VitalSignAlert,
     VitalSignReading,
 )
@@ -135,6 +136,11 @@ def dosing_session_start(
             raise FlowsheetError("This session has already started.")
         _not_in_future("started_at", started_at)
         participant = session.visit.participant
+        if session.visit.status == Visit.Status.MISSED:
+            raise FlowsheetError(
+                f"{session.visit.label} was recorded as missed ({session.visit.missed_reason}): "
+                "its session cannot be started."
+            )
         if participant.status != participant.Status.ENROLLED:
             since = participant.withdrawn_on
             raise FlowsheetError(

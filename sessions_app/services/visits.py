@@ -108,6 +108,7 @@ def visit_mark_held(
         participation_check(visit.participant, held_on, "held_on")
         visit.status = Visit.Status.HELD
         visit.held_on = held_on
+        visit.missed_reason = ""
         visit.deviation_explanation = deviation_explanation.strip()
         if not visit.is_out_of_window:
             visit.deviation_explanation = ""
@@ -120,6 +121,56 @@ def visit_mark_held(
             participant=visit.participant,
             reason=f"Schedule re-anchored on {visit.label} held on {held_on:%Y-%m-%d}",
         )
+    return visit
+
+
+def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_version: int) -> Visit:
+    """Record that an expected visit did not take place, and why.
+
+    A missed dosing session takes its integration sessions with it: they have no session to
+    follow. The schedule of the other visits is unchanged. A missed visit that did take place
+    after all is recorded as held, with a reason for the change.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        visit = (
+            Visit.objects.select_for_update(of=("self",))
+            .select_related("participant", "dosing_session")
+            .get(pk=visit.pk)
+        )
+        if visit.status != Visit.Status.SCHEDULED:
+            raise ValidationError(
+                f"{visit.label} is already recorded as {visit.get_status_display().lower()}."
+            )
+        if not visit.is_expected:
+            raise ValidationError(
+                f"{visit.participant.label} is {visit.participant.get_status_display().lower()}: "
+                "the visits not held are no longer expected, and need no record."
+            )
+        if not visit.can_be_missed:
+            if visit.window_start > timezone.localdate():
+                raise ValidationError(
+                    f"{visit.label}'s window opens on {visit.window_start:%d %b %Y}: a visit is "
+                    "recorded as missed once its window has opened."
+                )
+            raise ValidationError(f"The {visit.label} session has started: it was not missed.")
+        if not reason:
+            raise ValidationError({"reason": "Say why the visit did not take place."})
+        visit.status = Visit.Status.MISSED
+        visit.missed_reason = reason
+        versioned_save(
+            instance=visit, expected_version=expected_version, reason=f"Visit missed: {reason}"
+        )
+        if visit.kind == Visit.Kind.DOSING:
+            follows = f"{visit.label} was missed"
+            with change_reason(follows):
+                for integration in visit.integration_visits.select_for_update().filter(
+                    status=Visit.Status.SCHEDULED
+                ):
+                    integration.status = Visit.Status.MISSED
+                    integration.missed_reason = follows
+                    integration.full_clean()
+                    integration.save()
     return visit
 
 
