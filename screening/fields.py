@@ -7,16 +7,74 @@ and a database constraint.
 """
 
 import datetime
+from decimal import Decimal, DecimalException
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 
+def _message(low, high, what: str, unit: str) -> str:
+    return f"{what} must be between {low} and {high}{unit}."
+
+
 def _range(low, high, what: str, unit: str):
-    message = f"{what} must be between {low} and {high}{unit}."
+    message = _message(low, high, what, unit)
     return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
+def _as_number(value) -> Decimal | None:
+    """The number typed, in any notation Decimal reads ("1e5", "inf", "nan"); None if none."""
+    try:
+        return Decimal(str(value).strip())
+    except (DecimalException, ValueError, TypeError):
+        return None
+
+
+class RangedFormFieldMixin:
+    """A form field that judges the range before the number's form.
+
+    Any number outside [low, high], however it is written ("1e400", "1e5", "-inf", "nan"), gets
+    the range message rather than one about its digits or notation.
+    """
+
+    def __init__(self, *, low, high, message: str, **kwargs):
+        self.low, self.high, self.range_message = low, high, message
+        super().__init__(**kwargs)
+
+    def outside(self, number: Decimal) -> bool:
+        return not number.is_finite() or not self.low <= number <= self.high
+
+    def refuse(self) -> ValidationError:
+        return ValidationError(self.range_message, code="range")
+
+    def validate(self, value):
+        if value not in self.empty_values and self.outside(Decimal(value)):
+            raise self.refuse()
+        super().validate(value)
+
+
+class RangedIntegerFormField(RangedFormFieldMixin, forms.IntegerField):
+    """A whole number in [low, high]: "36.5" is not a pulse, "1e5" is out of range."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            number = _as_number(value)
+            if number is None:
+                raise
+            if self.outside(number):
+                raise self.refuse() from None
+            if number != number.to_integral_value():
+                raise
+            return int(number)
+
+
+class RangedDecimalFormField(RangedFormFieldMixin, forms.DecimalField):
+    """A decimal in [low, high]; its digits are judged only once it is in range."""
 
 
 class RangedIntegerField(models.PositiveSmallIntegerField):
@@ -35,6 +93,18 @@ class RangedIntegerField(models.PositiveSmallIntegerField):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)
         return name, path, args, kwargs
+
+    def formfield(self, **kwargs):
+        return super().formfield(
+            **{
+                "form_class": RangedIntegerFormField,
+                "low": self.low,
+                "high": self.high,
+                "message": _message(self.low, self.high, self.what, self.unit),
+                "min_value": None,  # the range replaces the positive-integer bound
+                **kwargs,
+            }
+        )
 
 
 class SystolicPressureField(RangedIntegerField):
@@ -69,34 +139,47 @@ class CSSRSIdeationField(RangedIntegerField):
     low, high, what, unit = 0, 5, "C-SSRS ideation severity", ""
 
 
-class TemperatureField(models.DecimalField):
+class RangedDecimalField(models.DecimalField):
+    """A decimal with one place limited to [low, high], with a message like RangedIntegerField's."""
+
+    low: int = 0
+    high: int = 0
+    what: str = "The value"
+    unit: str = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 4)
+        kwargs.setdefault("decimal_places", 1)
+        kwargs.setdefault("validators", _range(self.low, self.high, self.what, self.unit))
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("validators", None)
+        return name, path, args, kwargs
+
+    def formfield(self, **kwargs):
+        return super().formfield(
+            **{
+                "form_class": RangedDecimalFormField,
+                "low": self.low,
+                "high": self.high,
+                "message": _message(self.low, self.high, self.what, self.unit),
+                **kwargs,
+            }
+        )
+
+
+class TemperatureField(RangedDecimalField):
     """Body temperature in °C, 30.0 to 45.0."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 4)
-        kwargs.setdefault("decimal_places", 1)
-        kwargs.setdefault("validators", _range(30, 45, "Body temperature", " °C"))
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("validators", None)
-        return name, path, args, kwargs
+    low, high, what, unit = 30, 45, "Body temperature", " °C"
 
 
-class WeightField(models.DecimalField):
+class WeightField(RangedDecimalField):
     """Body weight in kg, 20.0 to 400.0."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 4)
-        kwargs.setdefault("decimal_places", 1)
-        kwargs.setdefault("validators", _range(20, 400, "Weight", " kg"))
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("validators", None)
-        return name, path, args, kwargs
+    low, high, what, unit = 20, 400, "Weight", " kg"
 
 
 def validate_date_of_birth(value: datetime.date) -> None:

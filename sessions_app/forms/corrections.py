@@ -1,7 +1,9 @@
 """Forms correcting the start and team, a dose, and the supplemental decision.
 
 Each carries the version the user opened and asks for the reason for change. Times are shown in
-local time; the services judge the values and write them.
+local time. What can be judged from the form alone (a time in the future, the supplemental dose
+staying half the initial one, its window) is checked here, so that every message comes at once
+beside its field; the services judge the values again and write them.
 """
 
 from crispy_forms.helper import FormHelper
@@ -11,19 +13,35 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from audit.forms import AuditedEditForm
-from sessions_app.forms.flowsheet import WhenField
-from sessions_app.models import DoseAdministration, DosingSession
-from sessions_app.services.flowsheet import FUTURE_TOLERANCE
+from sessions_app.forms.flowsheet import (
+    SupplementalDoseFields,
+    WhenField,
+    decision_reason_field,
+    local_input,
+    supplemental_decision_field,
+    window_explanation_field,
+)
+from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
+from sessions_app.selectors import elapsed_minutes
+from sessions_app.services.flowsheet import supplemental_deviation
 
 SUBMIT = Submit("save", "Save the correction")
 
 
-def local_input(when) -> str:
-    return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M") if when else ""
-
-
 def kit_number_field(**kwargs) -> forms.CharField:
     return forms.CharField(label="Kit number", max_length=20, **kwargs)
+
+
+class FieldWhen(Field):
+    """A field rendered only while `condition(form)` holds when the page is drawn, so that a
+    message a service adds after validation still brings its field into view."""
+
+    def __init__(self, name: str, *, condition, **kwargs):
+        super().__init__(name, **kwargs)
+        self.condition = condition
+
+    def render(self, form, context, **kwargs):
+        return super().render(form, context, **kwargs) if self.condition(form) else ""
 
 
 def password_field(label: str) -> forms.CharField:
@@ -109,11 +127,10 @@ class StartCorrectionForm(CorrectionForm):
         )
 
     def clean_started_at(self):
-        """The refusals the session's own rules would give, beside the field they concern."""
+        """The refusal the session's own rules would give, beside the field it concerns (a time
+        in the future is refused by the field itself)."""
         started_at = self.cleaned_data["started_at"]
         ended_at = self.instance.ended_at
-        if started_at > timezone.now() + FUTURE_TOLERANCE:
-            raise ValidationError("This time is in the future. Enter when it happened.")
         if ended_at is not None and started_at >= ended_at:
             raise ValidationError(
                 f"The session ended at {timezone.localtime(ended_at):%d %b %Y %H:%M}: it must "
@@ -123,8 +140,14 @@ class StartCorrectionForm(CorrectionForm):
 
 
 class DoseCorrectionForm(CorrectionForm):
-    """A dose's strength, kit and time. Correcting the initial dose while a supplemental one is
-    recorded also shows the supplemental strength and its window explanation."""
+    """A dose's strength, kit and time.
+
+    Correcting the initial dose while a supplemental one is recorded also shows the supplemental
+    strength (it stays half the initial one; both are corrected together). The explanation of the
+    supplemental window belongs to the supplemental dose: on the initial dose it appears only
+    when the corrected time puts the supplemental dose outside its window, or when the supplemental
+    dose already carries one.
+    """
 
     dose_mg = forms.TypedChoiceField(label="Dose (as labelled)", coerce=int, choices=())
     kit_number = kit_number_field()
@@ -134,44 +157,48 @@ class DoseCorrectionForm(CorrectionForm):
         coerce=int,
         choices=[(40, "40 mg"), (60, "60 mg")],
     )
-    deviation_reason = forms.CharField(
-        label="Explanation if outside the supplemental window",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    deviation_reason = window_explanation_field()
 
     class Meta:
         model = DoseAdministration
         fields = ["dose_mg", "kit_number", "administered_at"]
 
-    def __init__(self, *args, supplemental: DoseAdministration | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        supplemental: DoseAdministration | None = None,
+        settings_: StudySessionSettings | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         dose = self.instance
+        self.supplemental = supplemental
+        self.settings_ = settings_
         initial_kind = dose.kind == DoseAdministration.Kind.INITIAL
         self.fields["dose_mg"].choices = (
             [(80, "80 mg"), (120, "120 mg")] if initial_kind else [(40, "40 mg"), (60, "60 mg")]
         )
-        window_source = dose
-        if initial_kind:
-            if supplemental is None:
-                del self.fields["supplemental_dose_mg"]
-                del self.fields["deviation_reason"]
-            else:
-                window_source = supplemental
-                self.fields[
-                    "deviation_reason"
-                ].help_text = (
-                    "For the supplemental dose, if the corrected time puts it outside its window."
-                )
+        if initial_kind and supplemental is None:
+            del self.fields["supplemental_dose_mg"]
+            del self.fields["deviation_reason"]
+        elif initial_kind:
+            self.fields["deviation_reason"].help_text = (
+                "For the supplemental dose (given at "
+                f"{timezone.localtime(supplemental.administered_at):%H:%M}), whose window counts "
+                "from the initial dose: needed while it falls outside that window."
+            )
         else:
             del self.fields["supplemental_dose_mg"]
         if not self.is_bound:
             self.initial["administered_at"] = local_input(dose.administered_at)
             if "deviation_reason" in self.fields:
-                self.initial["deviation_reason"] = window_source.deviation_reason
+                self.initial["deviation_reason"] = (supplemental or dose).deviation_reason
             if "supplemental_dose_mg" in self.fields:
                 self.initial["supplemental_dose_mg"] = supplemental.dose_mg
+        if initial_kind:
+            explanation = FieldWhen("deviation_reason", condition=self.explains_supplemental)
+        else:
+            explanation = Field("deviation_reason")
         self.helper = FormHelper(self)
         self.helper.attrs = {"novalidate": "", "data-testid": "form-correct-dose"}
         self.helper.layout = Layout(
@@ -181,41 +208,62 @@ class DoseCorrectionForm(CorrectionForm):
             ),
             *(["supplemental_dose_mg"] if "supplemental_dose_mg" in self.fields else []),
             "administered_at",
-            *(["deviation_reason"] if "deviation_reason" in self.fields else []),
+            *([explanation] if "deviation_reason" in self.fields else []),
             "reason",
             SUBMIT,
         )
 
+    @staticmethod
+    def explains_supplemental(form) -> bool:
+        """On the initial dose: whether the supplemental window's explanation is in play."""
+        field = form["deviation_reason"]
+        return bool(field.errors) or bool((field.value() or "").strip())
 
-class SupplementalDecisionCorrectionForm(CorrectionForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.kind == DoseAdministration.Kind.INITIAL and self.supplemental:
+            self._check_supplemental_follows(cleaned)
+        return cleaned
+
+    def _check_supplemental_follows(self, cleaned: dict) -> None:
+        """The supplemental dose as the corrected initial dose leaves it (the service's rules)."""
+        dose_mg, half = cleaned.get("dose_mg"), cleaned.get("supplemental_dose_mg")
+        if dose_mg is not None and half is not None and half * 2 != dose_mg:
+            self.add_error(
+                "supplemental_dose_mg",
+                f"The supplemental dose must stay half the initial dose: with {dose_mg} mg "
+                f"initial, choose {dose_mg // 2} mg supplemental here. Both strengths are "
+                "corrected together.",
+            )
+        administered_at = cleaned.get("administered_at")
+        if administered_at is None or self.settings_ is None:
+            return
+        given_at = self.supplemental.administered_at
+        minutes = elapsed_minutes(given_at, administered_at)
+        if minutes < 0:
+            self.add_error(
+                "administered_at",
+                f"The supplemental dose was given at {timezone.localtime(given_at):%d %b %H:%M}: "
+                "the initial dose must precede it.",
+            )
+            return
+        try:
+            supplemental_deviation(
+                minutes=minutes,
+                settings_=self.settings_,
+                deviation_reason=cleaned.get("deviation_reason", ""),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
+class SupplementalDecisionCorrectionForm(SupplementalDoseFields, CorrectionForm):
     """The go/no-go and its reason. From no-go to go, the dose given is recorded here too."""
 
-    supplemental_decision = forms.ChoiceField(
-        label="Supplemental half dose",
-        choices=DosingSession.Supplemental.choices,
-        widget=forms.RadioSelect,
-    )
-    supplemental_reason = forms.CharField(
-        label="Reason for the decision",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Give the reason for this decision."},
-    )
-    dose_mg = forms.TypedChoiceField(
-        label="Dose (as labelled)",
-        coerce=int,
-        empty_value=None,
-        required=False,
-        choices=[("", "—"), (40, "40 mg"), (60, "60 mg")],
-    )
-    kit_number = kit_number_field(required=False)
-    administered_at = WhenField(label="Given at", required=False)
-    deviation_reason = forms.CharField(
-        label="Explanation if outside the supplemental window",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    decision_field = "supplemental_decision"
+
+    supplemental_decision = supplemental_decision_field()
+    supplemental_reason = decision_reason_field()
 
     class Meta:
         model = DosingSession
@@ -236,17 +284,10 @@ class SupplementalDecisionCorrectionForm(CorrectionForm):
                 )
             ]
         else:
-            if not self.is_bound and initial_dose is not None:
-                self.initial["dose_mg"] = initial_dose.dose_mg // 2
+            self.half_of(initial_dose)
             administration = [
                 HTML('<p class="small text-muted mb-2">If corrected to go: the dose given.</p>'),
-                Div(
-                    Div("dose_mg", css_class="col"),
-                    Div("kit_number", css_class="col"),
-                    css_class="row",
-                ),
-                "administered_at",
-                "deviation_reason",
+                *self.dose_layout,
             ]
         self.helper = FormHelper(self)
         self.helper.attrs = {"novalidate": "", "data-testid": "form-correct-supplemental"}

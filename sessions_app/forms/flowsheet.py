@@ -7,11 +7,12 @@ same message beside the field.
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Hidden, Layout, Submit
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from audit.forms import AuditedEditForm
 from sessions_app.models import DoseAdministration, DosingSession, Observation, VitalSignReading
+from sessions_app.services.flowsheet import BEFORE_START_TOLERANCE, FUTURE_TOLERANCE
 
 YES_NO = [(True, "Yes"), (False, "No")]
 # No session of these trials happened earlier; an older year is a typing error.
@@ -21,23 +22,42 @@ LATE_REASON_HELP = (
 )
 
 
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def local_input(when) -> str:
+    """A stored time as the time input shows it: local time, to the minute ("" for none)."""
+    return timezone.localtime(when).strftime(INPUT_FORMAT) if when else ""
+
+
 def now_local() -> str:
-    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    return local_input(timezone.now())
 
 
 class WhenField(forms.DateTimeField):
-    """A wall-clock time, typed or picked; defaults to now when the form is opened."""
+    """A wall-clock time that has happened, typed or picked.
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    A time in the future is refused here, beside the field and together with the form's other
+    messages; the services refuse it again when they write.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=INPUT_FORMAT)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid": "Enter a date and time."})
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": "Enter a date and time.", "required": "Enter the date and time."},
+        )
         super().__init__(*args, **kwargs)
 
     def validate(self, value):
         super().validate(value)
-        if value is not None and value.year < EARLIEST_YEAR:
+        if value is None:
+            return
+        if value.year < EARLIEST_YEAR:
             raise ValidationError(f"Enter a date and time in {EARLIEST_YEAR} or later.")
+        if value > timezone.now() + FUTURE_TOLERANCE:
+            raise ValidationError("This time is in the future. Enter when it happened.")
 
 
 def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
@@ -51,11 +71,16 @@ def yes_no_field(label: str, **kwargs) -> forms.TypedChoiceField:
 
 
 class FlowsheetForm(forms.Form):
-    """A flowsheet step: posts `action` and, once the session has ended, asks for a reason."""
+    """A flowsheet step: posts `action` and, once the session has ended, asks for a reason.
+
+    A refused step says so once, at its top (`sessions_app/_step_form.html`): "Not saved", the
+    messages that concern no single field, and what became of the input (`kept_note`).
+    """
 
     action = ""
     submit_label = "Save"
     fields_layout: tuple = ()
+    kept_note = "Everything you typed is still there."
 
     reason = forms.CharField(
         label="Reason",
@@ -78,13 +103,36 @@ class FlowsheetForm(forms.Form):
                 "The session has ended: say why this is being added or changed."
             )
         self.helper = FormHelper(self)
+        self.helper.template = "sessions_app/_step_form.html"
         self.helper.form_action = f"#{self.action}"
         self.helper.attrs = {"novalidate": "", "data-testid": f"form-{self.action}"}
         self.helper.layout = Layout(
             Hidden("action", self.action),
             *self.fields_layout,
             *(["reason"] if self.late else []),
-            Submit("save", self.submit_label),
+            self.submit_button(),
+        )
+
+    def submit_button(self) -> Submit:
+        """The step's button, with an id of its own among the page's several forms."""
+        return Submit("save", self.submit_label, css_id=f"submit-{self.prefix}")
+
+    def default_time(self, name: str) -> None:
+        """Now while the session runs. Once it has ended, now would be refused: the field starts
+        empty, says when the session ran and offers only that span in the picker."""
+        if not self.late:
+            if not self.is_bound:
+                self.initial[name] = now_local()
+            return
+        started, ended = self.session.started_at, self.session.ended_at
+        field = self.fields[name]
+        field.widget.attrs.update(
+            min=local_input(started - BEFORE_START_TOLERANCE), max=local_input(ended)
+        )
+        start, end = timezone.localtime(started), timezone.localtime(ended)
+        until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d %b %Y %H:%M}"
+        field.help_text = (
+            f"The session ran from {start:%d %b %Y %H:%M} to {until}: enter when it happened."
         )
 
 
@@ -156,6 +204,8 @@ class AttestForm(FlowsheetForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
+    kept_note = "Type the password again: it is never kept."
+
     def __init__(self, *args, role: str = "lead", **kwargs):
         kwargs.setdefault("prefix", f"attest-{role}")
         super().__init__(*args, **kwargs)
@@ -222,21 +272,32 @@ class InitialDoseForm(FlowsheetForm):
         return value
 
 
+def measurement_field(name: str, label: str) -> forms.Field:
+    """The reading model's own form field: its range, and its message for any number outside.
+
+    A text input with a numeric keyboard rather than a number input: a browser empties a number
+    input it cannot read ("1e400"), so the value would be lost, or saved without it.
+    """
+    return VitalSignReading._meta.get_field(name).formfield(
+        label=label,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
 class MeasurementFields(forms.Form):
     """The measurements of a reading, all optional; their ranges are the model fields' own."""
 
-    systolic = forms.IntegerField(label="Systolic (mmHg)", required=False)
-    diastolic = forms.IntegerField(label="Diastolic (mmHg)", required=False)
-    pulse = forms.IntegerField(label="Pulse (bpm)", required=False)
-    temperature = forms.DecimalField(
-        label="Temperature (°C)", required=False, max_digits=4, decimal_places=1
-    )
-    suds = forms.IntegerField(label="SUDS (0–10)", required=False)
+    systolic = measurement_field("systolic", "Systolic (mmHg)")
+    diastolic = measurement_field("diastolic", "Diastolic (mmHg)")
+    pulse = measurement_field("pulse", "Pulse (bpm)")
+    temperature = measurement_field("temperature", "Temperature (°C)")
+    suds = measurement_field("suds", "SUDS (0–10)")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in MEASUREMENTS:
-            self.fields[name].widget.attrs.update(inputmode="decimal", autocomplete="off")
+    def measurements_refused(self) -> bool:
+        """A measurement was typed and refused beside its field: "enter at least one
+        measurement" would then mislead."""
+        return any(name in self.errors for name in MEASUREMENTS)
 
 
 MEASUREMENTS = ("systolic", "diastolic", "pulse", "temperature", "suds")
@@ -257,8 +318,7 @@ class ReadingForm(MeasurementFields, FlowsheetForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["measured_at"] = now_local()
+        self.default_time("measured_at")
 
     def clean(self):
         cleaned = super().clean()
@@ -276,7 +336,8 @@ class ReadingForm(MeasurementFields, FlowsheetForm):
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 if field == "__all__":
-                    self.add_error(None, messages)
+                    if not self.measurements_refused():
+                        self.add_error(None, messages)
                 elif field in self.fields and field not in self.errors:
                     self.add_error(field, messages)
         return cleaned
@@ -285,29 +346,50 @@ class ReadingForm(MeasurementFields, FlowsheetForm):
         return {name: self.cleaned_data.get(name) for name in ("measured_at", *MEASUREMENTS)}
 
 
-class SupplementalForm(FlowsheetForm):
-    action = "supplemental"
-    submit_label = "Record the decision"
-    fields_layout = (
-        "decision",
-        "decision_reason",
-        HTML('<p class="small text-muted mb-2">If given: the half dose, its kit and time.</p>'),
-        Div(Div("dose_mg", css_class="col"), Div("kit_number", css_class="col"), css_class="row"),
-        "administered_at",
-        "deviation_reason",
+def window_explanation_field(**kwargs) -> forms.CharField:
+    """Why a supplemental dose falls outside its window (a protocol deviation)."""
+    return forms.CharField(
+        label="Explanation if outside the supplemental window",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **kwargs,
     )
 
-    decision = forms.ChoiceField(
+
+def supplemental_decision_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
         label="Supplemental half dose",
         choices=DosingSession.Supplemental.choices,
         widget=forms.RadioSelect,
     )
-    decision_reason = forms.CharField(
+
+
+def decision_reason_field() -> forms.CharField:
+    return forms.CharField(
         label="Reason for the decision",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Give the reason for this decision."},
     )
+
+
+class SupplementalDoseFields(forms.Form):
+    """The supplemental half dose as given: strength, kit, time, and why it is outside its window.
+
+    The decision on the flowsheet and its correction both record the dose with these fields.
+    When the decision (`decision_field`) is to give it, what the services require of the dose is
+    checked here too, so that every message comes at once, beside its field.
+    """
+
+    decision_field = "decision"
+    initial_dose: DoseAdministration | None = None
+    dose_layout = (
+        Div(Div("dose_mg", css_class="col"), Div("kit_number", css_class="col"), css_class="row"),
+        "administered_at",
+        "deviation_reason",
+    )
+
     dose_mg = forms.TypedChoiceField(
         label="Dose (as labelled)",
         coerce=int,
@@ -317,23 +399,64 @@ class SupplementalForm(FlowsheetForm):
     )
     kit_number = forms.CharField(label="Kit number", max_length=20, required=False)
     administered_at = WhenField(label="Given at", required=False)
-    deviation_reason = forms.CharField(
-        label="Explanation if outside the 1.5 to 2.5 hour window",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    deviation_reason = window_explanation_field()
 
-    def __init__(self, *args, initial_dose: DoseAdministration | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def half_of(self, initial_dose: DoseAdministration | None) -> None:
+        """The initial dose the supplemental one halves; its half is the strength offered."""
+        self.initial_dose = initial_dose
         if not self.is_bound and initial_dose is not None:
             self.initial["dose_mg"] = initial_dose.dose_mg // 2
-            self.initial["administered_at"] = now_local()
 
     def clean_kit_number(self):
         value = self.cleaned_data["kit_number"].strip()
         if value:
             DoseAdministration._meta.get_field("kit_number").run_validators(value)
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if "dose_mg" in self.fields and cleaned.get(self.decision_field) == (
+            DosingSession.Supplemental.GIVE
+        ):
+            self._check_dose_given(cleaned)
+        return cleaned
+
+    def _check_dose_given(self, cleaned: dict) -> None:
+        missing = {
+            "administered_at": "Enter when the supplemental dose was given.",
+            "kit_number": "Enter the kit number.",
+            "dose_mg": "Enter the dose.",
+        }
+        for name, message in missing.items():
+            if cleaned.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, message)
+        initial_dose = self.initial_dose
+        dose_mg = cleaned.get("dose_mg")
+        if initial_dose is not None and dose_mg is not None and dose_mg * 2 != initial_dose.dose_mg:
+            self.add_error(
+                "dose_mg",
+                f"The supplemental dose is half the initial dose: {initial_dose.dose_mg // 2} mg.",
+            )
+
+
+class SupplementalForm(SupplementalDoseFields, FlowsheetForm):
+    action = "supplemental"
+    submit_label = "Record the decision"
+    fields_layout = (
+        "decision",
+        "decision_reason",
+        HTML('<p class="small text-muted mb-2">If given: the half dose, its kit and time.</p>'),
+        *SupplementalDoseFields.dose_layout,
+    )
+
+    decision = supplemental_decision_field()
+    decision_reason = decision_reason_field()
+
+    def __init__(self, *args, initial_dose: DoseAdministration | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.half_of(initial_dose)
+        if not self.is_bound and initial_dose is not None:
+            self.initial["administered_at"] = now_local()
 
 
 class ObservationForm(FlowsheetForm):
@@ -351,8 +474,7 @@ class ObservationForm(FlowsheetForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["observed_at"] = now_local()
+        self.default_time("observed_at")
 
 
 class EndForm(VersionedFlowsheetForm):
@@ -398,11 +520,11 @@ class EndForm(VersionedFlowsheetForm):
             self.helper.layout.fields.remove("not_dosed_reason")
         if self.late:
             self.submit_label = "Save the correction"
-            self.helper.layout[-1] = Submit("save", self.submit_label)
+            self.helper.layout[-1] = self.submit_button()
         if not self.is_bound:
             if session.ended_at:
                 self.initial.update(
-                    ended_at=timezone.localtime(session.ended_at).strftime("%Y-%m-%dT%H:%M"),
+                    ended_at=local_input(session.ended_at),
                     cssrs_post_ideation=session.cssrs_post_ideation,
                     cssrs_post_behaviour=session.cssrs_post_behaviour,
                     overnight_ready=session.overnight_ready,
@@ -425,9 +547,7 @@ class ReadingEditForm(MeasurementFields, AuditedEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.measured_at:
-            self.initial["measured_at"] = timezone.localtime(self.instance.measured_at).strftime(
-                "%Y-%m-%dT%H:%M"
-            )
+            self.initial["measured_at"] = local_input(self.instance.measured_at)
         self.helper = FormHelper(self)
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
@@ -438,6 +558,13 @@ class ReadingEditForm(MeasurementFields, AuditedEditForm):
             "reason",
             Submit("save", "Save the correction"),
         )
+
+    def _update_errors(self, errors):
+        """The model's own checks; the one about the reading as a whole ("enter at least one
+        measurement") is left out when a typed measurement was refused beside its field."""
+        if self.measurements_refused() and hasattr(errors, "error_dict"):
+            errors.error_dict.pop(NON_FIELD_ERRORS, None)
+        super()._update_errors(errors)
 
 
 class ObservationEditForm(AuditedEditForm):
@@ -454,9 +581,7 @@ class ObservationEditForm(AuditedEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.observed_at:
-            self.initial["observed_at"] = timezone.localtime(self.instance.observed_at).strftime(
-                "%Y-%m-%dT%H:%M"
-            )
+            self.initial["observed_at"] = local_input(self.instance.observed_at)
         self.helper = FormHelper(self)
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(

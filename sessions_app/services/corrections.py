@@ -298,7 +298,7 @@ def _supplemental_follows_initial(
     if half * 2 != dose_mg:
         raise ValidationError(
             {
-                "dose_mg": f"A supplemental dose of {half} mg is recorded and must stay half the "
+                "supplemental_dose_mg": f"The supplemental dose ({half} mg) must stay half the "
                 f"initial dose: {dose_mg} mg initial goes with {dose_mg // 2} mg supplemental. "
                 "Correct both strengths together."
             }

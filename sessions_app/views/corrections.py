@@ -23,7 +23,7 @@ from sessions_app.forms.corrections import (
     StartCorrectionForm,
     SupplementalDecisionCorrectionForm,
 )
-from sessions_app.models import DoseAdministration, DosingSession
+from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.services import corrections as services
 from sessions_app.services.flowsheet import FlowsheetError
 from sessions_app.views.flowsheet import CHANGE, add_service_error
@@ -179,7 +179,12 @@ class DoseCorrectView(CorrectionView):
                 voided_at__isnull=True,
             ).first()
         return DoseCorrectionForm(
-            instance=copy.copy(self.administration), supplemental=supplemental, **kwargs
+            instance=copy.copy(self.administration),
+            supplemental=supplemental,
+            settings_=(
+                StudySessionSettings.for_study(self.session.site.study) if supplemental else None
+            ),
+            **kwargs,
         )
 
     def current_version(self) -> int:

@@ -147,11 +147,13 @@ class FlowsheetView(SessionMixin, TemplateView):
         context.update(self.session_context())
         sheet = self.sheet
         now = timezone.now()
+        forms = self.forms_for_state(bound_form) if context["can_edit"] else {}
         context.update(
             sheet=sheet,
             now=now,
-            forms=self.forms_for_state(bound_form) if context["can_edit"] else {},
+            forms=forms,
             bound_action=bound_form.prefix if bound_form is not None else "",
+            unshown_errors=self.unshown_errors(bound_form, forms),
             due_minutes=(
                 int((sheet.next_due - now).total_seconds() // 60) if sheet.next_due else None
             ),
@@ -165,6 +167,14 @@ class FlowsheetView(SessionMixin, TemplateView):
             ),
         )
         return context
+
+    @staticmethod
+    def unshown_errors(bound_form, forms: dict) -> list[str]:
+        """The refusal of a step the session's state no longer shows (someone else took it
+        meanwhile): said above the page, since it has no step to be said in."""
+        if bound_form is None or bound_form.prefix in forms:
+            return []
+        return [message for messages_ in bound_form.errors.values() for message in messages_]
 
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm(CHANGE, self.session):

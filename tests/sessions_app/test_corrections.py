@@ -337,7 +337,9 @@ def test_the_initial_strength_changes_only_with_a_consistent_supplemental(given,
     initial = _initial(given)
     with pytest.raises(ValidationError) as caught:
         _correct_dose(initial, therapist, dose_mg=80)
-    assert "Correct both strengths together" in caught.value.message_dict["dose_mg"][0]
+    message = caught.value.message_dict["supplemental_dose_mg"][0]
+    assert "The supplemental dose (60 mg) must stay half" in message
+    assert "Correct both strengths together" in message
     assert _supplemental(given).dose_mg == 60
 
     _correct_dose(initial, therapist, dose_mg=80, supplemental_dose_mg=40, reason="Kits mixed up")
