@@ -43,9 +43,7 @@ def test_therapist_opens_participant_history_and_sees_the_create_entries(
 
     history = page.get_by_test_id("history")
     headers = history.locator("thead th")
-    expect(headers).to_have_text(
-        ["When", "Who", "Record", "Action", "What changed", "Reason"]
-    )
+    expect(headers).to_have_text(["When", "Who", "Record", "Action", "What changed", "Reason"])
     rows = history.locator("tbody tr")
     # The participant and its identity were each created: at least two "create" rows.
     create_rows = rows.filter(has=page.locator("td:nth-child(4)", has_text="create"))
