@@ -355,6 +355,26 @@ class DosingSession(VersionedModel):
         return f"{self.visit} session"
 
     @property
+    def start_closed_reason(self) -> str:
+        """Why this session cannot be started; "" while it can (or has started)."""
+        if self.status != self.Status.NOT_STARTED:
+            return ""
+        visit, participant = self.visit, self.visit.participant
+        if visit.status == Visit.Status.MISSED:
+            return (
+                f"{visit.label} was recorded as missed ({visit.missed_reason}): its session "
+                "cannot be started."
+            )
+        if participant.status != participant.Status.ENROLLED:
+            since = participant.withdrawn_on
+            return (
+                f"{participant.label} is {participant.get_status_display().lower()}"
+                + (f" since {since:%d %b %Y}" if since else "")
+                + ": no dosing session is started for them."
+            )
+        return ""
+
+    @property
     def participant(self) -> Participant:
         return self.visit.participant
 

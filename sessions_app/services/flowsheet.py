@@ -25,7 +25,6 @@ from sessions_app.models import (
     DosingSession,
     Observation,
     StudySessionSettings,
-    Visit,
     VitalSignAlert,
     VitalSignReading,
 )
@@ -135,19 +134,9 @@ def dosing_session_start(
         if session.status != DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has already started.")
         _not_in_future("started_at", started_at)
+        if session.start_closed_reason:
+            raise FlowsheetError(session.start_closed_reason)
         participant = session.visit.participant
-        if session.visit.status == Visit.Status.MISSED:
-            raise FlowsheetError(
-                f"{session.visit.label} was recorded as missed ({session.visit.missed_reason}): "
-                "its session cannot be started."
-            )
-        if participant.status != participant.Status.ENROLLED:
-            since = participant.withdrawn_on
-            raise FlowsheetError(
-                f"{participant.label} is {participant.get_status_display().lower()}"
-                + (f" since {since:%d %b %Y}" if since else "")
-                + ": no dosing session is started for them."
-            )
         participation_check(participant, timezone.localtime(started_at).date(), "started_at")
         team = set(session_team_candidates(session=session).values_list("pk", flat=True))
         for field, user in (("lead_therapist", lead_therapist), ("co_therapist", co_therapist)):

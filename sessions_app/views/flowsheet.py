@@ -114,7 +114,7 @@ class FlowsheetView(SessionMixin, TemplateView):
         Status = DosingSession.Status
         actions = []
         if status == Status.NOT_STARTED:
-            actions = ["start"]
+            actions = [] if session.start_closed_reason else ["start"]
         else:
             if session.lead_attested_at is None:
                 actions.append("attest-lead")
@@ -160,6 +160,11 @@ class FlowsheetView(SessionMixin, TemplateView):
             chart=sheet.chart(),
             flagged=sum(1 for r in sheet.readings if r.flags),
             thresholds=sheet.settings,
+            supplemental_hint=(
+                f"Allowed {selectors.elapsed_label(sheet.settings.supplemental_earliest_minutes)} "
+                f"to {selectors.elapsed_label(sheet.settings.supplemental_latest_minutes)} after "
+                "the initial dose; outside that window, explain the deviation."
+            ),
             end_hint=(
                 "C-SSRS, readiness for the overnight stay and the end time."
                 if sheet.initial

@@ -143,3 +143,18 @@ def test_a_held_visit_cannot_be_recorded_missed(therapist, course1):
     p1 = visit_mark_held(actor=therapist, visit=p1, held_on=p1.target_date)
     with pytest.raises(ValidationError, match="already recorded as held"):
         visit_mark_missed(actor=therapist, visit=p1, reason="x", expected_version=p1.version)
+
+
+def test_the_flowsheet_says_why_a_session_cannot_start_instead_of_offering_it(
+    login, therapist, course1
+):
+    participant = course1[0].participant
+    d1 = _visit(participant, "D1")
+    session = DosingSession.objects.get(visit=d1)
+    url = reverse("sessions_app:flowsheet", args=[session.pk])
+    client = login(therapist)
+    assert "Start the session" in client.get(url).content.decode()
+    visit_mark_missed(actor=therapist, visit=d1, reason="Flu", expected_version=d1.version)
+    page = client.get(url).content.decode()
+    assert "Start the session" not in page
+    assert "Dosing 1 was recorded as missed (Flu): its session cannot be started." in page

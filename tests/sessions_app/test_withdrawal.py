@@ -290,3 +290,21 @@ def test_sessions_at_hand_say_how_they_are_due_and_leave_out_withdrawn_participa
     assert f"due since {target:%d %b}" in page
     assert f"window open, target {_today() + datetime.timedelta(days=3):%d %b}" in page
     assert withdrawn.study_code not in page
+
+
+def test_the_flowsheet_of_a_withdrawn_participant_offers_no_start(
+    login, therapist, investigator, session1
+):
+    participant = session1.visit.participant
+    participant_withdraw(
+        actor=investigator,
+        participant=participant,
+        withdrawn_on=_today(),
+        category=Participant.WithdrawalCategory.PARTICIPANT,
+        details="",
+        expected_version=participant.version,
+    )
+    page = login(therapist).get(reverse("sessions_app:flowsheet", args=[session1.pk]))
+    content = page.content.decode()
+    assert "Start the session" not in content
+    assert f"{participant.study_code} is withdrawn since {_today():%d %b %Y}" in content
