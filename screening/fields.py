@@ -44,6 +44,10 @@ class RangedFormFieldMixin:
         self.low, self.high, self.range_message = low, high, message
         super().__init__(**kwargs)
 
+    # A text input with a numeric keyboard: a browser empties a number input it cannot read
+    # ("1e400"), so the typed value would be lost instead of refused beside the field.
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
     def outside(self, number: Decimal) -> bool:
         return not number.is_finite() or not self.low <= number <= self.high
 

@@ -273,16 +273,9 @@ class InitialDoseForm(FlowsheetForm):
 
 
 def measurement_field(name: str, label: str) -> forms.Field:
-    """The reading model's own form field: its range, and its message for any number outside.
-
-    A text input with a numeric keyboard rather than a number input: a browser empties a number
-    input it cannot read ("1e400"), so the value would be lost, or saved without it.
-    """
-    return VitalSignReading._meta.get_field(name).formfield(
-        label=label,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    """The reading model's own form field: its range, its message for any number outside, and a
+    text input that keeps what was typed (see screening.fields.RangedFormFieldMixin)."""
+    return VitalSignReading._meta.get_field(name).formfield(label=label, required=False)
 
 
 class MeasurementFields(forms.Form):
