@@ -8,7 +8,7 @@ from django.utils import timezone
 from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
-from tests.sessions_app.factories import dosed_session_of
+from tests.sessions_app.factories import dosed_session_of, predose_and_dose
 
 
 @pytest.fixture
@@ -56,34 +56,9 @@ def attested_session(started_session, therapist, password):
 @pytest.fixture
 def dosed_session(attested_session, therapist):
     """Pre-dose checks and vitals done; 120 mg initial dose given 2h50 ago (10 min after start)."""
-    session = attested_session
-    flowsheet.predose_checks_record(
-        actor=therapist,
-        session=session,
-        pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
-        cssrs_pre_ideation=0,
-        cssrs_pre_behaviour=False,
-        expected_version=session.version,
+    return predose_and_dose(
+        attested_session, therapist, kit_number="KIT-1001", temperature="36.8", suds=3
     )
-    flowsheet.vital_sign_record(
-        actor=therapist,
-        session=session,
-        measured_at=session.started_at + datetime.timedelta(minutes=5),
-        systolic=122,
-        diastolic=78,
-        pulse=72,
-        temperature="36.8",
-        suds=3,
-    )
-    flowsheet.dose_initial_administer(
-        actor=therapist,
-        session=session,
-        dose_mg=120,
-        kit_number="KIT-1001",
-        administered_at=session.started_at + datetime.timedelta(minutes=10),
-    )
-    session.refresh_from_db()
-    return session
 
 
 @pytest.fixture

@@ -38,8 +38,13 @@ def dosed_session_of(
     for role in ("lead", "co"):
         flowsheet.presence_attest(actor=lead, session=session, role=role, password=TEST_PASSWORD)
     session.refresh_from_db()
+    return predose_and_dose(session, lead, kit_number=kit_number)
+
+
+def predose_and_dose(session, actor, *, kit_number="KIT-2001", temperature=None, suds=None):
+    """Pre-dose checks, pre-dose vitals 5 min after the start and 120 mg at 10 min, by `actor`."""
     flowsheet.predose_checks_record(
-        actor=lead,
+        actor=actor,
         session=session,
         pregnancy_test=DosingSession.PregnancyTest.NOT_APPLICABLE,
         cssrs_pre_ideation=0,
@@ -47,19 +52,21 @@ def dosed_session_of(
         expected_version=session.version,
     )
     flowsheet.vital_sign_record(
-        actor=lead,
+        actor=actor,
         session=session,
-        measured_at=started_at + datetime.timedelta(minutes=5),
+        measured_at=session.started_at + datetime.timedelta(minutes=5),
         systolic=122,
         diastolic=78,
         pulse=72,
+        temperature=temperature,
+        suds=suds,
     )
     flowsheet.dose_initial_administer(
-        actor=lead,
+        actor=actor,
         session=session,
         dose_mg=120,
         kit_number=kit_number,
-        administered_at=started_at + datetime.timedelta(minutes=10),
+        administered_at=session.started_at + datetime.timedelta(minutes=10),
     )
     session.refresh_from_db()
     return session
