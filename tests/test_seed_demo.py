@@ -165,6 +165,19 @@ class TestDemoStudy:
         for identity in ParticipantIdentity.objects.all():
             assert identity.given_name and identity.family_name and identity.date_of_birth
 
+    def test_seed_demo_shows_a_withdrawal_and_a_missed_visit_at_each_site(self, demo):
+        for number in ("01", "02", "03"):
+            withdrawn = Participant.objects.get(
+                site__number=number, status=Participant.Status.WITHDRAWN
+            )
+            assert withdrawn.enrolled_on <= withdrawn.withdrawn_on <= timezone.localdate()
+            assert withdrawn.withdrawal_category == Participant.WithdrawalCategory.PARTICIPANT
+            visits = Visit.objects.filter(participant=withdrawn).select_related("participant")
+            assert not [v.code for v in visits if v.is_overdue]
+            missed = Visit.objects.get(participant__site__number=number, status="missed")
+            assert missed.code == "P2" and missed.missed_reason
+            assert missed.participant.status == Participant.Status.ENROLLED
+
     def test_seed_demo_prints_each_new_random_password_once(self, demo):
         printed = password_lines(demo)
         assert set(printed) == set(DEMO_USERS)

@@ -36,6 +36,7 @@ from sessions_app.services.notes import integration_note_write
 from sessions_app.services.visits import (
     participant_withdraw,
     visit_mark_held,
+    visit_mark_missed,
     visit_schedule_create,
 )
 
@@ -73,6 +74,7 @@ STATUS_PLAN = [
 ]
 D1_DUE_TODAY = 0  # the first enrolled participant: first dosing session due today
 D1_HELD = 1  # the second: first dosing session held (at SESSION_SITE, with its flowsheet)
+MISSED_P2 = 2  # the third enrolled participant missed their second preparatory session
 IN_PROGRESS = 3  # the first in screening: assessments in progress; the second: submitted
 D1_HELD_DAYS_AGO = 26  # about four weeks ago; the second dosing session is due two days from now
 
@@ -355,9 +357,18 @@ class Command(BaseCommand):
             participant = participant_register(actor=actor, site=site, identity=identity)
             participant = participant_enrol(actor=actor, participant=participant, on=enrolled_on)
             visits = visit_schedule_create(actor=actor, participant=participant)
-        # Preparatory sessions already due were held on their target day.
+        # Preparatory sessions already due were held on their target day, but for one missed.
         for visit in visits:
-            if visit.kind == Visit.Kind.PREPARATORY and visit.target_date <= self.today:
+            if visit.kind != Visit.Kind.PREPARATORY or visit.target_date > self.today:
+                continue
+            if index == MISSED_P2 and visit.code == "P2":
+                visit_mark_missed(
+                    actor=actor,
+                    visit=visit,
+                    reason="Participant unwell; no appointment free within the window.",
+                    expected_version=Visit.objects.get(pk=visit.pk).version,
+                )
+            else:
                 visit_mark_held(actor=actor, visit=visit, held_on=visit.target_date)
         if status == "withdrawn":
             # Withdrawn by the participant a few days after the last visit they attended.
