@@ -8,7 +8,7 @@ from django.utils import timezone
 from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
-from tests.sessions_app.factories import dosed_session_of, predose_and_dose
+from tests.sessions_app.factories import dosed_session_of, initial_of, predose_and_dose
 
 
 @pytest.fixture
@@ -98,3 +98,32 @@ def held_dosing_session(session1, therapist, investigator):
     )
     session.refresh_from_db()
     return session
+
+
+@pytest.fixture
+def given(dosed_session, therapist):
+    """The supplemental 60 mg given 100 minutes after the initial 120 mg (inside the window)."""
+    flowsheet.supplemental_decide(
+        actor=therapist,
+        session=dosed_session,
+        decision=DosingSession.Supplemental.GIVE,
+        reason="Participant asked; vitals stable.",
+        dose_mg=60,
+        kit_number="KIT-1002",
+        administered_at=initial_of(dosed_session).administered_at + datetime.timedelta(minutes=100),
+    )
+    dosed_session.refresh_from_db()
+    return dosed_session
+
+
+@pytest.fixture
+def withheld(dosed_session, therapist):
+    """The supplemental dose withheld."""
+    flowsheet.supplemental_decide(
+        actor=therapist,
+        session=dosed_session,
+        decision=DosingSession.Supplemental.WITHHOLD,
+        reason="Blood pressure rising.",
+    )
+    dosed_session.refresh_from_db()
+    return dosed_session

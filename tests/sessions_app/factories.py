@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from sessions_app.models import DosingSession
+from sessions_app.models import DoseAdministration, DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
 from tests.accounts.factories import TEST_PASSWORD
@@ -70,3 +70,12 @@ def predose_and_dose(session, actor, *, kit_number="KIT-2001", temperature=None,
     )
     session.refresh_from_db()
     return session
+
+
+def initial_of(session) -> DoseAdministration:
+    return session.administrations.get(kind="initial")
+
+
+def supplemental_of(session) -> DoseAdministration:
+    """The session's live supplemental dose (not struck through as entered in error)."""
+    return session.administrations.get(kind="supplemental", voided_at__isnull=True)

@@ -12,12 +12,14 @@ from accounts import passwords
 from accounts.models import Role
 from audit.models import LogEntry
 from audit.services import ConcurrentEditError
-from sessions_app.models import DoseAdministration, DosingSession, Visit
+from sessions_app.models import DosingSession, Visit
 from sessions_app.selectors import flowsheet_for
 from sessions_app.services import corrections, flowsheet
 from sessions_app.services.flowsheet import FlowsheetError
 from signatures.models import Signature
 from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.sessions_app.factories import initial_of as _initial
+from tests.sessions_app.factories import supplemental_of as _supplemental
 
 pytestmark = pytest.mark.django_db
 
@@ -36,39 +38,6 @@ def third(site1):
     user = UserFactory(username="therapist3", first_name="Carla", last_name="Cole")
     MembershipFactory(user=user, role=Role.THERAPIST, site=site1, study=site1.study)
     return user
-
-
-def _initial(session) -> DoseAdministration:
-    return session.administrations.get(kind="initial")
-
-
-def _supplemental(session) -> DoseAdministration:
-    return session.administrations.get(kind="supplemental", voided_at__isnull=True)
-
-
-@pytest.fixture
-def given(dosed_session, therapist):
-    """The supplemental 60 mg given 100 minutes after the initial 120 mg (inside the window)."""
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=GIVE,
-        reason="Participant asked; vitals stable.",
-        dose_mg=60,
-        kit_number="KIT-1002",
-        administered_at=_initial(dosed_session).administered_at + 100 * MINUTE,
-    )
-    dosed_session.refresh_from_db()
-    return dosed_session
-
-
-@pytest.fixture
-def withheld(dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist, session=dosed_session, decision=WITHHOLD, reason="Blood pressure rising."
-    )
-    dosed_session.refresh_from_db()
-    return dosed_session
 
 
 def _end(session, actor, **kwargs):

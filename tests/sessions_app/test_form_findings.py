@@ -16,8 +16,10 @@ from django.utils import timezone
 from screening.fields import PulseField, QTcField, TemperatureField, WeightField
 from sessions_app.forms.corrections import SupplementalDecisionCorrectionForm
 from sessions_app.forms.flowsheet import SupplementalDoseFields, SupplementalForm
-from sessions_app.models import DoseAdministration, DosingSession, Observation, VitalSignReading
+from sessions_app.models import DosingSession, Observation, VitalSignReading
 from sessions_app.services import corrections, flowsheet
+from tests.sessions_app.factories import initial_of as _initial
+from tests.sessions_app.factories import supplemental_of as _supplemental
 
 pytestmark = pytest.mark.django_db
 
@@ -58,39 +60,6 @@ def post_reading(client, session, **values):
     data = {"action": "reading", "reading-measured_at": local(timezone.now())}
     data.update({f"reading-{name}": value for name, value in values.items()})
     return client.post(flowsheet_url(session), data)
-
-
-def _initial(session) -> DoseAdministration:
-    return session.administrations.get(kind="initial")
-
-
-def _supplemental(session) -> DoseAdministration:
-    return session.administrations.get(kind="supplemental", voided_at__isnull=True)
-
-
-@pytest.fixture
-def given(dosed_session, therapist):
-    """The supplemental 60 mg given 100 minutes after the initial 120 mg (inside the window)."""
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=GIVE,
-        reason="Participant asked; vitals stable.",
-        dose_mg=60,
-        kit_number="KIT-1002",
-        administered_at=_initial(dosed_session).administered_at + 100 * MINUTE,
-    )
-    dosed_session.refresh_from_db()
-    return dosed_session
-
-
-@pytest.fixture
-def withheld(dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist, session=dosed_session, decision=WITHHOLD, reason="Blood pressure rising."
-    )
-    dosed_session.refresh_from_db()
-    return dosed_session
 
 
 @pytest.fixture
