@@ -4,6 +4,7 @@ form rebuilt when a save loses to someone else's."""
 from collections.abc import Callable
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 
@@ -61,3 +62,21 @@ def rebind_after_conflict(
     form.is_valid()
     form.add_error(None, str(error))
     return form
+
+
+def add_service_error(form, error: Exception) -> None:
+    """Put a service's refusal beside the field it concerns, or above the form."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            if (
+                field == "reason"
+                and "reason" not in form.fields
+                and "decision_reason" in form.fields
+            ):
+                target = "decision_reason"
+            form.add_error(target, field_messages)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        form.add_error(None, str(error))

@@ -1,12 +1,55 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.views.generic import ListView, TemplateView
 
 from accounts.models import Role
 from accounts.selectors import user_scope
 from audit.chain import chain_verify
+from audit.forms import add_service_error, rebind_after_conflict
 from audit.masking import CONFIDENTIAL_NOTICE
 from audit.selectors import history_for
+from audit.services import ConcurrentEditError
+
+
+class ServiceFormMixin:
+    """A form view about one versioned record (`self.record`, loaded in `dispatch`) whose save
+    goes through a service.
+
+    `save(form)` calls the service and returns the response after success. A save that lost to
+    someone else's shows the form again with everything the user typed, bound to the record as
+    it now is (`reload()`), with the current version; a service's refusal is shown beside the
+    field it concerns. `form_for(record, **kwargs)` builds the form.
+    """
+
+    record = None
+
+    def form_for(self, record, **kwargs):
+        raise NotImplementedError
+
+    def reload(self):
+        raise NotImplementedError
+
+    def save(self, form):
+        raise NotImplementedError
+
+    def get_form(self, form_class=None):
+        return self.form_for(self.record, **self.get_form_kwargs())
+
+    def form_valid(self, form):
+        try:
+            return self.save(form)
+        except ConcurrentEditError as error:
+            current = self.reload()
+            rebound = rebind_after_conflict(
+                lambda data: self.form_for(current, data=data),
+                data=self.request.POST,
+                version=current.version,
+                error=error,
+            )
+            return self.form_invalid(rebound)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
 
 
 class RecordHistoryView(LoginRequiredMixin, ListView):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
@@ -8,13 +8,12 @@ from django_filters.views import FilterView
 from accounts.middleware import SiteTimeZoneMixin
 from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
-from audit.views import RecordHistoryView
+from audit.views import RecordHistoryView, ServiceFormMixin
 from participants import selectors, services
 from participants.forms import IdentityForm, ParticipantFilter, WithdrawalForm
 from participants.models import Participant, ParticipantIdentity
 from sessions_app.selectors import course_for
 from sessions_app.services.visits import participant_withdraw
-from sessions_app.views.flowsheet import add_service_error
 
 
 class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
@@ -149,7 +148,7 @@ class ParticipantHistoryView(RecordHistoryView):
         return context
 
 
-class WithdrawView(ParticipantMixin, FormView):
+class WithdrawView(ServiceFormMixin, ParticipantMixin, FormView):
     """The site investigator withdraws an enrolled participant from the study."""
 
     template_name = "participants/withdraw_form.html"
@@ -160,39 +159,30 @@ class WithdrawView(ParticipantMixin, FormView):
         self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
         if not request.user.has_perm("participants.withdraw_participant", self.participant):
             raise PermissionDenied("Your role does not include withdrawing participants.")
+        self.record = self.participant
         return super(ParticipantMixin, self).dispatch(request, *args, **kwargs)
 
-    def get_form(self, form_class=None):
-        return WithdrawalForm(**self.get_form_kwargs(), participant=self.participant)
+    def form_for(self, record, **kwargs):
+        return WithdrawalForm(participant=record, **kwargs)
+
+    def reload(self):
+        return Participant.objects.get(pk=self.participant.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["course"] = course_for(user=self.request.user, participant=self.participant)
         return context
 
-    def form_valid(self, form):
+    def save(self, form):
         data = form.cleaned_data
-        try:
-            participant_withdraw(
-                actor=self.request.user,
-                participant=self.participant,
-                withdrawn_on=data["withdrawn_on"],
-                category=data["category"],
-                details=data["details"],
-                expected_version=data["version"],
-            )
-        except ConcurrentEditError as error:
-            current = Participant.objects.get(pk=self.participant.pk)
-            rebound = rebind_after_conflict(
-                lambda data: WithdrawalForm(data=data, participant=current),
-                data=self.request.POST,
-                version=current.version,
-                error=error,
-            )
-            return self.form_invalid(rebound)
-        except ValidationError as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
+        participant_withdraw(
+            actor=self.request.user,
+            participant=self.participant,
+            withdrawn_on=data["withdrawn_on"],
+            category=data["category"],
+            details=data["details"],
+            expected_version=data["version"],
+        )
         messages.success(
             self.request,
             f"{self.participant.label} was withdrawn from the study on "

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.generic import FormView
 
 from accounts.middleware import activate_site_time_zone
+from audit.forms import add_service_error
 from audit.services import ConcurrentEditError
 from sessions_app import selectors
 from sessions_app.forms.corrections import (
@@ -26,7 +27,7 @@ from sessions_app.forms.corrections import (
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.services import corrections as services
 from sessions_app.services.flowsheet import FlowsheetError
-from sessions_app.views.flowsheet import CHANGE, add_service_error
+from sessions_app.views.flowsheet import CHANGE
 
 
 class CorrectionView(LoginRequiredMixin, FormView):

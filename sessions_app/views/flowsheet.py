@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from accounts.middleware import activate_site_time_zone
-from audit.forms import rebind_after_conflict
+from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError
 from audit.views import RecordHistoryView
 from participants.selectors import can_see_identity
@@ -39,24 +39,6 @@ from signatures.services import SignatureRefusedError
 
 CHANGE = "sessions_app.change_dosingsession"
 SIGN = "sessions_app.sign_dosingsession"
-
-
-def add_service_error(form, error: Exception) -> None:
-    """Put a service's refusal beside the field it concerns, or above the form."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            if (
-                field == "reason"
-                and "reason" not in form.fields
-                and "decision_reason" in form.fields
-            ):
-                target = "decision_reason"
-            form.add_error(target, field_messages)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error))
 
 
 class SessionMixin(LoginRequiredMixin):
