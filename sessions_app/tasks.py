@@ -110,7 +110,7 @@ def _raised_email(alert: VitalSignAlert) -> tuple[str, str]:
     return (
         f"[trialsite] Vital-sign alert: {summary}",
         f"A reading over the study's thresholds was recorded.\n\n{summary}\n\n"
-        f"Site: {alert.site}\nRecorded: {alert.raised_at:%Y-%m-%d %H:%M} UTC\n\n"
+        f"Site: {alert.site}\nRecorded: {_site_time(alert, alert.raised_at)}\n\n"
         f"Review the alerts: {_alerts_link()}\n",
     )
 

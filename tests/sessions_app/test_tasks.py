@@ -5,6 +5,7 @@ Celery runs eagerly in unit tests (trialsite/settings/test.py), so a task queued
 """
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.db import transaction
@@ -185,3 +186,16 @@ def test_notifications_are_audited_as_the_user_who_recorded_the_reading(
     entry = LogEntry.objects.get_for_object(notification).get()
     assert entry.action == LogEntry.Action.CREATE
     assert entry.actor == therapist
+
+
+def test_the_email_gives_the_time_at_the_site(
+    started_session, therapist, monitor, site1, mailoutbox, django_capture_on_commit_callbacks
+):
+    site1.time_zone = "Asia/Tokyo"
+    site1.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _flagged(started_session, therapist)
+    alert = VitalSignAlert.objects.get()
+    raised = timezone.localtime(alert.raised_at, zoneinfo.ZoneInfo("Asia/Tokyo"))
+    (message,) = mailoutbox
+    assert f"Recorded: {raised:%d %b %Y %H:%M} JST" in message.body
