@@ -11,8 +11,19 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from audit.forms import AuditedEditForm
-from sessions_app.models import DoseAdministration, DosingSession, Observation, VitalSignReading
-from sessions_app.services.flowsheet import BEFORE_START_TOLERANCE, FUTURE_TOLERANCE
+from sessions_app.models import (
+    DoseAdministration,
+    DosingSession,
+    Observation,
+    StudySessionSettings,
+    VitalSignReading,
+)
+from sessions_app.selectors import elapsed_minutes
+from sessions_app.services.flowsheet import (
+    BEFORE_START_TOLERANCE,
+    FUTURE_TOLERANCE,
+    supplemental_deviation,
+)
 
 YES_NO = [(True, "Yes"), (False, "No")]
 # No session of these trials happened earlier; an older year is a typing error.
@@ -430,6 +441,19 @@ class SupplementalDoseFields(forms.Form):
                 "dose_mg",
                 f"The supplemental dose is half the initial dose: {initial_dose.dose_mg // 2} mg.",
             )
+        given_at = cleaned.get("administered_at")
+        checkable = initial_dose is not None and given_at is not None
+        if checkable and "deviation_reason" not in self.errors:
+            # The window, with the other messages (the service checks it again when saving).
+            session = initial_dose.session
+            try:
+                supplemental_deviation(
+                    minutes=elapsed_minutes(given_at, initial_dose.administered_at),
+                    settings_=StudySessionSettings.for_study(session.visit.participant.site.study),
+                    deviation_reason=cleaned.get("deviation_reason") or "",
+                )
+            except ValidationError as error:
+                self.add_error("deviation_reason", error.message_dict["deviation_reason"])
 
 
 class SupplementalForm(SupplementalDoseFields, FlowsheetForm):

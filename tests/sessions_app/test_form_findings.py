@@ -486,3 +486,7 @@ def test_a_supplemental_given_without_kit_or_reason_gets_every_message_at_once(
     assert field_error(body, "supplemental-decision_reason") == "Give the reason for this decision."
     assert field_error(body, "supplemental-kit_number") == "Enter the kit number."
     assert "half the initial dose: 60 mg" in field_error(body, "supplemental-dose_mg")
+    # Given now, +2h50 after the initial dose: the window's message comes with the others.
+    assert "outside +1h30 to +2h30: explain the protocol deviation" in field_error(
+        body, "supplemental-deviation_reason"
+    )
