@@ -59,6 +59,8 @@ def participant_enrol(
 def participant_set_status(
     *, actor: User, participant: Participant, status: str, reason: str
 ) -> Participant:
+    if status == Participant.Status.WITHDRAWN:
+        raise ValueError("A withdrawal has a day and a reason: use participant_withdraw.")
     with transaction.atomic(), change_reason(reason):
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         participant.status = status

@@ -12,6 +12,7 @@ from audit.views import RecordHistoryView, ServiceFormMixin
 from participants import selectors, services
 from participants.forms import IdentityForm, ParticipantFilter, WithdrawalForm
 from participants.models import Participant, ParticipantIdentity
+from sessions_app.models import Visit
 from sessions_app.selectors import course_for
 from sessions_app.services.visits import participant_withdraw
 
@@ -60,6 +61,9 @@ class ParticipantDetailView(ParticipantMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["course"] = course_for(user=self.request.user, participant=self.participant)
+        context["can_withdraw"] = self.request.user.has_perm(
+            "participants.withdraw_participant", self.participant
+        )
         return context
 
 
@@ -136,6 +140,7 @@ class ParticipantHistoryView(RecordHistoryView):
         identity = ParticipantIdentity.objects.filter(participant=participant).first()
         if identity is not None:
             records.append(identity)
+        records.append(Visit.objects.filter(participant=participant))  # held, missed, moved
         self.participant = participant
         return records
 

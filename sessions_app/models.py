@@ -356,7 +356,11 @@ class DosingSession(VersionedModel):
 
     @property
     def start_closed_reason(self) -> str:
-        """Why this session cannot be started; "" while it can (or has started)."""
+        """Why this session cannot be started; "" while it can (or has started).
+
+        A withdrawn participant's session can still be entered if it may have been held by the
+        day of withdrawal (the start itself is then refused after that day).
+        """
         if self.status != self.Status.NOT_STARTED:
             return ""
         visit, participant = self.visit, self.visit.participant
@@ -365,7 +369,7 @@ class DosingSession(VersionedModel):
                 f"{visit.label} was recorded as missed ({visit.missed_reason}): its session "
                 "cannot be started."
             )
-        if participant.status != participant.Status.ENROLLED:
+        if participant.status != participant.Status.ENROLLED and not visit.may_be_recorded:
             since = participant.withdrawn_on
             return (
                 f"{participant.label} is {participant.get_status_display().lower()}"

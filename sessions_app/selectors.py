@@ -252,6 +252,7 @@ def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
         visit__window_start__lte=today,
         visit__window_end__gte=today,
         visit__participant__status=Participant.Status.ENROLLED,
+        visit__status=Visit.Status.SCHEDULED,
     )
     sessions = list(
         DosingSession.objects.filter(running | due, visit__participant__site_id__in=site_ids)

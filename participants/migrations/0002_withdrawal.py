@@ -2,6 +2,21 @@
 
 from django.db import migrations, models
 
+BACKFILLED = "Recorded before the day and reason of a withdrawal were kept."
+
+
+def date_earlier_withdrawals(apps, schema_editor):
+    """Participants withdrawn before this migration get a day (their record's last change, not
+    before enrolment) and the reason "other", saying so, so that the constraint below holds."""
+    Participant = apps.get_model("participants", "Participant")
+    for participant in Participant.objects.filter(status="withdrawn", withdrawn_on__isnull=True):
+        participant.withdrawn_on = max(participant.enrolled_on, participant.updated_at.date())
+        participant.withdrawal_category = "other"
+        participant.withdrawal_details = BACKFILLED
+        participant.save(
+            update_fields=["withdrawn_on", "withdrawal_category", "withdrawal_details"]
+        )
+
 
 class Migration(migrations.Migration):
 
@@ -30,6 +45,7 @@ class Migration(migrations.Migration):
             name='withdrawn_on',
             field=models.DateField(blank=True, help_text="The last day of the participant's participation.", null=True),
         ),
+        migrations.RunPython(date_earlier_withdrawals, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='participant',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'withdrawn'), ('withdrawn_on__isnull', False), models.Q(('withdrawal_category', ''), _negated=True), ('withdrawn_on__gte', models.F('enrolled_on'))), models.Q(models.Q(('status', 'withdrawn'), _negated=True), ('withdrawal_category', ''), ('withdrawal_details', ''), ('withdrawn_on__isnull', True)), _connector='OR'), name='participant_withdrawal_dated', violation_error_message='A withdrawn participant needs the date of withdrawal, on or after enrolment, and its reason.'),

@@ -80,3 +80,31 @@ class VisitMissedForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Say why the visit did not take place.")
         return reason
+
+
+class VisitMissedUndoForm(forms.Form):
+    """Why a visit recorded as missed was recorded so in error."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label="Why it was recorded as missed in error",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the visit was recorded as missed in error."},
+    )
+
+    def __init__(self, *args, visit, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = visit.version
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"), "reason", Submit("undo", "Not missed: expect it again")
+        )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the visit was recorded as missed in error.")
+        return reason

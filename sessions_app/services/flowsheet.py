@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from accounts.passwords import PasswordRefusedError, password_confirm
 from audit.context import change_reason
 from audit.services import versioned_save
+from participants.models import Participant
 from sessions_app.models import (
     DoseAdministration,
     DosingSession,
@@ -130,6 +131,9 @@ def dosing_session_start(
 ) -> DosingSession:
     """Open the flowsheet: start time and the two-therapist team; the visit is held that day."""
     with transaction.atomic():
+        # The participant's row first: a missed visit or a withdrawal, which lock it first too,
+        # cannot slip in between the checks below and the start.
+        Participant.objects.select_for_update(of=("self",)).get(visits__dosing_session=session.pk)
         session = _locked(session)
         if session.status != DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has already started.")
@@ -455,6 +459,9 @@ def _alert_after_correction(
     if exceeded:
         alert.exceeded = exceeded
         alert.withdrawn_at = None
+        if was_withdrawn:  # it stands again, with values nobody has reviewed: open again
+            alert.acknowledged_at = None
+            alert.acknowledged_by = None
     else:
         alert.withdrawn_at = now
     alert.full_clean()

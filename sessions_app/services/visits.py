@@ -106,6 +106,13 @@ def visit_mark_held(
         if held_on > timezone.localdate():
             raise ValidationError({"held_on": "A visit cannot be recorded as held in the future."})
         participation_check(visit.participant, held_on, "held_on")
+        if visit.status == Visit.Status.MISSED and not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": f"{visit.label} was recorded as missed ({visit.missed_reason}): "
+                    "say why it is now recorded as held."
+                }
+            )
         visit.status = Visit.Status.HELD
         visit.held_on = held_on
         visit.missed_reason = ""
@@ -133,6 +140,8 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
     """
     reason = reason.strip()
     with transaction.atomic():
+        # The participant's row first, as a start of a session and a withdrawal lock it first.
+        Participant.objects.select_for_update().get(pk=visit.participant_id)
         visit = (
             Visit.objects.select_for_update(of=("self",))
             .select_related("participant", "dosing_session")
@@ -169,6 +178,35 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
                 ):
                     integration.status = Visit.Status.MISSED
                     integration.missed_reason = follows
+                    integration.full_clean()
+                    integration.save()
+    return visit
+
+
+def visit_missed_undo(*, actor: User, visit: Visit, reason: str, expected_version: int) -> Visit:
+    """Take back a visit recorded as missed in error: it is expected again, and so are the
+    integration sessions its missed dosing session took with it."""
+    reason = reason.strip()
+    with transaction.atomic():
+        Participant.objects.select_for_update().get(pk=visit.participant_id)
+        visit = Visit.objects.select_for_update().select_related("participant").get(pk=visit.pk)
+        if visit.status != Visit.Status.MISSED:
+            raise ValidationError(f"{visit.label} is not recorded as missed.")
+        if not reason:
+            raise ValidationError({"reason": "Say why the visit was recorded as missed in error."})
+        follows = f"{visit.label} was missed"
+        visit.status = Visit.Status.SCHEDULED
+        visit.missed_reason = ""
+        versioned_save(
+            instance=visit, expected_version=expected_version, reason=f"Not missed: {reason}"
+        )
+        if visit.kind == Visit.Kind.DOSING:
+            with change_reason(f"{visit.label} not missed: {reason}"):
+                for integration in visit.integration_visits.select_for_update().filter(
+                    status=Visit.Status.MISSED, missed_reason=follows
+                ):
+                    integration.status = Visit.Status.SCHEDULED
+                    integration.missed_reason = ""
                     integration.full_clean()
                     integration.save()
     return visit

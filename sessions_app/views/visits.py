@@ -7,9 +7,9 @@ from django.views.generic import FormView
 from accounts.middleware import SiteTimeZoneMixin
 from audit.views import ServiceFormMixin
 from sessions_app import selectors
-from sessions_app.forms.visits import VisitHeldForm, VisitMissedForm
+from sessions_app.forms.visits import VisitHeldForm, VisitMissedForm, VisitMissedUndoForm
 from sessions_app.models import Visit
-from sessions_app.services.visits import visit_mark_held, visit_mark_missed
+from sessions_app.services.visits import visit_mark_held, visit_mark_missed, visit_missed_undo
 
 
 class VisitFormMixin(SiteTimeZoneMixin, ServiceFormMixin, LoginRequiredMixin):
@@ -76,14 +76,20 @@ class VisitMissedView(VisitFormMixin, FormView):
     template_name = "sessions_app/visit_missed.html"
 
     def form_for(self, record, **kwargs):
+        """Record it missed; or, once missed, take that back (recorded in error)."""
+        if self.visit.status == Visit.Status.MISSED:
+            return VisitMissedUndoForm(visit=record, **kwargs)
         return VisitMissedForm(visit=record, **kwargs)
 
     def save(self, form):
-        visit_mark_missed(
+        service, done = visit_mark_missed, "recorded as missed"
+        if isinstance(form, VisitMissedUndoForm):
+            service, done = visit_missed_undo, "expected again"
+        service(
             actor=self.request.user,
             visit=self.visit,
             reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
         )
-        messages.success(self.request, f"{self.visit.label} recorded as missed.")
+        messages.success(self.request, f"{self.visit.label} {done}.")
         return redirect("participants:detail", pk=self.visit.participant_id)

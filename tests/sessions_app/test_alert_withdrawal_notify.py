@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from audit.models import LogEntry
 from sessions_app.models import AlertNotification, VitalSignAlert
+from sessions_app.selectors import open_alerts
 from sessions_app.services import flowsheet
 from sessions_app.services.alerts import AlertError, alert_acknowledge
 from sessions_app.tasks import (
@@ -357,3 +358,12 @@ def test_an_alert_standing_again_can_be_acknowledged(withdrawn, therapist, monit
     alert_acknowledge(actor=monitor, alert=alert)
     alert.refresh_from_db()
     assert alert.acknowledged_by == monitor
+
+
+def test_an_acknowledged_alert_that_stands_again_is_open_again(raised, therapist, monitor):
+    alert_acknowledge(actor=monitor, alert=VitalSignAlert.objects.get(reading=raised))
+    _correct(raised, therapist, 127)  # withdrawn
+    alert = _correct(raised, therapist, 181, reason="It was 181 after all")
+    assert alert.withdrawn_at is None
+    assert alert.acknowledged_at is None and alert.acknowledged_by is None
+    assert open_alerts(VitalSignAlert.objects.all()).get() == alert

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import LogEntry
 from sessions_app.models import DosingSession, Visit
+from sessions_app.selectors import sessions_at_hand
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import (
     visit_mark_held,
@@ -158,3 +159,69 @@ def test_the_flowsheet_says_why_a_session_cannot_start_instead_of_offering_it(
     page = client.get(url).content.decode()
     assert "Start the session" not in page
     assert "Dosing 1 was recorded as missed (Flu): its session cannot be started." in page
+
+
+def test_a_missed_dosing_session_is_not_offered_as_due(therapist, site1):
+    participant = EnrolledParticipantFactory(
+        site=site1, enrolled_on=timezone.localdate() - datetime.timedelta(days=28)
+    )
+    visit_schedule_create(actor=therapist, participant=participant)
+    assert [s.visit.code for s in sessions_at_hand(user=therapist)] == ["D1"]
+    d1 = _visit(participant, "D1")
+    visit_mark_missed(actor=therapist, visit=d1, reason="Flu", expected_version=d1.version)
+    assert sessions_at_hand(user=therapist) == []
+
+
+def test_a_missed_visit_is_held_after_all_only_with_a_reason(therapist, course1):
+    p2 = _visit(course1[0].participant, "P2")
+    p2 = visit_mark_missed(actor=therapist, visit=p2, reason="No show", expected_version=p2.version)
+    with pytest.raises(ValidationError) as refused:
+        visit_mark_held(actor=therapist, visit=p2, held_on=p2.target_date)
+    assert "say why it is now recorded as held" in str(refused.value.message_dict["reason"])
+    p2.refresh_from_db()
+    assert p2.status == Visit.Status.MISSED
+
+
+def test_a_visit_missed_in_error_is_expected_again_with_its_integration_sessions(
+    login, therapist, course1
+):
+    participant = course1[0].participant
+    d1 = _visit(participant, "D1")
+    d1 = visit_mark_missed(
+        actor=therapist, visit=d1, reason="Wrong row", expected_version=d1.version
+    )
+    client = login(therapist)
+    row = _row(client.get(reverse("participants:detail", args=[participant.pk])), "D1")
+    assert "Not missed?" in row
+    response = client.post(_url(d1), {"version": d1.version, "reason": ""})
+    assert "Say why the visit was recorded as missed in error." in str(
+        response.context["form"].errors["reason"]
+    )
+    response = client.post(_url(d1), {"version": d1.version, "reason": "Clicked the wrong visit"})
+    assert response.status_code == 302
+    visits = Visit.objects.filter(participant=participant, code__in=["D1", "I1.1", "I1.2", "I1.3"])
+    assert {(v.status, v.missed_reason) for v in visits} == {(Visit.Status.SCHEDULED, "")}
+    entry = LogEntry.objects.get_for_object(_visit(participant, "D1")).latest("seq")
+    assert entry.reason == "Not missed: Clicked the wrong visit"
+
+
+def test_a_data_manager_sees_that_a_visit_was_missed_but_not_the_reason(
+    login, therapist, sponsor, course1
+):
+    participant = course1[0].participant
+    p2 = _visit(participant, "P2")
+    visit_mark_missed(
+        actor=therapist, visit=p2, reason="Staying with her sister", expected_version=p2.version
+    )
+    page = login(sponsor).get(reverse("participants:detail", args=[participant.pk]))
+    assert page.status_code == 200
+    assert "missed" in _row(page, "P2")
+    assert "Staying with her sister" not in page.content.decode()
+
+
+def test_the_participants_history_shows_visits_recorded_missed(login, therapist, course1):
+    participant = course1[0].participant
+    p2 = _visit(participant, "P2")
+    visit_mark_missed(actor=therapist, visit=p2, reason="Bus strike", expected_version=p2.version)
+    page = login(therapist).get(reverse("participants:history", args=[participant.pk]))
+    assert "Visit missed: Bus strike" in page.content.decode()

@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from audit.models import LogEntry
 from participants.models import Participant
+from participants.services import participant_set_status
 from sessions_app.models import DosingSession, Visit
 from sessions_app.selectors import sessions_at_hand
 from sessions_app.services import flowsheet
@@ -22,6 +24,7 @@ from sessions_app.services.visits import (
     visit_mark_held,
     visit_schedule_create,
 )
+from tests.accounts.factories import MembershipFactory, SiteFactory
 from tests.participants.factories import EnrolledParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -296,10 +299,11 @@ def test_the_flowsheet_of_a_withdrawn_participant_offers_no_start(
     login, therapist, investigator, session1
 ):
     participant = session1.visit.participant
+    withdrawn_on = session1.visit.window_start - datetime.timedelta(days=5)
     participant_withdraw(
         actor=investigator,
         participant=participant,
-        withdrawn_on=_today(),
+        withdrawn_on=withdrawn_on,
         category=Participant.WithdrawalCategory.PARTICIPANT,
         details="",
         expected_version=participant.version,
@@ -307,4 +311,79 @@ def test_the_flowsheet_of_a_withdrawn_participant_offers_no_start(
     page = login(therapist).get(reverse("sessions_app:flowsheet", args=[session1.pk]))
     content = page.content.decode()
     assert "Start the session" not in content
-    assert f"{participant.study_code} is withdrawn since {_today():%d %b %Y}" in content
+    assert f"{participant.study_code} is withdrawn since {withdrawn_on:%d %b %Y}" in content
+
+
+def test_a_session_held_by_the_day_of_withdrawal_can_still_be_entered(
+    login, therapist, investigator, session1
+):
+    participant = session1.visit.participant
+    held_on = session1.visit.target_date
+    participant_withdraw(
+        actor=investigator,
+        participant=participant,
+        withdrawn_on=held_on,
+        category=Participant.WithdrawalCategory.PARTICIPANT,
+        details="",
+        expected_version=participant.version,
+    )
+    page = login(therapist).get(reverse("sessions_app:flowsheet", args=[session1.pk]))
+    assert "Start the session" in page.content.decode()
+    nine = datetime.time(9, 0)
+    with pytest.raises(ValidationError, match="withdrawn from the study on"):
+        flowsheet.dosing_session_start(
+            actor=therapist,
+            session=session1,
+            started_at=timezone.make_aware(
+                datetime.datetime.combine(held_on + datetime.timedelta(days=1), nine)
+            ),
+            lead_therapist=therapist,
+            co_therapist=investigator,
+            expected_version=session1.version,
+        )
+    flowsheet.dosing_session_start(
+        actor=therapist,
+        session=session1,
+        started_at=timezone.make_aware(datetime.datetime.combine(held_on, nine)),
+        lead_therapist=therapist,
+        co_therapist=investigator,
+        expected_version=session1.version,
+    )
+    session1.refresh_from_db()
+    assert session1.status == DosingSession.Status.IN_PROGRESS
+
+
+def test_a_data_manager_sees_the_reason_for_withdrawal_but_not_its_details(
+    login, investigator, sponsor, monitor, participant1
+):
+    participant_withdraw(
+        actor=investigator,
+        participant=participant1,
+        withdrawn_on=_today(),
+        category=Participant.WithdrawalCategory.OTHER,
+        details="Moving to Leeds with family",
+        expected_version=participant1.version,
+    )
+    url = reverse("participants:detail", args=[participant1.pk])
+    page = login(sponsor).get(url).content.decode()
+    assert "Other" in page and "Moving to Leeds" not in page
+    assert "Moving to Leeds" in login(monitor).get(url).content.decode()
+
+
+def test_the_withdraw_button_follows_the_role_at_the_participants_site(
+    login, therapist, participant2, site2
+):
+    # An investigator elsewhere, but a therapist at site 2: no button on site 2's participants.
+    other = SiteFactory(study=site2.study)
+    MembershipFactory(user=therapist, role=Role.INVESTIGATOR, site=other, study=other.study)
+    MembershipFactory(user=therapist, role=Role.THERAPIST, site=site2, study=site2.study)
+    page = login(therapist).get(reverse("participants:detail", args=[participant2.pk]))
+    assert page.status_code == 200
+    assert "Withdraw from the study" not in page.content.decode()
+
+
+def test_set_status_refuses_a_withdrawal_without_its_day_and_reason(therapist, participant1):
+    with pytest.raises(ValueError, match="participant_withdraw"):
+        participant_set_status(
+            actor=therapist, participant=participant1, status="withdrawn", reason="x"
+        )
