@@ -12,8 +12,9 @@ from django.db import connections
 from django.utils import timezone
 
 from audit.services import ConcurrentEditError
-from sessions_app.models import VitalSignReading
+from sessions_app.models import DosingSession, Visit, VitalSignReading
 from sessions_app.services import flowsheet
+from sessions_app.services.visits import visit_mark_missed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +96,40 @@ def test_the_second_of_two_simultaneous_corrections_is_refused(
     assert reading.pulse == winner.pulse
     assert reading.version == version + 1
     assert reading.systolic == 130
+
+
+def test_a_start_and_a_missed_visit_at_the_same_moment_leave_one_consistent_story(
+    session1, therapist, investigator
+):
+    """Both lock the participant first: one wins, the other is refused on the state it finds."""
+    visit = session1.visit
+
+    def start():
+        return flowsheet.dosing_session_start(
+            actor=therapist,
+            session=session1,
+            started_at=timezone.now() - datetime.timedelta(minutes=5),
+            lead_therapist=therapist,
+            co_therapist=investigator,
+            deviation_explanation="Held on the test day, whatever the window.",
+            expected_version=session1.version,
+        )
+
+    def missed():
+        return visit_mark_missed(
+            actor=therapist, visit=visit, reason="Did not come", expected_version=visit.version
+        )
+
+    outcomes = _run_together(start, missed)
+
+    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
+    session1.refresh_from_db()
+    visit.refresh_from_db()
+    integrations = set(Visit.objects.filter(dosing_visit=visit).values_list("status", flat=True))
+    if session1.status == DosingSession.Status.IN_PROGRESS:
+        assert visit.status == Visit.Status.HELD and visit.missed_reason == ""
+        assert integrations == {Visit.Status.SCHEDULED}
+    else:
+        assert session1.status == DosingSession.Status.NOT_STARTED
+        assert visit.status == Visit.Status.MISSED
+        assert integrations == {Visit.Status.MISSED}
