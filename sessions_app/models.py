@@ -366,8 +366,8 @@ class DosingSession(VersionedModel):
         visit, participant = self.visit, self.visit.participant
         if visit.status == Visit.Status.MISSED:
             return (
-                f"{visit.label} was recorded as missed ({visit.missed_reason}): its session "
-                "cannot be started."
+                f"{visit.label} was recorded as missed, so its session cannot be started: "
+                f"{visit.missed_reason}"
             )
         if participant.status != participant.Status.ENROLLED and not visit.may_be_recorded:
             since = participant.withdrawn_on

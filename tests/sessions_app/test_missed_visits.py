@@ -158,7 +158,7 @@ def test_the_flowsheet_says_why_a_session_cannot_start_instead_of_offering_it(
     visit_mark_missed(actor=therapist, visit=d1, reason="Flu", expected_version=d1.version)
     page = client.get(url).content.decode()
     assert "Start the session" not in page
-    assert "Dosing 1 was recorded as missed (Flu): its session cannot be started." in page
+    assert "Dosing 1 was recorded as missed, so its session cannot be started: Flu" in page
 
 
 def test_a_missed_dosing_session_is_not_offered_as_due(therapist, site1):
