@@ -54,57 +54,36 @@ class VisitHeldForm(forms.Form):
 
 
 class VisitMissedForm(forms.Form):
-    """Why an expected visit did not take place."""
+    """Why an expected visit did not take place; or, with `undo`, why it was recorded as missed
+    in error."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(
-        label="Why it did not take place",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say why the visit did not take place."},
-        help_text="For example: participant unwell, rescheduling not possible within the window.",
-    )
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, visit, **kwargs):
+    def __init__(self, *args, visit, undo: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.undo = undo
         if not self.is_bound:
             self.initial["version"] = visit.version
+        field = self.fields["reason"]
+        if undo:
+            field.label = "Why it was recorded as missed in error"
+            self.required_message = "Say why the visit was recorded as missed in error."
+            submit = Submit("undo", "Not missed: expect it again")
+        else:
+            field.label = "Why it did not take place"
+            field.help_text = (
+                "For example: participant unwell, rescheduling not possible within the window."
+            )
+            self.required_message = "Say why the visit did not take place."
+            submit = Submit("missed", "Record as missed")
+        field.error_messages["required"] = self.required_message
         self.helper = FormHelper(self)
         self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
-            Field("version"), "reason", Submit("missed", "Record as missed")
-        )
+        self.helper.layout = Layout(Field("version"), "reason", submit)
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Say why the visit did not take place.")
-        return reason
-
-
-class VisitMissedUndoForm(forms.Form):
-    """Why a visit recorded as missed was recorded so in error."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(
-        label="Why it was recorded as missed in error",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say why the visit was recorded as missed in error."},
-    )
-
-    def __init__(self, *args, visit, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["version"] = visit.version
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
-            Field("version"), "reason", Submit("undo", "Not missed: expect it again")
-        )
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Say why the visit was recorded as missed in error.")
+            raise forms.ValidationError(self.required_message)
         return reason

@@ -7,7 +7,7 @@ from django.views.generic import FormView
 from accounts.middleware import SiteTimeZoneMixin
 from audit.views import ServiceFormMixin
 from sessions_app import selectors
-from sessions_app.forms.visits import VisitHeldForm, VisitMissedForm, VisitMissedUndoForm
+from sessions_app.forms.visits import VisitHeldForm, VisitMissedForm
 from sessions_app.models import Visit
 from sessions_app.services.visits import visit_mark_held, visit_mark_missed, visit_missed_undo
 
@@ -77,13 +77,13 @@ class VisitMissedView(VisitFormMixin, FormView):
 
     def form_for(self, record, **kwargs):
         """Record it missed; or, once missed, take that back (recorded in error)."""
-        if self.visit.status == Visit.Status.MISSED:
-            return VisitMissedUndoForm(visit=record, **kwargs)
-        return VisitMissedForm(visit=record, **kwargs)
+        return VisitMissedForm(
+            visit=record, undo=self.visit.status == Visit.Status.MISSED, **kwargs
+        )
 
     def save(self, form):
         service, done = visit_mark_missed, "recorded as missed"
-        if isinstance(form, VisitMissedUndoForm):
+        if form.undo:
             service, done = visit_missed_undo, "expected again"
         service(
             actor=self.request.user,

@@ -59,15 +59,9 @@ def checked(attested_session, therapist):
 
 
 @pytest.fixture
-def ended(dosed_session, therapist):
+def ended(withheld, therapist):
     """Dosed, supplemental withheld, ended 10 minutes ago, ready for the overnight stay."""
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Participant settled; no supplemental wanted.",
-    )
-    dosed_session.refresh_from_db()
+    dosed_session = withheld
     flowsheet.dosing_session_end(
         actor=therapist,
         session=dosed_session,
