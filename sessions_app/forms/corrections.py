@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from audit.forms import AuditedEditForm
 from sessions_app.forms.flowsheet import (
+    KitNumberChecked,
     SupplementalDoseFields,
     WhenField,
     decision_reason_field,
+    kit_number_field,
     local_input,
     supplemental_decision_field,
     window_explanation_field,
@@ -26,10 +28,6 @@ from sessions_app.selectors import elapsed_minutes
 from sessions_app.services.flowsheet import supplemental_deviation
 
 SUBMIT = Submit("save", "Save the correction")
-
-
-def kit_number_field(**kwargs) -> forms.CharField:
-    return forms.CharField(label="Kit number", max_length=20, **kwargs)
 
 
 class FieldWhen(Field):
@@ -65,12 +63,6 @@ class CorrectionForm(AuditedEditForm):
                 )
             errors = ValidationError(placed)
         super()._update_errors(errors)
-
-    def clean_kit_number(self):
-        value = self.cleaned_data["kit_number"].strip()
-        if value:
-            DoseAdministration._meta.get_field("kit_number").run_validators(value)
-        return value
 
 
 class StartCorrectionForm(CorrectionForm):
@@ -139,7 +131,7 @@ class StartCorrectionForm(CorrectionForm):
         return started_at
 
 
-class DoseCorrectionForm(CorrectionForm):
+class DoseCorrectionForm(KitNumberChecked, CorrectionForm):
     """A dose's strength, kit and time.
 
     Correcting the initial dose while a supplemental one is recorded also shows the supplemental

@@ -256,7 +256,22 @@ class PredoseForm(VersionedFlowsheetForm):
             )
 
 
-class InitialDoseForm(FlowsheetForm):
+def kit_number_field(**kwargs) -> forms.CharField:
+    return forms.CharField(label="Kit number", max_length=20, **kwargs)
+
+
+class KitNumberChecked:
+    """A form's `kit_number` as typed, trimmed and checked against the model's own format (an
+    empty one is left to the form's own rule on whether it is required)."""
+
+    def clean_kit_number(self):
+        value = self.cleaned_data["kit_number"].strip()
+        if value:
+            DoseAdministration._meta.get_field("kit_number").run_validators(value)
+        return value
+
+
+class InitialDoseForm(KitNumberChecked, FlowsheetForm):
     action = "dose"
     submit_label = "Record the initial dose"
     fields_layout = (
@@ -269,18 +284,13 @@ class InitialDoseForm(FlowsheetForm):
         coerce=int,
         choices=[(80, "80 mg"), (120, "120 mg")],
     )
-    kit_number = forms.CharField(label="Kit number", max_length=20)
+    kit_number = kit_number_field()
     administered_at = WhenField(label="Given at")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["administered_at"] = now_local()
-
-    def clean_kit_number(self):
-        value = self.cleaned_data["kit_number"].strip()
-        DoseAdministration._meta.get_field("kit_number").run_validators(value)
-        return value
 
 
 def measurement_field(name: str, label: str) -> forms.Field:
@@ -378,7 +388,7 @@ def decision_reason_field() -> forms.CharField:
     )
 
 
-class SupplementalDoseFields(forms.Form):
+class SupplementalDoseFields(KitNumberChecked, forms.Form):
     """The supplemental half dose as given: strength, kit, time, and why it is outside its window.
 
     The decision on the flowsheet and its correction both record the dose with these fields.
@@ -401,7 +411,7 @@ class SupplementalDoseFields(forms.Form):
         required=False,
         choices=[("", "—"), (40, "40 mg"), (60, "60 mg")],
     )
-    kit_number = forms.CharField(label="Kit number", max_length=20, required=False)
+    kit_number = kit_number_field(required=False)
     administered_at = WhenField(label="Given at", required=False)
     deviation_reason = window_explanation_field()
 
@@ -410,12 +420,6 @@ class SupplementalDoseFields(forms.Form):
         self.initial_dose = initial_dose
         if not self.is_bound and initial_dose is not None:
             self.initial["dose_mg"] = initial_dose.dose_mg // 2
-
-    def clean_kit_number(self):
-        value = self.cleaned_data["kit_number"].strip()
-        if value:
-            DoseAdministration._meta.get_field("kit_number").run_validators(value)
-        return value
 
     def clean(self):
         cleaned = super().clean()
