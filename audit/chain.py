@@ -91,6 +91,15 @@ def anchor_check(seq: int, entry_hash: str) -> str:
     return ""
 
 
+def anchors_check(anchors: list[tuple[int, str]]) -> str:
+    """ "" if the chain still holds every anchor unchanged; otherwise what is wrong (the first)."""
+    for seq, entry_hash in anchors:
+        problem = anchor_check(seq, entry_hash)
+        if problem:
+            return problem
+    return ""
+
+
 def anchors_read(path: Path) -> list[tuple[int, str]]:
     """The anchors of an anchor file: one "timestamp seq:hash" line per nightly check."""
     if not path.exists():

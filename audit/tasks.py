@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from audit.chain import anchor_append, anchor_check, anchors_read, chain_verify
+from audit.chain import anchor_append, anchors_check, anchors_read, chain_verify
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +42,9 @@ def audit_chain_verify() -> dict:
     problem = "" if report.ok else report.describe()
     path = Path(settings.AUDIT_ANCHOR_FILE) if settings.AUDIT_ANCHOR_FILE else None
     if report.ok and path is not None:
-        for seq, entry_hash in anchors_read(path):
-            problem = anchor_check(seq, entry_hash)
-            if problem:
-                problem = f"Audit trail BROKEN: {problem}."
-                break
+        problem = anchors_check(anchors_read(path))
+        if problem:
+            problem = f"Audit trail BROKEN: {problem}."
     if problem:
         logger.error(problem)
         return {"ok": False, "checked": report.checked, "first_bad_seq": report.first_bad_seq}

@@ -28,18 +28,8 @@ class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterVie
         return selectors.participant_list(user=self.request.user)
 
 
-class ParticipantMixin(SiteTimeZoneMixin, LoginRequiredMixin):
-    """Loads the participant named in the URL, within the user's site scope (404 outside it);
-    dates and times are those of the participant's site."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def time_zone_site(self):
-        return self.participant.site
+class ParticipantContextMixin:
+    """Puts `self.participant`, and whether the user may see their identity, in the context."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -48,6 +38,33 @@ class ParticipantMixin(SiteTimeZoneMixin, LoginRequiredMixin):
             user=self.request.user, participant=self.participant
         )
         return context
+
+
+class ParticipantMixin(ParticipantContextMixin, SiteTimeZoneMixin, LoginRequiredMixin):
+    """Loads the participant named in the URL, within the user's site scope (404 outside it);
+    dates and times are those of the participant's site.
+
+    With `permission` set, a user whose role does not grant it on the participant is refused
+    with `denied_message`, after `participant_loaded()` has loaded what the page is about.
+    """
+
+    permission: str | None = None
+    denied_message = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
+        self.participant_loaded()
+        if self.permission and not request.user.has_perm(self.permission, self.participant):
+            raise PermissionDenied(self.denied_message)
+        return super().dispatch(request, *args, **kwargs)
+
+    def participant_loaded(self) -> None:
+        """Load what else the page is about (within the user's scope)."""
+
+    def time_zone_site(self):
+        return self.participant.site
 
 
 class ParticipantDetailView(ParticipantMixin, DetailView):
@@ -68,16 +85,11 @@ class ParticipantDetailView(ParticipantMixin, DetailView):
 
 
 class IdentityMixin(ParticipantMixin):
-    identity_permission = "participants.view_participantidentity"
+    permission = "participants.view_participantidentity"
+    denied_message = "Your role does not include seeing identities."
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
-        self.identity = selectors.identity_get(user=request.user, participant=self.participant)
-        if not request.user.has_perm(self.identity_permission, self.participant):
-            raise PermissionDenied("Your role does not include seeing identities.")
-        return super(ParticipantMixin, self).dispatch(request, *args, **kwargs)
+    def participant_loaded(self) -> None:
+        self.identity = selectors.identity_get(user=self.request.user, participant=self.participant)
 
 
 class IdentityView(IdentityMixin, TemplateView):
@@ -94,7 +106,7 @@ class IdentityView(IdentityMixin, TemplateView):
 
 
 class IdentityEditView(IdentityMixin, FormView):
-    identity_permission = "participants.change_participantidentity"
+    permission = "participants.change_participantidentity"
     template_name = "participants/identity_form.html"
     form_class = IdentityForm
 
@@ -133,7 +145,7 @@ class IdentityEditView(IdentityMixin, FormView):
         return redirect("participants:identity", pk=self.participant.pk)
 
 
-class ParticipantHistoryView(RecordHistoryView):
+class ParticipantHistoryView(ParticipantContextMixin, RecordHistoryView):
     def get_records(self):
         participant = selectors.participant_get(user=self.request.user, pk=self.kwargs["pk"])
         records = [participant]
@@ -144,28 +156,16 @@ class ParticipantHistoryView(RecordHistoryView):
         self.participant = participant
         return records
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["participant"] = self.participant
-        context["can_see_identity"] = selectors.can_see_identity(
-            user=self.request.user, participant=self.participant
-        )
-        return context
-
 
 class WithdrawView(ServiceFormMixin, ParticipantMixin, FormView):
     """The site investigator withdraws an enrolled participant from the study."""
 
     template_name = "participants/withdraw_form.html"
+    permission = "participants.withdraw_participant"
+    denied_message = "Your role does not include withdrawing participants."
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm("participants.withdraw_participant", self.participant):
-            raise PermissionDenied("Your role does not include withdrawing participants.")
+    def participant_loaded(self) -> None:
         self.record = self.participant
-        return super(ParticipantMixin, self).dispatch(request, *args, **kwargs)
 
     def form_for(self, record, **kwargs):
         return WithdrawalForm(participant=record, **kwargs)

@@ -12,7 +12,7 @@ from django_filters.views import FilterView
 
 from accounts.middleware import SiteTimeZoneMixin
 from accounts.selectors import user_scope
-from audit.forms import rebind_after_conflict
+from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError
 from participants.selectors import participant_get, participant_list
 from safety import selectors, services
@@ -25,15 +25,6 @@ from safety.forms import (
 from safety.models import AdverseEvent
 from sessions_app.selectors import elapsed_label, elapsed_minutes, reading_get
 from sessions_app.services.flowsheet import initial_dose
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError, shown beside the fields it names."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class AdverseEventListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
@@ -131,7 +122,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
                 source_reading=self.reading,
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -217,7 +208,7 @@ class AdverseEventEditView(AdverseEventMixin, FormView):
                 self.get_context_data(form=rebound, current=current, conflict=True)
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
             return self.form_invalid(form)
         except services.AdverseEventError as error:
             form.add_error(None, str(error))

@@ -81,13 +81,17 @@ class RangedDecimalFormField(RangedFormFieldMixin, forms.DecimalField):
     """A decimal in [low, high]; its digits are judged only once it is in range."""
 
 
-class RangedIntegerField(models.PositiveSmallIntegerField):
-    """A small integer limited to [low, high], with a message naming the measurement and unit."""
+class RangedModelFieldMixin:
+    """A model field limited to [low, high], with a message naming the measurement and unit.
+
+    The range is the class's, not an argument: migrations do not repeat its validators.
+    """
 
     low: int = 0
     high: int = 0
     what: str = "The value"
     unit: str = ""
+    range_form_class: type[forms.Field]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validators", _range(self.low, self.high, self.what, self.unit))
@@ -101,14 +105,23 @@ class RangedIntegerField(models.PositiveSmallIntegerField):
     def formfield(self, **kwargs):
         return super().formfield(
             **{
-                "form_class": RangedIntegerFormField,
+                "form_class": self.range_form_class,
                 "low": self.low,
                 "high": self.high,
                 "message": _message(self.low, self.high, self.what, self.unit),
-                "min_value": None,  # the range replaces the positive-integer bound
                 **kwargs,
             }
         )
+
+
+class RangedIntegerField(RangedModelFieldMixin, models.PositiveSmallIntegerField):
+    """A small integer limited to [low, high], with a message naming the measurement and unit."""
+
+    range_form_class = RangedIntegerFormField
+
+    def formfield(self, **kwargs):
+        # The range replaces the positive-integer bound.
+        return super().formfield(**{"min_value": None, **kwargs})
 
 
 class SystolicPressureField(RangedIntegerField):
@@ -143,35 +156,15 @@ class CSSRSIdeationField(RangedIntegerField):
     low, high, what, unit = 0, 5, "C-SSRS ideation severity", ""
 
 
-class RangedDecimalField(models.DecimalField):
+class RangedDecimalField(RangedModelFieldMixin, models.DecimalField):
     """A decimal with one place limited to [low, high], with a message like RangedIntegerField's."""
 
-    low: int = 0
-    high: int = 0
-    what: str = "The value"
-    unit: str = ""
+    range_form_class = RangedDecimalFormField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", 4)
         kwargs.setdefault("decimal_places", 1)
-        kwargs.setdefault("validators", _range(self.low, self.high, self.what, self.unit))
         super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("validators", None)
-        return name, path, args, kwargs
-
-    def formfield(self, **kwargs):
-        return super().formfield(
-            **{
-                "form_class": RangedDecimalFormField,
-                "low": self.low,
-                "high": self.high,
-                "message": _message(self.low, self.high, self.what, self.unit),
-                **kwargs,
-            }
-        )
 
 
 class TemperatureField(RangedDecimalField):

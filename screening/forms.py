@@ -147,8 +147,9 @@ class AssessmentForm(AuditedEditForm):
                     css_class="border-bottom pt-2",
                 )
             )
-        self.fields["pregnancy_test"].help_text = "Not applicable when the candidate cannot "
-        self.fields["pregnancy_test"].help_text += "become pregnant."
+        self.fields[
+            "pregnancy_test"
+        ].help_text = "Not applicable when the candidate cannot become pregnant."
         self.helper = FormHelper(self)
         # The server's messages, beside each field, are clearer than the browser's bubbles.
         self.helper.attrs = {"novalidate": ""}
@@ -172,11 +173,7 @@ class AssessmentForm(AuditedEditForm):
             Field("reason") if self.require_reason else HTML(""),
             Submit("save", "Save assessments"),
         )
-        if self.require_reason:
-            self.fields["reason"].error_messages["required"] = (
-                "Say why this record is being changed."
-            )
-        else:
+        if not self.require_reason:
             del self.fields["reason"]
 
     def clean_screened_on(self):
@@ -184,11 +181,6 @@ class AssessmentForm(AuditedEditForm):
         if day and self.date_of_birth and self.date_of_birth > day:
             raise forms.ValidationError("The day of screening is before the date of birth.")
         return day
-
-    def clean_reason(self) -> str:
-        if not self.require_reason:
-            return ""
-        return super().clean_reason()
 
     def answer_data(self) -> dict[int, tuple[bool | None, str]]:
         data = {}

@@ -1,5 +1,6 @@
 """Reads of screening, always within the user's site scope (anything else is not found)."""
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -8,6 +9,7 @@ from django.http import Http404
 
 from accounts.models import Site, User
 from accounts.selectors import user_scope
+from participants.models import ParticipantIdentity
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 VIEW = "screening.view_screeningattempt"
@@ -29,6 +31,15 @@ def attempt_get(*, user: User, pk: int) -> ScreeningAttempt:
 
 def attempt_answers(*, attempt: ScreeningAttempt) -> list[CriterionAnswer]:
     return list(attempt.answers.select_related("criterion"))
+
+
+def attempt_date_of_birth(*, attempt: ScreeningAttempt) -> datetime.date | None:
+    """The candidate's date of birth, from their identity (None if none is recorded)."""
+    return (
+        ParticipantIdentity.objects.filter(participant_id=attempt.participant_id)
+        .values_list("date_of_birth", flat=True)
+        .first()
+    )
 
 
 def screenable_sites(*, user: User) -> QuerySet[Site]:
@@ -85,14 +96,9 @@ def screening_log(
             in_progress=Count("id", filter=Q(status__in=[status.DRAFT, status.SUBMITTED])),
         )
     }
+    counts = ("screened", "failed", "enrolled", "in_progress")
     rows = [
-        LogRow(
-            site=site,
-            screened=per_site.get(site.pk, {}).get("screened", 0),
-            failed=per_site.get(site.pk, {}).get("failed", 0),
-            enrolled=per_site.get(site.pk, {}).get("enrolled", 0),
-            in_progress=per_site.get(site.pk, {}).get("in_progress", 0),
-        )
+        LogRow(site=site, **{name: per_site.get(site.pk, {}).get(name, 0) for name in counts})
         for site in sites
     ]
     counter: Counter[str] = Counter()

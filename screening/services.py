@@ -14,10 +14,11 @@ from django.utils import timezone
 from accounts.models import Site, User
 from audit.context import change_reason
 from audit.services import versioned_save
-from participants.models import Participant, ParticipantIdentity
+from participants.models import Participant
 from participants.services import participant_enrol, participant_register, participant_set_status
 from screening import eligibility
 from screening.models import CriteriaSet, CriterionAnswer, ScreeningAttempt, StudyScreeningConfig
+from screening.selectors import attempt_date_of_birth
 from sessions_app.services.visits import visit_schedule_create
 from signatures.models import Signature
 from signatures.services import (
@@ -49,28 +50,22 @@ def criteria_set_for(*, site: Site) -> CriteriaSet:
         ) from None
 
 
-def _date_of_birth(attempt: ScreeningAttempt) -> datetime.date | None:
-    return (
-        ParticipantIdentity.objects.filter(participant_id=attempt.participant_id)
-        .values_list("date_of_birth", flat=True)
-        .first()
-    )
-
-
-def screening_evaluate(*, attempt: ScreeningAttempt) -> eligibility.EligibilityResult:
-    """The engine's verdict on the attempt as it is saved now."""
+def screening_evaluate(
+    *, attempt: ScreeningAttempt, date_of_birth: datetime.date | None
+) -> eligibility.EligibilityResult:
+    """The engine's verdict on the attempt as it is saved now, for a candidate born then."""
     answers = {a.criterion.code: a for a in attempt.answers.select_related("criterion")}
     return eligibility.evaluate(
         attempt.criteria_set.specs(),
-        attempt.measurements(date_of_birth=_date_of_birth(attempt)),
+        attempt.measurements(date_of_birth=date_of_birth),
         answers={code: a.answer for code, a in answers.items()},
         notes={code: a.note for code, a in answers.items()},
     )
 
 
 def _apply_result(attempt: ScreeningAttempt) -> eligibility.EligibilityResult:
-    result = screening_evaluate(attempt=attempt)
-    dob = _date_of_birth(attempt)
+    dob = attempt_date_of_birth(attempt=attempt)
+    result = screening_evaluate(attempt=attempt, date_of_birth=dob)
     attempt.age_at_screening = eligibility.age_on(dob, attempt.screened_on) if dob else None
     attempt.decision = result.decision
     attempt.results = [r.as_dict() for r in result.results]

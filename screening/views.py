@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
@@ -10,7 +9,7 @@ from accounts.middleware import SiteTimeZoneMixin
 from accounts.selectors import site_list
 from audit.services import ConcurrentEditError
 from audit.views import RecordHistoryView
-from participants.models import Participant, ParticipantIdentity
+from participants.models import Participant
 from participants.selectors import can_see_identity
 from screening import selectors, services
 from screening.eligibility import InconsistentDataError
@@ -145,16 +144,11 @@ class AssessmentEditView(AttemptMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def get_form(self, form_class=None):
-        dob = (
-            ParticipantIdentity.objects.filter(participant_id=self.attempt.participant_id)
-            .values_list("date_of_birth", flat=True)
-            .first()
-        )
         return AssessmentForm(
             **self.get_form_kwargs(),
             instance=self.attempt,
             answers=selectors.attempt_answers(attempt=self.attempt),
-            date_of_birth=dob,
+            date_of_birth=selectors.attempt_date_of_birth(attempt=self.attempt),
         )
 
     def form_valid(self, form):
@@ -290,7 +284,7 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
         sites = site_list(self.request.user, selectors.VIEW)
         site = self.filterset.form.cleaned_data.get("site") if self.filterset.is_valid() else None
         if site is not None:
-            sites = sites.filter(Q(pk=site.pk))
+            sites = sites.filter(pk=site.pk)
         log = selectors.screening_log(
             user=self.request.user, attempts=self.filterset.qs, sites=sites
         )
