@@ -65,17 +65,16 @@ def rebind_after_conflict(
 
 
 def add_service_error(form, error: Exception) -> None:
-    """Put a service's refusal beside the field it concerns, or above the form."""
+    """Put a service's refusal beside the field it concerns, or above the form.
+
+    A form whose field has another name than the service's argument maps it in
+    `service_field_names` ({"reason": "decision_reason"}).
+    """
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        names = getattr(form, "service_field_names", {})
         for field, field_messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            if (
-                field == "reason"
-                and "reason" not in form.fields
-                and "decision_reason" in form.fields
-            ):
-                target = "decision_reason"
-            form.add_error(target, field_messages)
+            target = names.get(field, field)
+            form.add_error(target if target in form.fields else None, field_messages)
     elif isinstance(error, ValidationError):
         form.add_error(None, error.messages)
     else:

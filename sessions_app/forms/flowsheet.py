@@ -462,6 +462,7 @@ class SupplementalDoseFields(KitNumberChecked, forms.Form):
 
 class SupplementalForm(SupplementalDoseFields, FlowsheetForm):
     action = "supplemental"
+    service_field_names = {"reason": "decision_reason"}  # the service's `reason` argument
     submit_label = "Record the decision"
     fields_layout = (
         "decision",
