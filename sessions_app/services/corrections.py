@@ -27,12 +27,14 @@ from sessions_app.selectors import elapsed_minutes
 from sessions_app.services.flowsheet import (
     BEFORE_START_TOLERANCE,
     FlowsheetError,
+    _given_before_end,
     _locked,
     _not_in_future,
     _touch,
     session_team_candidates,
     supplemental_administration,
     supplemental_deviation,
+    supplemental_timing,
 )
 from sessions_app.services.visits import visit_mark_held
 from signatures.services import signature_void_outdated
@@ -229,9 +231,11 @@ def session_start_correct(
         lead_therapist=lead_therapist,
         co_therapist=co_therapist,
     )
+    held_on = timezone.localtime(started_at).date()
+    explanation = deviation_explanation.strip()
     probe = copy.copy(current.visit)  # the day it would be held, judged before any password
-    probe.held_on = timezone.localtime(started_at).date()
-    probe.deviation_explanation = deviation_explanation.strip()
+    probe.held_on = held_on
+    probe.deviation_explanation = explanation
     probe.clean()
     _confirm_presence(
         joining=joining, passwords={"lead": lead_password, "co": co_password}, request=request
@@ -250,8 +254,6 @@ def session_start_correct(
         ):
             raise ConcurrentEditError(STALE)
         visit = session.visit
-        held_on = timezone.localtime(started_at).date()
-        explanation = deviation_explanation.strip()
         move_visit = held_on != visit.held_on or (
             visit.is_out_of_window and explanation != visit.deviation_explanation
         )
@@ -355,13 +357,7 @@ def dose_administration_correct(
         recorded = (dose.dose_mg, dose.kit_number, dose.administered_at, dose.deviation_reason)
         administered_at = _same_minute(administered_at, dose.administered_at)
         _not_in_future("administered_at", administered_at)
-        if session.ended_at is not None and administered_at > session.ended_at:
-            raise ValidationError(
-                {
-                    "administered_at": f"The session ended at {_at(session.ended_at)}: the dose "
-                    "cannot have been given after that."
-                }
-            )
+        _given_before_end(session, administered_at)
         settings_ = StudySessionSettings.for_study(session.site.study)
         moved = None  # the supplemental dose, when the corrected initial dose changes it
         if dose.kind == DoseAdministration.Kind.INITIAL:
@@ -389,13 +385,11 @@ def dose_administration_correct(
                         f"{initial.dose_mg // 2} mg."
                     }
                 )
-            minutes = elapsed_minutes(administered_at, initial.administered_at)
-            if minutes < 0:
-                raise ValidationError(
-                    {"administered_at": "The supplemental dose cannot precede the initial dose."}
-                )
-            dose.deviation_reason = supplemental_deviation(
-                minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
+            dose.deviation_reason = supplemental_timing(
+                initial=initial,
+                administered_at=administered_at,
+                deviation_reason=deviation_reason,
+                settings_=settings_,
             )
         dose.dose_mg = dose_mg
         dose.kit_number = kit_number.strip()

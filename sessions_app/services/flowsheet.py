@@ -140,8 +140,8 @@ def dosing_session_start(
         _not_in_future("started_at", started_at)
         if session.start_closed_reason:
             raise FlowsheetError(session.start_closed_reason)
-        participant = session.visit.participant
-        participation_check(participant, timezone.localtime(started_at).date(), "started_at")
+        held_on = timezone.localtime(started_at).date()
+        participation_check(session.visit.participant, held_on, "started_at")
         team = set(session_team_candidates(session=session).values_list("pk", flat=True))
         for field, user in (("lead_therapist", lead_therapist), ("co_therapist", co_therapist)):
             if user.pk not in team:
@@ -154,7 +154,7 @@ def dosing_session_start(
         visit_mark_held(
             actor=actor,
             visit=session.visit,
-            held_on=timezone.localtime(started_at).date(),
+            held_on=held_on,
             deviation_explanation=deviation_explanation,
         )
     return session
@@ -311,6 +311,37 @@ def supplemental_deviation(
     return deviation_reason.strip()
 
 
+def _given_before_end(session: DosingSession, administered_at: datetime.datetime) -> None:
+    """A dose recorded on a session that has ended was given before its end."""
+    if session.ended_at is not None and administered_at > session.ended_at:
+        ended = timezone.localtime(session.ended_at)
+        raise ValidationError(
+            {
+                "administered_at": f"The session ended at {ended:%d %b %H:%M}: the dose "
+                "cannot have been given after that."
+            }
+        )
+
+
+def supplemental_timing(
+    *,
+    initial: DoseAdministration,
+    administered_at: datetime.datetime,
+    deviation_reason: str,
+    settings_: StudySessionSettings,
+) -> str:
+    """The explanation a supplemental dose given at `administered_at` keeps (see
+    `supplemental_deviation`); it cannot precede the initial dose."""
+    minutes = elapsed_minutes(administered_at, initial.administered_at)
+    if minutes < 0:
+        raise ValidationError(
+            {"administered_at": "The supplemental dose cannot precede the initial dose."}
+        )
+    return supplemental_deviation(
+        minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
+    )
+
+
 def supplemental_administration(
     *,
     actor: User,
@@ -336,28 +367,18 @@ def supplemental_administration(
     if errors:
         raise ValidationError(errors)
     _not_in_future("administered_at", administered_at)
-    if session.ended_at is not None and administered_at > session.ended_at:
-        ended = timezone.localtime(session.ended_at)
-        raise ValidationError(
-            {
-                "administered_at": f"The session ended at {ended:%d %b %H:%M}: the dose "
-                "cannot have been given after that."
-            }
-        )
-    minutes = elapsed_minutes(administered_at, initial.administered_at)
-    if minutes < 0:
-        raise ValidationError(
-            {"administered_at": "The supplemental dose cannot precede the initial dose."}
-        )
-    settings_ = StudySessionSettings.for_study(session.site.study)
+    _given_before_end(session, administered_at)
     return DoseAdministration(
         session=session,
         kind=DoseAdministration.Kind.SUPPLEMENTAL,
         dose_mg=dose_mg,
         kit_number=kit_number.strip(),
         administered_at=administered_at,
-        deviation_reason=supplemental_deviation(
-            minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
+        deviation_reason=supplemental_timing(
+            initial=initial,
+            administered_at=administered_at,
+            deviation_reason=deviation_reason,
+            settings_=StudySessionSettings.for_study(session.site.study),
         ),
         recorded_by=actor,
     )
@@ -420,8 +441,8 @@ def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
 
 
 def _raise_alert(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
-    """An alert for a reading over a threshold, notified after commit (once per monitor)."""
-    if not reading.flags or VitalSignAlert.objects.filter(reading=reading).exists():
+    """An alert for a reading over a threshold (it has none yet), notified after commit."""
+    if not reading.flags:
         return None
     alert = VitalSignAlert(
         reading=reading,

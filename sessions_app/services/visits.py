@@ -131,6 +131,11 @@ def visit_mark_held(
     return visit
 
 
+def _missed_with(dosing_visit: Visit) -> str:
+    """The reason of the integration visits a missed dosing visit took with it (and gives back)."""
+    return f"{dosing_visit.label} was missed"
+
+
 def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_version: int) -> Visit:
     """Record that an expected visit did not take place, and why.
 
@@ -171,7 +176,7 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
             instance=visit, expected_version=expected_version, reason=f"Visit missed: {reason}"
         )
         if visit.kind == Visit.Kind.DOSING:
-            follows = f"{visit.label} was missed"
+            follows = _missed_with(visit)
             with change_reason(follows):
                 for integration in visit.integration_visits.select_for_update().filter(
                     status=Visit.Status.SCHEDULED
@@ -194,7 +199,6 @@ def visit_missed_undo(*, actor: User, visit: Visit, reason: str, expected_versio
             raise ValidationError(f"{visit.label} is not recorded as missed.")
         if not reason:
             raise ValidationError({"reason": "Say why the visit was recorded as missed in error."})
-        follows = f"{visit.label} was missed"
         visit.status = Visit.Status.SCHEDULED
         visit.missed_reason = ""
         versioned_save(
@@ -203,7 +207,7 @@ def visit_missed_undo(*, actor: User, visit: Visit, reason: str, expected_versio
         if visit.kind == Visit.Kind.DOSING:
             with change_reason(f"{visit.label} not missed: {reason}"):
                 for integration in visit.integration_visits.select_for_update().filter(
-                    status=Visit.Status.MISSED, missed_reason=follows
+                    status=Visit.Status.MISSED, missed_reason=_missed_with(visit)
                 ):
                     integration.status = Visit.Status.SCHEDULED
                     integration.missed_reason = ""
@@ -246,15 +250,16 @@ def participant_withdraw(
                     f"{participant.enrolled_on:%d %b %Y}: the withdrawal cannot precede it."
                 }
             )
-        visits = Visit.objects.filter(participant=participant).select_related("dosing_session")
-        for visit in visits.order_by("-held_on"):
-            if visit.held_on is not None and visit.held_on > withdrawn_on:
-                raise ValidationError(
-                    {
-                        "withdrawn_on": f"{visit.label} was held on {visit.held_on:%d %b %Y}, "
-                        "after this day: the withdrawal cannot precede a visit held."
-                    }
-                )
+        visits = Visit.objects.filter(participant=participant)
+        held_after = visits.filter(held_on__gt=withdrawn_on).order_by("-held_on").first()
+        if held_after is not None:
+            raise ValidationError(
+                {
+                    "withdrawn_on": f"{held_after.label} was held on "
+                    f"{held_after.held_on:%d %b %Y}, after this day: the withdrawal cannot "
+                    "precede a visit held."
+                }
+            )
         running = visits.filter(dosing_session__status=DosingSession.Status.IN_PROGRESS).first()
         if running is not None:
             raise ValidationError(
