@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
 from accounts.models import SITE_ROLES, Membership, Site, User
 from accounts.permissions import ROLE_PERMISSIONS
 
@@ -93,3 +96,12 @@ def user_scope(user: User) -> Scope:
 def site_list(user: User, perm: str = "participants.view_participant"):
     """The sites at which the user may do `perm` (by default: read participants)."""
     return Site.objects.filter(id__in=user_scope(user).sites_with(perm)).select_related("study")
+
+
+def get_in_scope(queryset: QuerySet, pk, *, missing: str) -> Model:
+    """The record `pk` of a queryset already limited to the user's scope; any other ID (outside
+    the scope, unknown, or not a number) is simply not found."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(missing) from None

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from accounts.selectors import user_scope
+from accounts.selectors import get_in_scope, user_scope
 from participants.models import Participant, ParticipantIdentity
 
 
@@ -16,10 +16,7 @@ def participant_list(*, user: User) -> QuerySet[Participant]:
 
 def participant_get(*, user: User, pk: int) -> Participant:
     """One participant in the user's scope; any other ID is simply not found."""
-    try:
-        return participant_list(user=user).get(pk=pk)
-    except (Participant.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such participant.") from None
+    return get_in_scope(participant_list(user=user), pk, missing="No such participant.")
 
 
 def identity_get(*, user: User, participant: Participant) -> ParticipantIdentity:

@@ -1,10 +1,9 @@
 """Reads of adverse events, always within the user's site scope."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import User
-from accounts.selectors import user_scope
+from accounts.selectors import get_in_scope, user_scope
 from safety.models import AdverseEvent
 from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignReading
 
@@ -32,10 +31,7 @@ def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
 
 def adverse_event_get(*, user: User, pk: int) -> AdverseEvent:
     """One adverse event in the user's scope; any other ID is simply not found."""
-    try:
-        return adverse_event_list(user=user).get(pk=pk)
-    except (AdverseEvent.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such adverse event.") from None
+    return get_in_scope(adverse_event_list(user=user), pk, missing="No such adverse event.")
 
 
 def reading_term(reading: VitalSignReading) -> str:

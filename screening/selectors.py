@@ -5,10 +5,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import Site, User
-from accounts.selectors import user_scope
+from accounts.selectors import get_in_scope, user_scope
 from participants.models import ParticipantIdentity
 from screening.models import CriterionAnswer, ScreeningAttempt
 
@@ -23,10 +22,7 @@ def attempt_list(*, user: User) -> QuerySet[ScreeningAttempt]:
 
 
 def attempt_get(*, user: User, pk: int) -> ScreeningAttempt:
-    try:
-        return attempt_list(user=user).get(pk=pk)
-    except (ScreeningAttempt.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such screening.") from None
+    return get_in_scope(attempt_list(user=user), pk, missing="No such screening.")
 
 
 def attempt_answers(*, attempt: ScreeningAttempt) -> list[CriterionAnswer]:

@@ -8,11 +8,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
-from accounts.selectors import user_scope
+from accounts.selectors import get_in_scope, user_scope
 from participants.models import Participant
 from sessions_app.models import (
     DoseAdministration,
@@ -81,12 +80,13 @@ def course_for(*, user: User, participant: Participant) -> list[Visit]:
 
 def visit_get(*, user: User, pk: int, perm: str = VIEW_VISIT) -> Visit:
     site_ids = user_scope(user).sites_with(perm)
-    try:
-        return Visit.objects.select_related("participant__site__study", "dosing_visit").get(
-            pk=pk, participant__site_id__in=site_ids
-        )
-    except (Visit.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such visit.") from None
+    return get_in_scope(
+        Visit.objects.select_related("participant__site__study", "dosing_visit").filter(
+            participant__site_id__in=site_ids
+        ),
+        pk,
+        missing="No such visit.",
+    )
 
 
 # --- The flowsheet ----------------------------------------------------------------------------
@@ -95,12 +95,13 @@ def visit_get(*, user: User, pk: int, perm: str = VIEW_VISIT) -> Visit:
 def session_get(*, user: User, pk: int) -> DosingSession:
     """One dosing session in the user's scope; any other ID is simply not found."""
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    try:
-        return DosingSession.objects.select_related(
+    return get_in_scope(
+        DosingSession.objects.select_related(
             "visit__participant__site__study", "lead_therapist", "co_therapist"
-        ).get(pk=pk, visit__participant__site_id__in=site_ids)
-    except (DosingSession.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such session.") from None
+        ).filter(visit__participant__site_id__in=site_ids),
+        pk,
+        missing="No such session.",
+    )
 
 
 @dataclass
@@ -267,34 +268,37 @@ def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
 
 def reading_get(*, user: User, pk: int) -> VitalSignReading:
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    try:
-        return VitalSignReading.objects.select_related(
-            "session__visit__participant__site__study"
-        ).get(pk=pk, session__visit__participant__site_id__in=site_ids)
-    except (VitalSignReading.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such reading.") from None
+    return get_in_scope(
+        VitalSignReading.objects.select_related("session__visit__participant__site__study").filter(
+            session__visit__participant__site_id__in=site_ids
+        ),
+        pk,
+        missing="No such reading.",
+    )
 
 
 def administration_get(*, user: User, pk: int) -> DoseAdministration:
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    try:
-        return DoseAdministration.objects.select_related(
+    return get_in_scope(
+        DoseAdministration.objects.select_related(
             "session__visit__participant__site__study",
             "session__lead_therapist",
             "session__co_therapist",
-        ).get(pk=pk, session__visit__participant__site_id__in=site_ids)
-    except (DoseAdministration.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such administration.") from None
+        ).filter(session__visit__participant__site_id__in=site_ids),
+        pk,
+        missing="No such administration.",
+    )
 
 
 def observation_get(*, user: User, pk: int) -> Observation:
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    try:
-        return Observation.objects.select_related("session__visit__participant__site").get(
-            pk=pk, session__visit__participant__site_id__in=site_ids
-        )
-    except (Observation.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such observation.") from None
+    return get_in_scope(
+        Observation.objects.select_related("session__visit__participant__site").filter(
+            session__visit__participant__site_id__in=site_ids
+        ),
+        pk,
+        missing="No such observation.",
+    )
 
 
 # --- Alerts -----------------------------------------------------------------------------------
