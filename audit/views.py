@@ -22,6 +22,8 @@ class ServiceFormMixin:
     """
 
     record = None
+    # What the services raise to refuse a save (shown beside its field, or above the form).
+    refusals: tuple[type[Exception], ...] = (ValidationError,)
 
     def form_for(self, record, **kwargs):
         raise NotImplementedError
@@ -47,7 +49,7 @@ class ServiceFormMixin:
                 error=error,
             )
             return self.form_invalid(rebound)
-        except ValidationError as error:
+        except self.refusals as error:
             add_service_error(form, error)
             return self.form_invalid(form)
 

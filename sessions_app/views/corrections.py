@@ -10,14 +10,12 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
-from accounts.middleware import activate_site_time_zone
-from audit.forms import add_service_error
-from audit.services import ConcurrentEditError
+from accounts.middleware import SiteTimeZoneMixin
 from sessions_app import selectors
 from sessions_app.forms.corrections import (
     DoseCorrectionForm,
@@ -26,11 +24,10 @@ from sessions_app.forms.corrections import (
 )
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.services import corrections as services
-from sessions_app.services.flowsheet import FlowsheetError
-from sessions_app.views.flowsheet import CHANGE
+from sessions_app.views.flowsheet import CHANGE, FlowsheetServiceFormMixin
 
 
-class CorrectionView(LoginRequiredMixin, FormView):
+class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):
     """A correction of one part of a started session's flowsheet."""
 
     template_name = "sessions_app/correct_form.html"
@@ -40,6 +37,11 @@ class CorrectionView(LoginRequiredMixin, FormView):
 
     def load(self) -> DosingSession:
         return selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @property
+    def record(self):
+        """The versioned record the form corrects (and whose version it carries)."""
+        return self.session
 
     def refused(self) -> str:
         """Why this correction cannot be opened in the session's state ("" if it can)."""
@@ -53,26 +55,23 @@ class CorrectionView(LoginRequiredMixin, FormView):
         self.session = self.load()
         if not request.user.has_perm(CHANGE, self.session):
             raise PermissionDenied("Your role does not include correcting dosing sessions.")
-        activate_site_time_zone(self.session.site)
         refusal = self.refused()
         if refusal:
             messages.warning(request, refusal)
             return redirect(self.flowsheet_url())
         return super().dispatch(request, *args, **kwargs)
 
+    def time_zone_site(self):
+        return self.session.site
+
+    def reload(self):
+        self.session = self.load()
+        return self.record
+
     def flowsheet_url(self) -> str:
         return reverse("sessions_app:flowsheet", args=[self.session.pk]) + self.anchor
 
-    def build_form(self, **kwargs):
-        raise NotImplementedError
-
-    def get_form(self, form_class=None):
-        return self.build_form(**self.get_form_kwargs())
-
     def perform(self, form) -> None:
-        raise NotImplementedError
-
-    def current_version(self) -> int:
         raise NotImplementedError
 
     def hint(self) -> str:
@@ -90,20 +89,8 @@ class CorrectionView(LoginRequiredMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            self.perform(form)
-        except ConcurrentEditError as error:
-            self.session = self.load()
-            data = self.request.POST.copy()
-            data["version"] = self.current_version()
-            rebound = self.build_form(data=data)
-            rebound.is_valid()
-            rebound.add_error(None, str(error))
-            return self.form_invalid(rebound)
-        except (ValidationError, FlowsheetError) as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
+    def save(self, form):
+        self.perform(form)
         messages.success(self.request, self.success_message)
         return redirect(self.flowsheet_url())
 
@@ -122,15 +109,12 @@ class StartCorrectView(CorrectionView):
             "that follow."
         )
 
-    def build_form(self, **kwargs):
+    def form_for(self, record, **kwargs):
         return StartCorrectionForm(
-            instance=copy.copy(self.session),  # the form's checks must not alter the page's
-            team=services.start_team_choices(session=self.session),
+            instance=copy.copy(record),  # the form's checks must not alter the page's
+            team=services.start_team_choices(session=record),
             **kwargs,
         )
-
-    def current_version(self) -> int:
-        return self.session.version
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -159,6 +143,10 @@ class DoseCorrectView(CorrectionView):
         )
         return self.administration.session
 
+    @property
+    def record(self):
+        return self.administration
+
     def refused(self) -> str:
         if self.administration.voided_at is not None:
             return (
@@ -171,25 +159,22 @@ class DoseCorrectView(CorrectionView):
     def title(self) -> str:
         return f"Correct the {self.administration.get_kind_display().lower()}"
 
-    def build_form(self, **kwargs):
+    def form_for(self, record, **kwargs):
         supplemental = None
-        if self.administration.kind == DoseAdministration.Kind.INITIAL:
+        if record.kind == DoseAdministration.Kind.INITIAL:
             supplemental = DoseAdministration.objects.filter(
                 session=self.session,
                 kind=DoseAdministration.Kind.SUPPLEMENTAL,
                 voided_at__isnull=True,
             ).first()
         return DoseCorrectionForm(
-            instance=copy.copy(self.administration),
+            instance=copy.copy(record),
             supplemental=supplemental,
             settings_=(
                 StudySessionSettings.for_study(self.session.site.study) if supplemental else None
             ),
             **kwargs,
         )
-
-    def current_version(self) -> int:
-        return self.administration.version
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -218,16 +203,13 @@ class SupplementalCorrectView(CorrectionView):
             return "No supplemental decision is recorded yet: record it on the flowsheet."
         return super().refused()
 
-    def build_form(self, **kwargs):
+    def form_for(self, record, **kwargs):
         initial_dose = DoseAdministration.objects.filter(
-            session=self.session, kind=DoseAdministration.Kind.INITIAL, voided_at__isnull=True
+            session=record, kind=DoseAdministration.Kind.INITIAL, voided_at__isnull=True
         ).first()
         return SupplementalDecisionCorrectionForm(
-            instance=copy.copy(self.session), initial_dose=initial_dose, **kwargs
+            instance=copy.copy(record), initial_dose=initial_dose, **kwargs
         )
-
-    def current_version(self) -> int:
-        return self.session.version
 
     def perform(self, form) -> None:
         data = form.cleaned_data

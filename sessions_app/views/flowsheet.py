@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
-from accounts.middleware import activate_site_time_zone
+from accounts.middleware import SiteTimeZoneMixin
 from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError
-from audit.views import RecordHistoryView
+from audit.views import RecordHistoryView, ServiceFormMixin
 from participants.selectors import can_see_identity
 from sessions_app import selectors
 from sessions_app.forms.flowsheet import (
@@ -41,8 +41,16 @@ CHANGE = "sessions_app.change_dosingsession"
 SIGN = "sessions_app.sign_dosingsession"
 
 
-class SessionMixin(LoginRequiredMixin):
-    """Loads the session named in the URL within the user's scope (404 outside it)."""
+class FlowsheetServiceFormMixin(ServiceFormMixin):
+    """ServiceFormMixin for the session's services, whose refusals of a step the session's state
+    does not allow (FlowsheetError) are shown above the form too."""
+
+    refusals = (ValidationError, services.FlowsheetError)
+
+
+class SessionMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+    """Loads the session named in the URL within the user's scope (404 outside it); dates and
+    times are the site's."""
 
     permission = selectors.VIEW_SESSION
     denied_message = "Your role does not include dosing sessions."
@@ -53,8 +61,10 @@ class SessionMixin(LoginRequiredMixin):
         self.session = selectors.session_get(user=request.user, pk=kwargs["pk"])
         if not request.user.has_perm(self.permission, self.session):
             raise PermissionDenied(self.denied_message)
-        activate_site_time_zone(self.session.site)
         return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.session.site
 
     def session_context(self) -> dict:
         user = self.request.user
@@ -175,13 +185,12 @@ class FlowsheetView(SessionMixin, TemplateView):
             try:
                 message = self.perform(action, form)
             except ConcurrentEditError as error:
-                current = DosingSession.objects.get(pk=self.session.pk)
                 self.session = selectors.session_get(user=request.user, pk=self.session.pk)
                 self.sheet = selectors.flowsheet_for(session=self.session)
                 form = rebind_after_conflict(
                     lambda data: self.build_form(action, data=data),
                     data=request.POST,
-                    version=current.version,
+                    version=self.session.version,
                     error=error,
                     version_field=f"{form.prefix}-version",
                 )
@@ -340,7 +349,7 @@ class SessionSignView(SessionMixin, FormView):
         return redirect("sessions_app:flowsheet", pk=self.session.pk)
 
 
-class EntryCorrectView(LoginRequiredMixin, FormView):
+class EntryCorrectView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):
     """Correct one entry of a session, with a reason; refused if someone else changed it first.
 
     A subclass names the entry's form, how to load it within the user's sites, who may correct
@@ -365,16 +374,23 @@ class EntryCorrectView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.entry = self.load(kwargs["pk"])
+        self.entry = self.record = self.load(kwargs["pk"])
         if not self.may_correct(self.entry):
             raise PermissionDenied(self.denied_message)
-        activate_site_time_zone(self.entry.session.site)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form(self, form_class=None):
+    def time_zone_site(self):
+        return self.entry.session.site
+
+    def form_for(self, record, **kwargs):
         # A bound ModelForm writes what was typed onto its instance; the page's heading and the
         # service keep reading the entry as stored.
-        return self.form_class(**self.get_form_kwargs(), instance=copy.copy(self.entry))
+        return self.form_class(**kwargs, instance=copy.copy(record))
+
+    def reload(self):
+        """The entry as now stored, which the page shows from here on."""
+        self.entry = self.load(self.entry.pk)
+        return self.entry
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -384,28 +400,14 @@ class EntryCorrectView(LoginRequiredMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
+    def save(self, form):
         values = {name: form.cleaned_data[name] for name in self.form_class.Meta.fields}
-        try:
-            self.correct(
-                self.entry,
-                values=values,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ConcurrentEditError as error:
-            current = self.load(self.entry.pk)
-            rebound = rebind_after_conflict(
-                lambda data: self.form_class(data=data, instance=current),
-                data=self.request.POST,
-                version=current.version,
-                error=error,
-            )
-            self.entry = current
-            return self.form_invalid(rebound)
-        except (ValidationError, services.FlowsheetError) as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
+        self.correct(
+            self.entry,
+            values=values,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(self.request, self.success_message)
         return redirect(
             reverse("sessions_app:flowsheet", args=[self.entry.session_id]) + self.anchor

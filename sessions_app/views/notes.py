@@ -5,6 +5,8 @@ permission at the participant's site (another site's staff, a medical monitor, a
 gets 404 for every note, whether or not it exists: the answer reveals nothing.
 """
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +15,7 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from accounts.middleware import SiteTimeZoneMixin
-from audit.forms import rebind_after_conflict
+from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError, access_log
 from audit.views import RecordHistoryView
 from participants.selectors import can_see_identity
@@ -129,7 +131,7 @@ class NoteEditView(NoteMixin, FormView):
         except ConcurrentEditError as error:
             return self._conflict(error)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -148,8 +150,9 @@ class NoteEditView(NoteMixin, FormView):
                 data=data,
                 visit=self.visit,
                 # A separate instance: validating the form writes the user's input into it.
-                instance=_note_of(self.visit)
-                or IntegrationNote(visit=self.visit, author=self.request.user),
+                instance=copy.copy(current)
+                if current is not None
+                else IntegrationNote(visit=self.visit, author=self.request.user),
             ),
             data=self.request.POST,
             version=current.version if current is not None else None,
@@ -158,15 +161,6 @@ class NoteEditView(NoteMixin, FormView):
         return self.render_to_response(
             self.get_context_data(form=rebound, current=current, conflict=True)
         )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's refusal, shown beside the field it is about (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class NoteHistoryView(RecordHistoryView):

@@ -77,9 +77,7 @@ class VisitMissedView(VisitFormMixin, FormView):
 
     def form_for(self, record, **kwargs):
         """Record it missed; or, once missed, take that back (recorded in error)."""
-        return VisitMissedForm(
-            visit=record, undo=self.visit.status == Visit.Status.MISSED, **kwargs
-        )
+        return VisitMissedForm(visit=record, undo=record.status == Visit.Status.MISSED, **kwargs)
 
     def save(self, form):
         service, done = visit_mark_missed, "recorded as missed"
