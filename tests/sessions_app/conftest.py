@@ -8,7 +8,14 @@ from django.utils import timezone
 from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
-from tests.sessions_app.factories import dosed_session_of, initial_of, predose_and_dose
+from tests.sessions_app.factories import (
+    dosed_session_of,
+    initial_of,
+    monitor_of,
+    predose_and_dose,
+    session_end,
+    supplemental_withhold,
+)
 
 
 @pytest.fixture
@@ -79,25 +86,10 @@ def held_dosing_session(session1, therapist, investigator):
         deviation_explanation="",
         kit_number="KIT-1001",
     )
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Participant settled; no supplemental dose needed",
+    supplemental_withhold(
+        session, therapist, reason="Participant settled; no supplemental dose needed"
     )
-    session.refresh_from_db()
-    flowsheet.dosing_session_end(
-        actor=therapist,
-        session=session,
-        ended_at=started_at + datetime.timedelta(hours=8),
-        cssrs_post_ideation=0,
-        cssrs_post_behaviour=False,
-        overnight_ready=True,
-        overnight_note="",
-        expected_version=session.version,
-    )
-    session.refresh_from_db()
-    return session
+    return session_end(session, therapist, ended_at=started_at + datetime.timedelta(hours=8))
 
 
 @pytest.fixture
@@ -118,12 +110,26 @@ def given(dosed_session, therapist):
 
 @pytest.fixture
 def withheld(dosed_session, therapist):
-    """The supplemental dose withheld."""
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Blood pressure rising.",
-    )
-    dosed_session.refresh_from_db()
-    return dosed_session
+    """The supplemental dose withheld ("Blood pressure rising.")."""
+    return supplemental_withhold(dosed_session, therapist)
+
+
+@pytest.fixture
+def ended(withheld, therapist):
+    """Dosed, supplemental withheld, ended 10 minutes ago, ready for the overnight stay."""
+    ended_at = timezone.now() - datetime.timedelta(minutes=10)
+    return session_end(withheld, therapist, ended_at=ended_at)
+
+
+@pytest.fixture
+def signed(ended, investigator, password):
+    """`ended`, signed by the investigator: the signature."""
+    signature = flowsheet.dosing_session_sign(actor=investigator, session=ended, password=password)
+    ended.refresh_from_db()
+    return signature
+
+
+@pytest.fixture
+def monitors(study, monitor):
+    """Two active monitors of the study, with their email addresses."""
+    return [monitor, monitor_of("monitor_b", study)]

@@ -4,10 +4,11 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.models import Role
 from sessions_app.models import DoseAdministration, DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
-from tests.accounts.factories import TEST_PASSWORD
+from tests.accounts.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
 
 def dosed_session_of(
@@ -79,3 +80,52 @@ def initial_of(session) -> DoseAdministration:
 def supplemental_of(session) -> DoseAdministration:
     """The session's live supplemental dose (not struck through as entered in error)."""
     return session.administrations.get(kind="supplemental", voided_at__isnull=True)
+
+
+def supplemental_withhold(session, actor, *, reason="Blood pressure rising.") -> DosingSession:
+    """The session's supplemental dose withheld by `actor`, for `reason`."""
+    flowsheet.supplemental_decide(
+        actor=actor,
+        session=session,
+        decision=DosingSession.Supplemental.WITHHOLD,
+        reason=reason,
+    )
+    session.refresh_from_db()
+    return session
+
+
+def session_end(session, actor, *, ended_at, **overrides) -> DosingSession:
+    """The session ended at `ended_at`: C-SSRS 0, no behaviour, ready for the overnight stay.
+
+    `overrides` replace any of the end form's values (`expected_version` among them).
+    """
+    values = {
+        "ended_at": ended_at,
+        "cssrs_post_ideation": 0,
+        "cssrs_post_behaviour": False,
+        "overnight_ready": True,
+        "overnight_note": "",
+        "expected_version": session.version,
+    }
+    values.update(overrides)
+    flowsheet.dosing_session_end(actor=actor, session=session, **values)
+    session.refresh_from_db()
+    return session
+
+
+def reading_correct(reading, actor, *, reason, **values):
+    """Correct `reading` to `values` from its current version, for `reason`."""
+    return flowsheet.vital_sign_correct(
+        actor=actor,
+        reading=reading,
+        values=values,
+        expected_version=reading.version,
+        reason=reason,
+    )
+
+
+def monitor_of(username, study, **user_fields):
+    """A study-wide monitor of `study` (no site), `user_fields` set on the user."""
+    user = UserFactory(username=username, **user_fields)
+    MembershipFactory(user=user, role=Role.MONITOR, site=None, study=study)
+    return user

@@ -24,7 +24,7 @@ from sessions_app.tasks import (
     vital_sign_alert_withdrawn_notify,
 )
 from tests.accounts.factories import MembershipFactory, StudyFactory, UserFactory
-from tests.sessions_app.factories import dosed_session_of
+from tests.sessions_app.factories import dosed_session_of, monitor_of, reading_correct
 from tests.sessions_app.test_concurrency import _run_together
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,6 @@ pytestmark = pytest.mark.django_db
 ALERTS = reverse("sessions_app:alerts")
 WITHDRAWN_SUBJECT = "[trialsite] Vital-sign alert withdrawn: "
 Kind = AlertNotification.Kind
-
-
-def _monitor(username, study, **user_fields):
-    user = UserFactory(username=username, **user_fields)
-    MembershipFactory(user=user, role=Role.MONITOR, site=None, study=study)
-    return user
-
-
-@pytest.fixture
-def monitors(study, monitor):
-    return [monitor, _monitor("monitor_b", study)]
 
 
 def _raise(session, actor, **values):
@@ -58,13 +47,7 @@ def _raise(session, actor, **values):
 
 def _correct(reading, actor, systolic, reason="172 was a typing error for 127"):
     reading.refresh_from_db()
-    flowsheet.vital_sign_correct(
-        actor=actor,
-        reading=reading,
-        values={"systolic": systolic},
-        expected_version=reading.version,
-        reason=reason,
-    )
+    reading_correct(reading, actor, reason=reason, systolic=systolic)
     return VitalSignAlert.objects.get(reading=reading)
 
 
@@ -87,7 +70,7 @@ def raised(dosed_session, therapist, monitors, mailoutbox, django_capture_on_com
 def test_withdrawal_emails_only_the_monitors_told_of_the_raise_after_commit(
     raised, therapist, monitors, study, mailoutbox, django_capture_on_commit_callbacks
 ):
-    late = _monitor("monitor_late", study)  # a monitor since, never told of the alert
+    late = monitor_of("monitor_late", study)  # a monitor since, never told of the alert
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         alert = _correct(raised, therapist, 127)
         assert _withdrawals(mailoutbox) == []  # not before the correction commits
@@ -185,7 +168,7 @@ def test_a_second_sites_withdrawal_reaches_its_studys_monitors_only(
     co = UserFactory(username="investigator2")
     MembershipFactory(user=co, role=Role.INVESTIGATOR, site=site2, study=site2.study)
     session2 = dosed_session_of(participant2, therapist2, co)
-    other = _monitor("other_monitor", StudyFactory(code="OTHER"))
+    other = monitor_of("other_monitor", StudyFactory(code="OTHER"))
     with django_capture_on_commit_callbacks(execute=True):
         reading = _raise(session2, therapist2)
     assert [m.to for m in mailoutbox] == [[monitor.email]]

@@ -19,7 +19,16 @@ from sessions_app.services.flowsheet import FlowsheetError
 from signatures.models import Signature
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.sessions_app.factories import initial_of as _initial
+from tests.sessions_app.factories import session_end
 from tests.sessions_app.factories import supplemental_of as _supplemental
+from tests.sessions_app.pages import (
+    decision_url,
+    dose_form,
+    dose_url,
+    field_error,
+    flowsheet_url,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,35 +47,6 @@ def third(site1):
     user = UserFactory(username="therapist3", first_name="Carla", last_name="Cole")
     MembershipFactory(user=user, role=Role.THERAPIST, site=site1, study=site1.study)
     return user
-
-
-def _end(session, actor, **kwargs):
-    flowsheet.dosing_session_end(
-        actor=actor,
-        session=session,
-        ended_at=timezone.now() - 10 * MINUTE,
-        cssrs_post_ideation=0,
-        cssrs_post_behaviour=False,
-        overnight_ready=True,
-        overnight_note="",
-        expected_version=session.version,
-        **kwargs,
-    )
-    session.refresh_from_db()
-    return session
-
-
-@pytest.fixture
-def ended(withheld, therapist):
-    """Dosed, supplemental withheld, ended 10 minutes ago."""
-    return _end(withheld, therapist)
-
-
-@pytest.fixture
-def signed(ended, investigator, password):
-    signature = flowsheet.dosing_session_sign(actor=investigator, session=ended, password=password)
-    ended.refresh_from_db()
-    return signature
 
 
 def _last_entry(instance) -> LogEntry:
@@ -175,7 +155,12 @@ def test_a_start_after_the_end_is_refused(attested_session, therapist):
         expected_version=session.version,
     )
     session.refresh_from_db()
-    _end(session, therapist, not_dosed_reason="Positive pregnancy test.")
+    session_end(
+        session,
+        therapist,
+        ended_at=timezone.now() - 10 * MINUTE,
+        not_dosed_reason="Positive pregnancy test.",
+    )
     with pytest.raises(ValidationError) as caught:
         _correct_start(session, therapist, started_at=timezone.now() - 5 * MINUTE)
     assert "it must have started before that" in caught.value.message_dict["started_at"][0]
@@ -456,42 +441,8 @@ def test_a_correction_after_signing_voids_the_signature(signed, ended, therapist
 # --- The pages --------------------------------------------------------------------------------
 
 
-def local(dt: datetime.datetime) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%dT%H:%M")
-
-
 def start_url(session) -> str:
     return reverse("sessions_app:correct_start", args=[session.pk])
-
-
-def dose_url(dose) -> str:
-    return reverse("sessions_app:administration_correct", args=[dose.pk])
-
-
-def decision_url(session) -> str:
-    return reverse("sessions_app:correct_supplemental", args=[session.pk])
-
-
-def flowsheet_url(session) -> str:
-    return reverse("sessions_app:flowsheet", args=[session.pk])
-
-
-def field_error(body: str, field: str) -> str:
-    """The error shown beside `field` (crispy's invalid-feedback for it), or ""."""
-    match = re.search(rf'id="error_1_id_{field}"[^>]*>(.*?)</', body, re.S)
-    return match.group(1) if match else ""
-
-
-def dose_form(dose, **values) -> dict:
-    data = {
-        "version": dose.version,
-        "dose_mg": dose.dose_mg,
-        "kit_number": dose.kit_number,
-        "administered_at": local(dose.administered_at),
-        "reason": "Kit label re-read.",
-    }
-    data.update(values)
-    return data
 
 
 def test_the_correction_pages_open_from_the_flowsheet(login, therapist, given):
@@ -557,7 +508,7 @@ def test_a_team_change_with_a_wrong_password_is_refused_beside_it(
         "reason": "Carla Cole replaced the investigator.",
     }
     body = client.post(start_url(dosed_session), data).content.decode()
-    assert "That is not Carla Cole&#x27;s password" in field_error(body, "co_password")
+    assert "That is not Carla Cole's password" in field_error(body, "co_password")
     assert seen and seen[0] is not None  # the request reaches the password check (lockout)
     dosed_session.refresh_from_db()
     assert dosed_session.co_therapist == investigator

@@ -13,6 +13,8 @@ from sessions_app.models import DosingSession, Observation, VitalSignAlert
 from sessions_app.selectors import open_alert_count
 from sessions_app.services import flowsheet
 from signatures.models import Signature
+from tests.sessions_app.factories import reading_correct, session_end, supplemental_withhold
+from tests.sessions_app.pages import flowsheet_url, local
 
 pytestmark = pytest.mark.django_db
 
@@ -21,25 +23,9 @@ ALERTS = reverse("sessions_app:alerts")
 
 
 def _end(session, actor, ended_at, **kwargs):
-    flowsheet.supplemental_decide(
-        actor=actor,
-        session=session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Participant settled; not needed.",
-    )
-    session.refresh_from_db()
-    values = {
-        "ended_at": ended_at,
-        "cssrs_post_ideation": 0,
-        "cssrs_post_behaviour": False,
-        "overnight_ready": True,
-        "overnight_note": "",
-        "expected_version": session.version,
-    }
-    values.update(kwargs)
-    flowsheet.dosing_session_end(actor=actor, session=session, **values)
-    session.refresh_from_db()
-    return session
+    """Withhold the supplemental dose, then end the session at `ended_at`."""
+    supplemental_withhold(session, actor, reason="Participant settled; not needed.")
+    return session_end(session, actor, ended_at=ended_at, **kwargs)
 
 
 @pytest.fixture
@@ -110,12 +96,11 @@ def test_an_observation_after_the_end_is_refused(ended, therapist):
 def test_a_correction_cannot_move_a_reading_out_of_the_session(dosed_session, therapist):
     reading = dosed_session.readings.get()
     with pytest.raises(ValidationError) as caught:
-        flowsheet.vital_sign_correct(
-            actor=therapist,
-            reading=reading,
-            values={"measured_at": dosed_session.started_at - datetime.timedelta(days=1)},
-            expected_version=reading.version,
+        reading_correct(
+            reading,
+            therapist,
             reason="Wrong day",
+            measured_at=dosed_session.started_at - datetime.timedelta(days=1),
         )
     assert "measured_at" in caught.value.message_dict
     reading.refresh_from_db()
@@ -142,21 +127,15 @@ def test_the_end_cannot_come_before_the_start(dosed_session, therapist):
 
 
 def test_the_end_form_shows_the_refusal_beside_the_end_time(client, dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Not needed.",
-    )
-    dosed_session.refresh_from_db()
+    supplemental_withhold(dosed_session, therapist, reason="Not needed.")
     before_dose = timezone.localtime(dosed_session.started_at + 5 * MINUTE)
     client.force_login(therapist)
     response = client.post(
-        reverse("sessions_app:flowsheet", args=[dosed_session.pk]),
+        flowsheet_url(dosed_session),
         {
             "action": "end",
             "end-version": dosed_session.version,
-            "end-ended_at": before_dose.strftime("%Y-%m-%dT%H:%M"),
+            "end-ended_at": local(before_dose),
             "end-cssrs_post_ideation": "0",
             "end-cssrs_post_behaviour": "False",
             "end-overnight_ready": "False",
@@ -252,13 +231,7 @@ def test_a_reading_corrected_below_the_thresholds_withdraws_its_alert(
     reading = _flag(dosed_session, therapist)
     alert = VitalSignAlert.objects.get(reading=reading)
     assert open_alert_count(user=monitor) == 1
-    flowsheet.vital_sign_correct(
-        actor=therapist,
-        reading=reading,
-        values={"systolic": 127},
-        expected_version=reading.version,
-        reason="172 was a typing error for 127",
-    )
+    reading_correct(reading, therapist, reason="172 was a typing error for 127", systolic=127)
     alert.refresh_from_db()
     assert alert.withdrawn_at is not None
     assert alert.correction_reason == "172 was a typing error for 127"
@@ -272,13 +245,7 @@ def test_a_reading_corrected_to_other_values_over_the_threshold_updates_its_aler
     dosed_session, therapist, monitor
 ):
     reading = _flag(dosed_session, therapist)
-    flowsheet.vital_sign_correct(
-        actor=therapist,
-        reading=reading,
-        values={"systolic": 182},
-        expected_version=reading.version,
-        reason="Misread the monitor",
-    )
+    reading_correct(reading, therapist, reason="Misread the monitor", systolic=182)
     alert = VitalSignAlert.objects.get(reading=reading)
     assert alert.withdrawn_at is None
     assert alert.corrected_at is not None
@@ -293,13 +260,7 @@ def test_a_withdrawn_alert_stands_again_if_the_reading_is_corrected_back_over(
     reading = _flag(dosed_session, therapist)
     for systolic, reason in ((127, "Typing error"), (172, "It was 172 after all")):
         reading.refresh_from_db()
-        flowsheet.vital_sign_correct(
-            actor=therapist,
-            reading=reading,
-            values={"systolic": systolic},
-            expected_version=reading.version,
-            reason=reason,
-        )
+        reading_correct(reading, therapist, reason=reason, systolic=systolic)
     alert = VitalSignAlert.objects.get(reading=reading)
     assert alert.withdrawn_at is None
     assert alert.correction_reason == "It was 172 after all"
@@ -309,13 +270,7 @@ def test_a_correction_that_leaves_the_values_alone_does_not_touch_the_alert(
     dosed_session, therapist
 ):
     reading = _flag(dosed_session, therapist, systolic=172, diastolic=95, pulse=80)
-    flowsheet.vital_sign_correct(
-        actor=therapist,
-        reading=reading,
-        values={"pulse": 82},
-        expected_version=reading.version,
-        reason="Pulse misread",
-    )
+    reading_correct(reading, therapist, reason="Pulse misread", pulse=82)
     alert = VitalSignAlert.objects.get(reading=reading)
     assert alert.corrected_at is None
 
@@ -324,13 +279,7 @@ def test_the_alerts_list_shows_a_withdrawn_alert_with_its_reason(
     client, dosed_session, therapist, monitor
 ):
     reading = _flag(dosed_session, therapist)
-    flowsheet.vital_sign_correct(
-        actor=therapist,
-        reading=reading,
-        values={"systolic": 127},
-        expected_version=reading.version,
-        reason="172 was a typing error for 127",
-    )
+    reading_correct(reading, therapist, reason="172 was a typing error for 127", systolic=127)
     client.force_login(monitor)
     page = client.get(ALERTS).content.decode()
     assert 'data-testid="alert-withdrawn"' in page
@@ -358,7 +307,7 @@ def test_correcting_an_observation_in_the_browser(client, observation, therapist
     response = client.get(_observation_url(observation))
     assert response.status_code == 200
     assert "Restless, asks for water." in response.content.decode()
-    when = timezone.localtime(observation.observed_at).strftime("%Y-%m-%dT%H:%M")
+    when = local(observation.observed_at)
     response = client.post(
         _observation_url(observation),
         {
@@ -407,7 +356,7 @@ def test_a_stale_observation_correction_is_refused_with_the_input_shown(
         reason="First fix",
     )
     client.force_login(therapist)
-    when = timezone.localtime(observation.observed_at).strftime("%Y-%m-%dT%H:%M")
+    when = local(observation.observed_at)
     response = client.post(
         _observation_url(observation),
         {

@@ -11,22 +11,10 @@ from django.utils import timezone
 
 from sessions_app.models import DoseAdministration, DosingSession, VitalSignAlert, VitalSignReading
 from sessions_app.services import flowsheet
+from tests.sessions_app.factories import session_end, supplemental_withhold
+from tests.sessions_app.pages import flowsheet_url, local, post_reading
 
 pytestmark = pytest.mark.django_db
-
-
-def local(dt: datetime.datetime) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%dT%H:%M")
-
-
-def url(session) -> str:
-    return reverse("sessions_app:flowsheet", args=[session.pk])
-
-
-def post_reading(client, session, **values):
-    data = {"action": "reading", "reading-measured_at": local(timezone.now())}
-    data.update({f"reading-{k}": v for k, v in values.items()})
-    return client.post(url(session), data)
 
 
 def test_therapist_starts_a_session_with_a_two_therapist_team(
@@ -34,7 +22,7 @@ def test_therapist_starts_a_session_with_a_two_therapist_team(
 ):
     client = login(therapist)
     response = client.post(
-        url(session1),
+        flowsheet_url(session1),
         {
             "action": "start",
             "start-version": session1.version,
@@ -53,7 +41,7 @@ def test_therapist_starts_a_session_with_a_two_therapist_team(
 def test_the_same_person_cannot_be_lead_and_co_therapist(login, therapist, session1):
     client = login(therapist)
     response = client.post(
-        url(session1),
+        flowsheet_url(session1),
         {
             "action": "start",
             "start-version": session1.version,
@@ -110,7 +98,7 @@ def test_reading_over_threshold_is_flagged_and_alerts_after_commit(
     assert reading.flags == ["systolic"]
     assert VitalSignAlert.objects.filter(reading=reading).count() == 1
     assert [m.to for m in mailoutbox] == [[monitor.email]]
-    page = client.get(url(dosed_session)).content.decode()
+    page = client.get(flowsheet_url(dosed_session)).content.decode()
     assert "over threshold: systolic" in page
     assert "Interval shortened to 15 min" in page
     assert f"?reading={reading.pk}" in page  # the draft adverse event, prefilled from it
@@ -119,7 +107,7 @@ def test_reading_over_threshold_is_flagged_and_alerts_after_commit(
 def test_the_initial_dose_waits_for_the_pre_dose_checks(login, therapist, started_session):
     client = login(therapist)
     response = client.post(
-        url(started_session),
+        flowsheet_url(started_session),
         {
             "action": "dose",
             "dose-dose_mg": "120",
@@ -144,7 +132,7 @@ def test_supplemental_outside_window_needs_an_explanation(login, therapist, dose
         "supplemental-kit_number": "KIT-1002",
         "supplemental-administered_at": local(at),
     }
-    response = client.post(url(dosed_session), data)
+    response = client.post(flowsheet_url(dosed_session), data)
     body = response.content.decode()
     assert "outside +1h30 to +2h30: explain the protocol deviation" in body
     assert "Well tolerated, participant asks for it" in body
@@ -152,8 +140,8 @@ def test_supplemental_outside_window_needs_an_explanation(login, therapist, dose
     assert dosed_session.supplemental_decision == ""
 
     data["supplemental-deviation_reason"] = "Delayed by a phone call from the participant's family"
-    assert client.post(url(dosed_session), data).status_code == 302
-    page = client.get(url(dosed_session)).content.decode()
+    assert client.post(flowsheet_url(dosed_session), data).status_code == 302
+    page = client.get(flowsheet_url(dosed_session)).content.decode()
     assert "Protocol deviation" in page and "Delayed by a phone call" in page
 
 
@@ -171,7 +159,7 @@ def test_a_stale_session_form_is_refused_and_the_input_kept(
         expected_version=stale,
     )
     response = client.post(
-        url(started_session),
+        flowsheet_url(started_session),
         {
             "action": "predose",
             "predose-version": stale,
@@ -190,8 +178,10 @@ def test_a_stale_session_form_is_refused_and_the_input_kept(
 
 def test_monitor_reads_the_flowsheet_but_cannot_write(login, monitor, dosed_session):
     client = login(monitor)
-    assert client.get(url(dosed_session)).status_code == 200
-    response = client.post(url(dosed_session), {"action": "reading", "reading-systolic": "120"})
+    assert client.get(flowsheet_url(dosed_session)).status_code == 200
+    response = client.post(
+        flowsheet_url(dosed_session), {"action": "reading", "reading-systolic": "120"}
+    )
     assert response.status_code == 403
 
 
@@ -200,34 +190,22 @@ def test_other_sites_and_sponsor_data_managers_cannot_open_a_flowsheet(
     request, login, who, dosed_session
 ):
     client = login(request.getfixturevalue(who))
-    assert client.get(url(dosed_session)).status_code == 404
-    assert client.post(url(dosed_session), {"action": "reading"}).status_code == 404
+    assert client.get(flowsheet_url(dosed_session)).status_code == 404
+    assert client.post(flowsheet_url(dosed_session), {"action": "reading"}).status_code == 404
 
 
 def test_investigator_signs_and_a_late_correction_voids_the_signature(
     login, therapist, investigator, password, dosed_session
 ):
     session = dosed_session
-    flowsheet.supplemental_decide(
-        actor=therapist, session=session, decision="withhold", reason="Pulse still high"
-    )
-    session.refresh_from_db()
-    flowsheet.dosing_session_end(
-        actor=therapist,
-        session=session,
-        ended_at=timezone.now(),
-        cssrs_post_ideation=0,
-        cssrs_post_behaviour=False,
-        overnight_ready=True,
-        overnight_note="",
-        expected_version=session.version,
-    )
+    supplemental_withhold(session, therapist, reason="Pulse still high")
+    session_end(session, therapist, ended_at=timezone.now())
     client = login(investigator)
     sign_url = reverse("sessions_app:sign", args=[session.pk])
     wrong = client.post(sign_url, {"password": "not-the-password"})
     assert "The password is not correct" in wrong.content.decode()
     assert client.post(sign_url, {"password": password}).status_code == 302
-    assert "Signed by" in client.get(url(session)).content.decode()
+    assert "Signed by" in client.get(flowsheet_url(session)).content.decode()
 
     reading = session.readings.first()
     edit_url = reverse("sessions_app:reading_edit", args=[reading.pk])
@@ -245,7 +223,7 @@ def test_investigator_signs_and_a_late_correction_voids_the_signature(
     assert "Say why this record is being changed." in no_reason.content.decode()
     form["reason"] = "Transcription error: 124, not 122"
     assert client.post(edit_url, form).status_code == 302
-    page = client.get(url(session)).content.decode()
+    page = client.get(flowsheet_url(session)).content.decode()
     assert "Signed by" not in page
     assert "void" in page
 
@@ -257,13 +235,13 @@ def test_therapist_cannot_sign(login, therapist, dosed_session):
 
 def _queries_for(client, session) -> int:
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(url(session)).status_code == 200
+        assert client.get(flowsheet_url(session)).status_code == 200
     return len(queries)
 
 
 def test_flowsheet_query_count_is_the_same_with_1_and_60_readings(login, therapist, dosed_session):
     client = login(therapist)
-    client.get(url(dosed_session))  # warm caches (content types, session)
+    client.get(flowsheet_url(dosed_session))  # warm caches (content types, session)
     assert dosed_session.readings.count() == 1
     with_one = _queries_for(client, dosed_session)
     start = dosed_session.started_at
@@ -327,13 +305,13 @@ def test_a_session_without_a_dose_ends_only_with_the_reason(login, therapist, st
         "end-cssrs_post_behaviour": "False",
         "end-overnight_ready": "True",
     }
-    refused = client.post(url(started_session), data)
+    refused = client.post(flowsheet_url(started_session), data)
     assert "say why none was given" in refused.content.decode()
     data["end-not_dosed_reason"] = "Positive pregnancy test; the investigator stopped the session"
-    assert client.post(url(started_session), data).status_code == 302
+    assert client.post(flowsheet_url(started_session), data).status_code == 302
     started_session.refresh_from_db()
     assert started_session.status == DosingSession.Status.ENDED
-    page = client.get(url(started_session)).content.decode()
+    page = client.get(flowsheet_url(started_session)).content.decode()
     assert "No dose given:" in page and "Positive pregnancy test" in page
 
 
@@ -350,7 +328,7 @@ def test_home_lists_sessions_running_at_the_users_sites_only(
 
 def attest_co(client, session, typed):
     return client.post(
-        url(session),
+        flowsheet_url(session),
         {"action": "attest-co", "attest-co-role": "co", "attest-co-password": typed},
     )
 
@@ -393,15 +371,10 @@ def test_wrong_attestation_passwords_lock_the_colleague_out_beside_the_field(
 def test_a_wrong_signing_password_counts_once_per_attempt(
     login, therapist, investigator, password, started_session
 ):
-    flowsheet.dosing_session_end(
-        actor=therapist,
-        session=started_session,
+    session_end(
+        started_session,
+        therapist,
         ended_at=timezone.now(),
-        cssrs_post_ideation=0,
-        cssrs_post_behaviour=False,
-        overnight_ready=True,
-        overnight_note="",
-        expected_version=started_session.version,
         not_dosed_reason="The investigator stopped the session before the dose",
     )
     client = login(investigator)

@@ -3,7 +3,6 @@ refusals said once and truthfully, one id per element, late entries, and the sup
 
 import collections
 import datetime
-import html
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -17,9 +16,18 @@ from screening.fields import PulseField, QTcField, TemperatureField, WeightField
 from sessions_app.forms.corrections import SupplementalDecisionCorrectionForm
 from sessions_app.forms.flowsheet import SupplementalDoseFields, SupplementalForm
 from sessions_app.models import DosingSession, Observation, VitalSignReading
-from sessions_app.services import corrections, flowsheet
+from sessions_app.services import corrections
 from tests.sessions_app.factories import initial_of as _initial
 from tests.sessions_app.factories import supplemental_of as _supplemental
+from tests.sessions_app.pages import (
+    decision_url,
+    dose_form,
+    dose_url,
+    field_error,
+    flowsheet_url,
+    local,
+    post_reading,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,59 +37,9 @@ WITHHOLD = DosingSession.Supplemental.WITHHOLD
 NOT_A_PLAIN_NUMBER = ["1e400", "1e5", "inf", "-inf", "nan"]
 
 
-def local(dt: datetime.datetime) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%dT%H:%M")
-
-
-def flowsheet_url(session) -> str:
-    return reverse("sessions_app:flowsheet", args=[session.pk])
-
-
-def dose_url(dose) -> str:
-    return reverse("sessions_app:administration_correct", args=[dose.pk])
-
-
-def decision_url(session) -> str:
-    return reverse("sessions_app:correct_supplemental", args=[session.pk])
-
-
-def field_error(body: str, field_id: str) -> str:
-    """The first error shown beside the field whose id is `id_<field_id>`, or ""."""
-    match = re.search(rf'id="error_1_id_{field_id}"[^>]*>\s*<strong>(.*?)</strong>', body, re.S)
-    return html.unescape(match.group(1)) if match else ""
-
-
 def input_tag(body: str, name: str) -> str:
     match = re.search(rf'<(?:input|textarea|select)[^>]*name="{name}"[^>]*>', body)
     return match.group(0) if match else ""
-
-
-def post_reading(client, session, **values):
-    data = {"action": "reading", "reading-measured_at": local(timezone.now())}
-    data.update({f"reading-{name}": value for name, value in values.items()})
-    return client.post(flowsheet_url(session), data)
-
-
-@pytest.fixture
-def ended(dosed_session, therapist):
-    """Dosed, supplemental withheld, ended 10 minutes ago."""
-    session = dosed_session
-    flowsheet.supplemental_decide(
-        actor=therapist, session=session, decision=WITHHOLD, reason="Settled; not needed."
-    )
-    session.refresh_from_db()
-    flowsheet.dosing_session_end(
-        actor=therapist,
-        session=session,
-        ended_at=timezone.now() - 10 * MINUTE,
-        cssrs_post_ideation=0,
-        cssrs_post_behaviour=False,
-        overnight_ready=True,
-        overnight_note="",
-        expected_version=session.version,
-    )
-    session.refresh_from_db()
-    return session
 
 
 # --- 1. A number outside the range, however it is written ---------------------------------------
@@ -238,18 +196,6 @@ def test_a_step_the_page_no_longer_shows_is_refused_above_the_page(login, therap
 
 
 # --- 4. The supplemental strength on the initial-dose correction ---------------------------------
-
-
-def dose_form(dose, **values) -> dict:
-    data = {
-        "version": dose.version,
-        "dose_mg": dose.dose_mg,
-        "kit_number": dose.kit_number,
-        "administered_at": local(dose.administered_at),
-        "reason": "Kit label re-read.",
-    }
-    data.update(values)
-    return data
 
 
 def test_a_supplemental_strength_not_half_the_initial_is_refused_beside_the_supplemental(

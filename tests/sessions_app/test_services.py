@@ -33,6 +33,7 @@ from signatures.services import SignatureRefusedError
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.participants.factories import EnrolledParticipantFactory, ParticipantFactory
 from tests.screening.factories import StudyScreeningConfigFactory, screened_attempt
+from tests.sessions_app.factories import reading_correct, session_end, supplemental_withhold
 
 pytestmark = pytest.mark.django_db
 
@@ -43,44 +44,24 @@ DAY = datetime.timedelta(days=1)
 # --- Local fixtures ---------------------------------------------------------------------------
 
 
+def _checks(session, actor, **overrides):
+    """Pre-dose checks (negative pregnancy test, C-SSRS 0) from the session's current version."""
+    values = {
+        "pregnancy_test": DosingSession.PregnancyTest.NEGATIVE,
+        "cssrs_pre_ideation": 0,
+        "cssrs_pre_behaviour": False,
+        "expected_version": session.version,
+    }
+    values.update(overrides)
+    flowsheet.predose_checks_record(actor=actor, session=session, **values)
+    session.refresh_from_db()
+
+
 @pytest.fixture
 def checked(attested_session, therapist):
-    """Started, presence attested, pre-dose checks passed, no vitals yet."""
-    flowsheet.predose_checks_record(
-        actor=therapist,
-        session=attested_session,
-        pregnancy_test=DosingSession.PregnancyTest.NEGATIVE,
-        cssrs_pre_ideation=1,
-        cssrs_pre_behaviour=False,
-        expected_version=attested_session.version,
-    )
-    attested_session.refresh_from_db()
+    """Started, presence attested, pre-dose checks passed (C-SSRS 1), no vitals yet."""
+    _checks(attested_session, therapist, cssrs_pre_ideation=1)
     return attested_session
-
-
-@pytest.fixture
-def ended(withheld, therapist):
-    """Dosed, supplemental withheld, ended 10 minutes ago, ready for the overnight stay."""
-    dosed_session = withheld
-    flowsheet.dosing_session_end(
-        actor=therapist,
-        session=dosed_session,
-        ended_at=timezone.now() - 10 * MINUTE,
-        cssrs_post_ideation=0,
-        cssrs_post_behaviour=False,
-        overnight_ready=True,
-        overnight_note="",
-        expected_version=dosed_session.version,
-    )
-    dosed_session.refresh_from_db()
-    return dosed_session
-
-
-@pytest.fixture
-def signed(ended, investigator, password):
-    signature = flowsheet.dosing_session_sign(actor=investigator, session=ended, password=password)
-    ended.refresh_from_db()
-    return signature
 
 
 def _dose_at(session: DosingSession) -> datetime.datetime:
@@ -417,26 +398,12 @@ def test_predose_checks_are_recorded(checked):
 
 def test_predose_checks_before_the_start_are_refused(session1, therapist):
     with pytest.raises(FlowsheetError):
-        flowsheet.predose_checks_record(
-            actor=therapist,
-            session=session1,
-            pregnancy_test=DosingSession.PregnancyTest.NEGATIVE,
-            cssrs_pre_ideation=0,
-            cssrs_pre_behaviour=False,
-            expected_version=session1.version,
-        )
+        _checks(session1, therapist)
 
 
 def test_predose_checks_from_a_stale_form_are_refused(checked, therapist):
     with pytest.raises(ConcurrentEditError):
-        flowsheet.predose_checks_record(
-            actor=therapist,
-            session=checked,
-            pregnancy_test=DosingSession.PregnancyTest.NEGATIVE,
-            cssrs_pre_ideation=0,
-            cssrs_pre_behaviour=False,
-            expected_version=checked.version - 1,
-        )
+        _checks(checked, therapist, expected_version=checked.version - 1)
 
 
 # --- The initial dose -------------------------------------------------------------------------
@@ -454,19 +421,6 @@ def _give_initial(session, actor, at=None):
 
 def _predose_vitals(session, actor):
     return _record(session, actor, session.started_at + 5 * MINUTE, systolic=120, diastolic=80)
-
-
-def _checks(session, actor, **overrides):
-    values = {
-        "pregnancy_test": DosingSession.PregnancyTest.NEGATIVE,
-        "cssrs_pre_ideation": 0,
-        "cssrs_pre_behaviour": False,
-    }
-    values.update(overrides)
-    flowsheet.predose_checks_record(
-        actor=actor, session=session, expected_version=session.version, **values
-    )
-    session.refresh_from_db()
 
 
 def test_initial_dose_after_checks_and_vitals(checked, therapist):
@@ -527,27 +481,19 @@ def test_initial_dose_before_the_session_started_is_refused(checked, therapist):
 
 
 def test_initial_dose_waits_for_both_therapists_to_attest_presence(started_session, therapist):
-    flowsheet.predose_checks_record(
-        actor=therapist,
-        session=started_session,
-        pregnancy_test=DosingSession.PregnancyTest.NEGATIVE,
-        cssrs_pre_ideation=0,
-        cssrs_pre_behaviour=False,
-        expected_version=started_session.version,
-    )
+    _checks(started_session, therapist)
     with pytest.raises(FlowsheetError, match="attest their presence"):
         _give_initial(started_session, therapist)
 
 
 def test_pre_dose_checks_are_closed_once_the_dose_is_given(dosed_session, therapist):
     with pytest.raises(FlowsheetError, match="closed once the dose is given"):
-        flowsheet.predose_checks_record(
-            actor=therapist,
-            session=dosed_session,
+        _checks(
+            dosed_session,
+            therapist,
             pregnancy_test=DosingSession.PregnancyTest.POSITIVE,
             cssrs_pre_ideation=5,
             cssrs_pre_behaviour=True,
-            expected_version=dosed_session.version,
         )
 
 
@@ -728,13 +674,7 @@ def test_study_specific_thresholds(started_session, therapist, study):
 def test_a_correction_over_a_threshold_raises_an_alert(started_session, therapist):
     reading = _record(started_session, therapist, timezone.now(), pulse=90)
     assert not VitalSignAlert.objects.exists()
-    reading = flowsheet.vital_sign_correct(
-        actor=therapist,
-        reading=reading,
-        values={"pulse": 119},
-        expected_version=reading.version,
-        reason="Misread the monitor",
-    )
+    reading = reading_correct(reading, therapist, reason="Misread the monitor", pulse=119)
     assert reading.flags == ["pulse"]
     assert VitalSignAlert.objects.filter(reading=reading).count() == 1
 
@@ -932,13 +872,7 @@ def test_supplemental_cannot_precede_the_initial_dose(dosed_session, therapist):
 
 
 def test_withholding_the_supplemental_dose(dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Blood pressure rising.",
-    )
-    dosed_session.refresh_from_db()
+    supplemental_withhold(dosed_session, therapist, reason="Blood pressure rising.")
     assert dosed_session.supplemental_decision == DosingSession.Supplemental.WITHHOLD
     assert dosed_session.supplemental_reason == "Blood pressure rising."
     assert dosed_session.supplemental_decided_at is not None
@@ -946,12 +880,7 @@ def test_withholding_the_supplemental_dose(dosed_session, therapist):
 
 
 def test_the_supplemental_decision_is_made_once(dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Blood pressure rising.",
-    )
+    supplemental_withhold(dosed_session, therapist, reason="Blood pressure rising.")
     with pytest.raises(FlowsheetError, match="already"):
         _supplemental(dosed_session, therapist, 100)
     dosed_session.refresh_from_db()
@@ -973,16 +902,8 @@ def test_the_supplemental_decision_needs_the_initial_dose(checked, therapist):
 
 
 def _end(session, actor, **kwargs):
-    values = {
-        "ended_at": timezone.now() - 5 * MINUTE,
-        "cssrs_post_ideation": 0,
-        "cssrs_post_behaviour": False,
-        "overnight_ready": True,
-        "overnight_note": "",
-        "expected_version": session.version,
-    }
-    values.update(kwargs)
-    return flowsheet.dosing_session_end(actor=actor, session=session, **values)
+    kwargs.setdefault("ended_at", timezone.now() - 5 * MINUTE)
+    return session_end(session, actor, **kwargs)
 
 
 def test_end_without_a_dose_needs_the_reason_none_was_given(checked, therapist):
@@ -1005,13 +926,7 @@ def test_end_needs_the_supplemental_decision(dosed_session, therapist):
 
 
 def test_end_of_session(dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Not needed.",
-    )
-    dosed_session.refresh_from_db()
+    supplemental_withhold(dosed_session, therapist, reason="Not needed.")
     _end(dosed_session, therapist, cssrs_post_ideation=1)
     dosed_session.refresh_from_db()
     assert dosed_session.status == DosingSession.Status.ENDED
@@ -1021,13 +936,7 @@ def test_end_of_session(dosed_session, therapist):
 
 
 def test_not_ready_for_the_overnight_stay_needs_a_note(dosed_session, therapist):
-    flowsheet.supplemental_decide(
-        actor=therapist,
-        session=dosed_session,
-        decision=DosingSession.Supplemental.WITHHOLD,
-        reason="Not needed.",
-    )
-    dosed_session.refresh_from_db()
+    supplemental_withhold(dosed_session, therapist, reason="Not needed.")
     with pytest.raises(ValidationError) as caught:
         _end(dosed_session, therapist, overnight_ready=False, overnight_note=" ")
     assert "overnight_note" in caught.value.message_dict
@@ -1130,13 +1039,7 @@ def _assert_voided(signature, session, reason):
 
 def test_a_reading_corrected_after_signing_voids_the_signature(signed, ended, therapist):
     reading = ended.readings.get()
-    flowsheet.vital_sign_correct(
-        actor=therapist,
-        reading=reading,
-        values={"pulse": 76},
-        expected_version=reading.version,
-        reason="Transcription error",
-    )
+    reading_correct(reading, therapist, reason="Transcription error", pulse=76)
     reading.refresh_from_db()
     assert reading.pulse == 76
     _assert_voided(signed, ended, "Transcription error")
@@ -1170,13 +1073,7 @@ def test_correcting_the_end_after_signing_voids_the_signature(signed, ended, the
 def test_a_correction_needs_a_reason(dosed_session, therapist):
     reading = dosed_session.readings.get()
     with pytest.raises(ValidationError) as caught:
-        flowsheet.vital_sign_correct(
-            actor=therapist,
-            reading=reading,
-            values={"pulse": 76},
-            expected_version=reading.version,
-            reason="",
-        )
+        reading_correct(reading, therapist, reason="", pulse=76)
     assert "reason" in caught.value.message_dict
     reading.refresh_from_db()
     assert reading.pulse == 72

@@ -17,20 +17,9 @@ from sessions_app.models import AlertNotification, VitalSignAlert
 from sessions_app.services import flowsheet
 from sessions_app.tasks import vital_sign_alert_notify
 from tests.accounts.factories import MembershipFactory, StudyFactory, UserFactory
+from tests.sessions_app.factories import monitor_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _monitor(username, study, **user_fields):
-    user = UserFactory(username=username, **user_fields)
-    MembershipFactory(user=user, role=Role.MONITOR, site=None, study=study)
-    return user
-
-
-@pytest.fixture
-def monitors(study, monitor):
-    """Two active monitors of the study, with their email addresses."""
-    return [monitor, _monitor("monitor_b", study)]
 
 
 def _flagged(session, actor, **values):
@@ -128,7 +117,7 @@ def test_a_monitor_added_later_is_notified_on_the_retry(
     with django_capture_on_commit_callbacks(execute=True):
         _flagged(started_session, therapist)
     assert [m.to for m in mailoutbox] == [[monitor.email]]
-    late = _monitor("monitor_late", study)
+    late = monitor_of("monitor_late", study)
     assert vital_sign_alert_notify(VitalSignAlert.objects.get().pk) == 1
     assert [m.to for m in mailoutbox] == [[monitor.email], [late.email]]
 
@@ -136,7 +125,7 @@ def test_a_monitor_added_later_is_notified_on_the_retry(
 def test_monitors_of_another_study_are_not_emailed(
     started_session, therapist, monitor, mailoutbox, django_capture_on_commit_callbacks
 ):
-    other = _monitor("other_monitor", StudyFactory(code="OTHER"))
+    other = monitor_of("other_monitor", StudyFactory(code="OTHER"))
     with django_capture_on_commit_callbacks(execute=True):
         _flagged(started_session, therapist)
     recipients = [m.to[0] for m in mailoutbox]
@@ -161,8 +150,8 @@ def test_site_staff_and_sponsor_are_not_emailed(
 def test_monitors_without_email_or_inactive_are_skipped(
     started_session, therapist, monitor, study, mailoutbox, django_capture_on_commit_callbacks
 ):
-    no_email = _monitor("monitor_no_email", study, email="")
-    inactive_user = _monitor("monitor_inactive", study, is_active=False)
+    no_email = monitor_of("monitor_no_email", study, email="")
+    inactive_user = monitor_of("monitor_inactive", study, is_active=False)
     ended_role = UserFactory(username="monitor_ended")
     MembershipFactory(user=ended_role, role=Role.MONITOR, site=None, study=study, is_active=False)
 
