@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from audit.forms import AuditedEditForm
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
+from participants.validators import validate_date_of_birth
 
 
 class IdentityForm(AuditedEditForm):
@@ -41,11 +42,7 @@ class IdentityForm(AuditedEditForm):
 
     def clean_date_of_birth(self) -> datetime.date:
         dob = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if dob > today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        if dob < today.replace(year=today.year - 120):
-            raise forms.ValidationError("The date of birth is more than 120 years ago.")
+        validate_date_of_birth(dob)
         return dob
 
 

@@ -6,14 +6,12 @@ and study settings. Cross-field checks (diastolic below systolic) live in the mo
 and a database constraint.
 """
 
-import datetime
 from decimal import Decimal, DecimalException
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 
 
 def _message(low, high, what: str, unit: str) -> str:
@@ -177,19 +175,6 @@ class WeightField(RangedDecimalField):
     """Body weight in kg, 20.0 to 400.0."""
 
     low, high, what, unit = 20, 400, "Weight", " kg"
-
-
-def validate_date_of_birth(value: datetime.date) -> None:
-    """Not in the future and not more than 120 years ago."""
-    today = timezone.localdate()
-    if value > today:
-        raise ValidationError("The date of birth cannot be in the future.")
-    try:
-        limit = today.replace(year=today.year - 120)
-    except ValueError:  # 29 February
-        limit = today.replace(year=today.year - 120, day=28)
-    if value < limit:
-        raise ValidationError("The date of birth is more than 120 years ago (age over 120).")
 
 
 def validate_diastolic_below_systolic(systolic: int | None, diastolic: int | None) -> None:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from audit.forms import AuditedEditForm
 from participants.models import ParticipantIdentity
-from screening.fields import validate_date_of_birth
+from participants.validators import validate_date_of_birth
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

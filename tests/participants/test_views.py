@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -239,3 +241,17 @@ def test_role_in_another_study_does_not_widen_the_participant_list(login, therap
     assert b"S01-0001" in listing and b"S07-0001" not in listing
     assert b"S07" not in client.get(reverse("home")).content
     assert client.get(reverse("participants:detail", args=[outsider.pk])).status_code == 404
+
+
+def test_the_identity_form_works_on_29_february(login, therapist, participant1, monkeypatch):
+    # 1900 has no 29 February: the check 120 years back must not crash.
+    monkeypatch.setattr(
+        "participants.validators.timezone.localdate", lambda: datetime.date(2020, 2, 29)
+    )
+    identity = participant1.identity
+    response = login(therapist).post(
+        reverse("participants:identity_edit", args=[participant1.pk]),
+        _identity_post(identity, date_of_birth="1899-12-31", reason="Typo in the year"),
+    )
+    assert response.status_code == 200
+    assert "more than 120 years ago" in str(response.context["form"].errors["date_of_birth"])
