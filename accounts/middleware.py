@@ -54,25 +54,5 @@ class SiteTimeZoneMiddleware:
             timezone.deactivate()
 
 
-def activate_site_time_zone(site) -> None:
-    """For the rest of the request, times are those of `site` (a page about its records)."""
-    timezone.activate(site.zoneinfo)
-
-
-class SiteTimeZoneMixin:
-    """A page about one site's record shows its times, and reads times typed into its forms, in
-    that site's time zone, whatever the zones of the user's other sites.
-
-    The view loads its record in `dispatch` before calling up to this mixin, and names the
-    record's site in `time_zone_site` (None: a page about no record yet, which keeps the user's
-    zone). The zone is active before any form is bound and any template renders.
-    """
-
-    def time_zone_site(self):
-        raise NotImplementedError(f"{type(self).__name__} must name the site of its record.")
-
-    def dispatch(self, request, *args, **kwargs):
-        site = self.time_zone_site()
-        if site is not None:
-            activate_site_time_zone(site)
-        return super().dispatch(request, *args, **kwargs)
+# Temporary re-export while sessions_app moves to records.views; removed in the same change.
+from records.views import SiteTimeZoneMixin, activate_site_time_zone  # noqa: E402, F401

@@ -70,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             for model in ("user", "site", "membership")
         }
         | {"accounts.view_study", "accounts.change_study"}
+        # Checking the audit trail's hash chain on demand (audit.views.ChainVerifyView).
+        | {"audit.verify_chain"}
         # Choosing a study's eligibility criteria set (Django admin). Sets are shared between
         # studies, so an administrator may add a new set but not change an existing one.
         | {f"screening.{action}_criteriaset" for action in ("view", "add")}

@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.selectors import site_list
-from audit.forms import AuditedEditForm
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
 from participants.validators import validate_date_of_birth
+from records.forms import AuditedEditForm
 
 
 class IdentityForm(AuditedEditForm):

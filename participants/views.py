@@ -2,19 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
-from accounts.middleware import SiteTimeZoneMixin
-from audit.forms import rebind_after_conflict
 from audit.services import ConcurrentEditError
-from audit.views import RecordHistoryView, ServiceFormMixin
 from participants import selectors, services
-from participants.forms import IdentityForm, ParticipantFilter, WithdrawalForm
-from participants.models import Participant, ParticipantIdentity
-from sessions_app.models import Visit
-from sessions_app.selectors import course_for
-from sessions_app.services.visits import participant_withdraw
+from participants.forms import IdentityForm, ParticipantFilter
+from participants.models import ParticipantIdentity
+from records.forms import rebind_after_conflict
+from records.views import SiteTimeZoneMixin
 
 
 class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
@@ -65,23 +61,6 @@ class ParticipantMixin(ParticipantContextMixin, SiteTimeZoneMixin, LoginRequired
 
     def time_zone_site(self):
         return self.participant.site
-
-
-class ParticipantDetailView(ParticipantMixin, DetailView):
-    template_name = "participants/participant_detail.html"
-
-    def get_object(self, queryset=None):
-        if not self.request.user.has_perm("participants.view_participant", self.participant):
-            raise PermissionDenied
-        return self.participant
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["course"] = course_for(user=self.request.user, participant=self.participant)
-        context["can_withdraw"] = self.request.user.has_perm(
-            "participants.withdraw_participant", self.participant
-        )
-        return context
 
 
 class IdentityMixin(ParticipantMixin):
@@ -143,54 +122,3 @@ class IdentityEditView(IdentityMixin, FormView):
             )
         messages.success(self.request, "Identity saved. The change is in the audit trail.")
         return redirect("participants:identity", pk=self.participant.pk)
-
-
-class ParticipantHistoryView(ParticipantContextMixin, RecordHistoryView):
-    def get_records(self):
-        participant = selectors.participant_get(user=self.request.user, pk=self.kwargs["pk"])
-        records = [participant]
-        identity = ParticipantIdentity.objects.filter(participant=participant).first()
-        if identity is not None:
-            records.append(identity)
-        records.append(Visit.objects.filter(participant=participant))  # held, missed, moved
-        self.participant = participant
-        return records
-
-
-class WithdrawView(ServiceFormMixin, ParticipantMixin, FormView):
-    """The site investigator withdraws an enrolled participant from the study."""
-
-    template_name = "participants/withdraw_form.html"
-    permission = "participants.withdraw_participant"
-    denied_message = "Your role does not include withdrawing participants."
-
-    def participant_loaded(self) -> None:
-        self.record = self.participant
-
-    def form_for(self, record, **kwargs):
-        return WithdrawalForm(participant=record, **kwargs)
-
-    def reload(self):
-        return Participant.objects.get(pk=self.participant.pk)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["course"] = course_for(user=self.request.user, participant=self.participant)
-        return context
-
-    def save(self, form):
-        data = form.cleaned_data
-        participant_withdraw(
-            actor=self.request.user,
-            participant=self.participant,
-            withdrawn_on=data["withdrawn_on"],
-            category=data["category"],
-            details=data["details"],
-            expected_version=data["version"],
-        )
-        messages.success(
-            self.request,
-            f"{self.participant.label} was withdrawn from the study on "
-            f"{data['withdrawn_on']:%d %b %Y}. The visits not held are no longer expected.",
-        )
-        return redirect("participants:detail", pk=self.participant.pk)

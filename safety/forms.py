@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.selectors import site_list
-from audit.forms import AuditedEditForm
+from records.forms import AuditedEditForm
 from safety.models import AdverseEvent
 from safety.selectors import VIEW_AE
 from safety.services import FUTURE_TOLERANCE

@@ -10,11 +10,11 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
-from accounts.middleware import SiteTimeZoneMixin
 from accounts.selectors import user_scope
-from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError
 from participants.selectors import participant_get, participant_list
+from records.forms import add_service_error, rebind_after_conflict
+from records.views import SiteTimeZoneMixin
 from safety import selectors, services
 from safety.forms import (
     AdverseEventDraftForm,

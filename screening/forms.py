@@ -5,9 +5,9 @@ from django import forms
 from django.utils import timezone
 
 from accounts.selectors import site_list
-from audit.forms import AuditedEditForm
 from participants.models import ParticipantIdentity
 from participants.validators import validate_date_of_birth
+from records.forms import AuditedEditForm
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -10,8 +10,7 @@ from django.db.models import Q
 from accounts.models import Study
 from audit.models import AuditedModel, VersionedModel
 from participants.models import Participant
-from screening import eligibility
-from screening.fields import (
+from records.fields import (
     CAPS5TotalField,
     DiastolicPressureField,
     PulseField,
@@ -20,6 +19,7 @@ from screening.fields import (
     WeightField,
     validate_diastolic_below_systolic,
 )
+from screening import eligibility
 
 
 class CriteriaSet(AuditedModel):

@@ -5,12 +5,11 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 
-from accounts.middleware import SiteTimeZoneMixin
 from accounts.selectors import site_list
 from audit.services import ConcurrentEditError
-from audit.views import RecordHistoryView
 from participants.models import Participant
 from participants.selectors import can_see_identity
+from records.views import RecordHistoryView, SiteTimeZoneMixin
 from screening import selectors, services
 from screening.eligibility import InconsistentDataError
 from screening.forms import (

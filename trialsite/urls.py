@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import LoginForm
+from participants import urls as participant_urls
+from sessions_app import participant_urls as participant_course_urls
 from trialsite import views
 
 admin.site.site_header = "trialsite administration"
@@ -30,7 +32,15 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("participants/", include("participants.urls")),
+    path(
+        "participants/",
+        include(
+            (
+                participant_urls.urlpatterns + participant_course_urls.urlpatterns,
+                participant_urls.app_name,
+            )
+        ),
+    ),
     path("screening/", include("screening.urls")),
     path("sessions/", include("sessions_app.urls")),
     path("safety/", include("safety.urls")),

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import screening.fields
+import records.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -57,12 +57,12 @@ class Migration(migrations.Migration):
                 ('screened_on', models.DateField()),
                 ('status', models.CharField(choices=[('draft', 'Assessments in progress'), ('submitted', 'Submitted'), ('confirmed', 'Eligibility confirmed'), ('screen_failed', 'Screen failure')], default='draft', max_length=20)),
                 ('ptsd_duration_months', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(1440, 'PTSD duration must be at most 1440 months.')], verbose_name='PTSD duration (months)')),
-                ('caps5_total', screening.fields.CAPS5TotalField(blank=True, null=True, verbose_name='CAPS-5 total severity')),
-                ('systolic_bp', screening.fields.SystolicPressureField(blank=True, null=True, verbose_name='systolic BP (mmHg)')),
-                ('diastolic_bp', screening.fields.DiastolicPressureField(blank=True, null=True, verbose_name='diastolic BP (mmHg)')),
-                ('pulse', screening.fields.PulseField(blank=True, null=True, verbose_name='pulse (beats/min)')),
-                ('qtc_ms', screening.fields.QTcField(blank=True, null=True, verbose_name='QTc (ms)')),
-                ('weight_kg', screening.fields.WeightField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='weight (kg)')),
+                ('caps5_total', records.fields.CAPS5TotalField(blank=True, null=True, verbose_name='CAPS-5 total severity')),
+                ('systolic_bp', records.fields.SystolicPressureField(blank=True, null=True, verbose_name='systolic BP (mmHg)')),
+                ('diastolic_bp', records.fields.DiastolicPressureField(blank=True, null=True, verbose_name='diastolic BP (mmHg)')),
+                ('pulse', records.fields.PulseField(blank=True, null=True, verbose_name='pulse (beats/min)')),
+                ('qtc_ms', records.fields.QTcField(blank=True, null=True, verbose_name='QTc (ms)')),
+                ('weight_kg', records.fields.WeightField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='weight (kg)')),
                 ('pregnancy_test', models.CharField(blank=True, choices=[('negative', 'Negative'), ('positive', 'Positive'), ('not_applicable', 'Not applicable')], max_length=20)),
                 ('cssrs_ideation', models.PositiveSmallIntegerField(blank=True, choices=[(0, '0 - No ideation'), (1, '1 - Wish to be dead'), (2, '2 - Non-specific active suicidal thoughts'), (3, '3 - Active ideation with method, no intent to act'), (4, '4 - Active ideation with some intent to act, no plan'), (5, '5 - Active ideation with specific plan and intent')], null=True, verbose_name='C-SSRS ideation level')),
                 ('age_at_screening', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import screening.fields
+import records.fields
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -30,13 +30,13 @@ class Migration(migrations.Migration):
                 ('lead_attested_at', models.DateTimeField(blank=True, null=True)),
                 ('co_attested_at', models.DateTimeField(blank=True, null=True)),
                 ('pregnancy_test', models.CharField(blank=True, choices=[('negative', 'Negative'), ('positive', 'Positive'), ('not_applicable', 'Not applicable')], max_length=16)),
-                ('cssrs_pre_ideation', screening.fields.CSSRSIdeationField(blank=True, null=True, verbose_name='C-SSRS ideation before the dose')),
+                ('cssrs_pre_ideation', records.fields.CSSRSIdeationField(blank=True, null=True, verbose_name='C-SSRS ideation before the dose')),
                 ('cssrs_pre_behaviour', models.BooleanField(blank=True, null=True, verbose_name='suicidal behaviour since the last visit')),
                 ('predose_checked_at', models.DateTimeField(blank=True, null=True)),
                 ('supplemental_decision', models.CharField(blank=True, choices=[('give', 'Go: give the supplemental dose'), ('withhold', 'No-go: withhold it')], max_length=10)),
                 ('supplemental_reason', models.TextField(blank=True)),
                 ('supplemental_decided_at', models.DateTimeField(blank=True, null=True)),
-                ('cssrs_post_ideation', screening.fields.CSSRSIdeationField(blank=True, null=True, verbose_name='C-SSRS ideation at the end')),
+                ('cssrs_post_ideation', records.fields.CSSRSIdeationField(blank=True, null=True, verbose_name='C-SSRS ideation at the end')),
                 ('cssrs_post_behaviour', models.BooleanField(blank=True, null=True, verbose_name='suicidal behaviour during the session')),
                 ('overnight_ready', models.BooleanField(blank=True, null=True, verbose_name='ready for the overnight stay')),
                 ('overnight_note', models.TextField(blank=True)),
@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('themes', models.TextField(max_length=4000, verbose_name='themes explored')),
                 ('participant_report', models.TextField(max_length=4000, verbose_name='what the participant reports')),
-                ('cssrs_ideation', screening.fields.CSSRSIdeationField(verbose_name='C-SSRS ideation severity')),
+                ('cssrs_ideation', records.fields.CSSRSIdeationField(verbose_name='C-SSRS ideation severity')),
                 ('cssrs_behaviour', models.BooleanField(verbose_name='suicidal behaviour since the last visit')),
                 ('safety_notes', models.TextField(blank=True, max_length=4000, verbose_name='safety check')),
                 ('plan', models.TextField(max_length=4000)),
@@ -141,11 +141,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('measured_at', models.DateTimeField()),
-                ('systolic', screening.fields.SystolicPressureField(blank=True, null=True, verbose_name='systolic (mmHg)')),
-                ('diastolic', screening.fields.DiastolicPressureField(blank=True, null=True, verbose_name='diastolic (mmHg)')),
-                ('pulse', screening.fields.PulseField(blank=True, null=True, verbose_name='pulse (bpm)')),
-                ('temperature', screening.fields.TemperatureField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='temperature (°C)')),
-                ('suds', screening.fields.SUDSField(blank=True, null=True, verbose_name='SUDS (0–10)')),
+                ('systolic', records.fields.SystolicPressureField(blank=True, null=True, verbose_name='systolic (mmHg)')),
+                ('diastolic', records.fields.DiastolicPressureField(blank=True, null=True, verbose_name='diastolic (mmHg)')),
+                ('pulse', records.fields.PulseField(blank=True, null=True, verbose_name='pulse (bpm)')),
+                ('temperature', records.fields.TemperatureField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='temperature (°C)')),
+                ('suds', records.fields.SUDSField(blank=True, null=True, verbose_name='SUDS (0–10)')),
                 ('flags', models.JSONField(blank=True, default=list, help_text="The measurements over the study's thresholds when recorded.")),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

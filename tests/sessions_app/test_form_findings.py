@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from screening.fields import PulseField, QTcField, TemperatureField, WeightField
+from records.fields import PulseField, QTcField, TemperatureField, WeightField
 from sessions_app.forms.corrections import SupplementalDecisionCorrectionForm
 from sessions_app.forms.flowsheet import SupplementalDoseFields, SupplementalForm
 from sessions_app.models import DosingSession, Observation, VitalSignReading

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.masking import CONFIDENTIAL_NOTICE, is_confidential
 from audit.models import LogEntry
-from audit.views import RecordHistoryView
+from records.views import RecordHistoryView
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import integration_note_write
 from tests.accounts.factories import UserFactory

@@ -32,9 +32,11 @@ INSTALLED_APPS = [
     "accounts",
     "participants",
     "signatures",
+    "records",
     "screening",
     "sessions_app",
     "safety",
+    "demo",
 ]
 
 MIDDLEWARE = [

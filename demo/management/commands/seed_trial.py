@@ -33,9 +33,9 @@ from faker import Faker
 from accounts.models import Membership, Role, Site, Study, User
 from audit.context import change_reason
 from audit.models import LogEntry
+from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register
-from sessions_app import synthetic
 from sessions_app.models import (
     DosingSession,
     StudySessionSettings,
@@ -413,7 +413,7 @@ class _SiteSeeder:
 
     def _values(self, index, since_dose):
         """Plausible vital signs, temperature every other reading and SUDS every fourth; a few
-        over the thresholds (see sessions_app.synthetic)."""
+        over the thresholds (see demo.synthetic)."""
         return synthetic.vital_signs(
             self.rng,
             self.baseline,

@@ -24,12 +24,12 @@ from faker import Faker
 
 from accounts.models import Membership, Role, Site, Study, User
 from audit.context import change_reason
+from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
 from screening import services as screening
 from screening.eligibility import PregnancyTest
 from screening.models import CriteriaSet, ScreeningAttempt, StudyScreeningConfig
-from sessions_app import synthetic
 from sessions_app.models import DosingSession, Observation, StudySessionSettings, Visit
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write

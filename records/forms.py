@@ -1,0 +1,81 @@
+"""Form pieces shared by every edit of a clinical record: the version read, the reason, and the
+form rebuilt when a save loses to someone else's."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+
+class AuditedEditForm(forms.ModelForm):
+    """A ModelForm for a versioned record that asks why it is being changed.
+
+    The hidden `version` carries the version the user opened, so a save that comes after someone
+    else's is refused instead of overwriting it. Set `require_reason = False` where a reason is
+    optional (for example while a record is still a draft).
+    """
+
+    require_reason = True
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label="Reason for change",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the audit trail entry for this change.",
+        error_messages={"required": "Say why this record is being changed."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+        self.fields["reason"].required = self.require_reason
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data.get("reason", "").strip()
+        if self.require_reason and not reason:
+            raise forms.ValidationError("Say why this record is being changed.")
+        return reason
+
+
+def rebind_after_conflict(
+    form_factory: Callable[[QueryDict], forms.BaseForm],
+    data: QueryDict,
+    version: int | None,
+    error: Exception,
+    version_field: str = "version",
+) -> forms.BaseForm:
+    """The form again, after the user's save lost to someone else's (ConcurrentEditError).
+
+    Everything the user typed (`data`, the request's POST) is kept; the hidden version becomes
+    the record's current `version`, so that saving again is a deliberate choice made with the
+    current values in view. `form_factory(data)` builds the bound form (with the current record
+    as its instance); the refusal is shown above the form. A `version` of None leaves the posted
+    one (the record no longer exists).
+    """
+    data = data.copy()
+    if version is not None:
+        data[version_field] = version
+    form = form_factory(data)
+    form.is_valid()
+    form.add_error(None, str(error))
+    return form
+
+
+def add_service_error(form, error: Exception) -> None:
+    """Put a service's refusal beside the field it concerns, or above the form.
+
+    A form whose field has another name than the service's argument maps it in
+    `service_field_names` ({"reason": "decision_reason"}).
+    """
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        names = getattr(form, "service_field_names", {})
+        for field, field_messages in error.message_dict.items():
+            target = names.get(field, field)
+            form.add_error(target if target in form.fields else None, field_messages)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        form.add_error(None, str(error))
