@@ -33,6 +33,10 @@ def _duration(delta: timedelta) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
+def _refused(user: User) -> PasswordRefusedError:
+    return PasswordRefusedError(f"That is not {user.printed_name}'s password.")
+
+
 def password_confirm(*, user: User, password: str, request: HttpRequest | None = None) -> None:
     """Raise PasswordRefusedError unless `password` is `user`'s and the account may be used.
 
@@ -45,7 +49,7 @@ def password_confirm(*, user: User, password: str, request: HttpRequest | None =
     """
     if request is None:
         if not user.is_active or not user.check_password(password):
-            raise PasswordRefusedError(f"That is not {user.printed_name}'s password.")
+            raise _refused(user)
         return
     flagged_before = getattr(request, "axes_locked_out", False)
     authenticated = authenticate(request, username=user.get_username(), password=password)
@@ -65,7 +69,7 @@ def password_confirm(*, user: User, password: str, request: HttpRequest | None =
             f"Too many wrong passwords for {user.printed_name}: this account {until}."
         )
     if authenticated is None or authenticated.pk != user.pk:
-        raise PasswordRefusedError(f"That is not {user.printed_name}'s password.")
+        raise _refused(user)
     if settings.AXES_ENABLED and settings.AXES_RESET_ON_SUCCESS:
         # As a login does (AXES_RESET_ON_SUCCESS): clear the failures of this username here.
         AxesProxyHandler.reset_attempts(

@@ -92,11 +92,12 @@ def anchor_check(seq: int, entry_hash: str) -> str:
 
 
 def anchors_check(anchors: list[tuple[int, str]]) -> str:
-    """ "" if the chain still holds every anchor unchanged; otherwise what is wrong (the first)."""
+    """ "" if the chain still holds every anchor unchanged; otherwise what is wrong with the first
+    that is not, as the verification reports it."""
     for seq, entry_hash in anchors:
         problem = anchor_check(seq, entry_hash)
         if problem:
-            return problem
+            return f"Audit trail BROKEN: {problem}."
     return ""
 
 

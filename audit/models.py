@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router, transaction
 from django.db.models.signals import pre_save
 
-from audit.context import current_reason
+from audit.context import current_actor, current_reason
 
 GENESIS_HASH = "0" * 64
 # Key of the PostgreSQL advisory lock that serialises appends to the chain.
@@ -178,10 +178,18 @@ class LogEntry(AbstractLogEntry):
             if value is not None and getattr(self, key) in (None, ""):
                 setattr(self, key, value() if callable(value) else value)
 
+    def _apply_actor(self) -> None:
+        """The user a service acts for (`audit.context.acting_as`) is who did it."""
+        actor = current_actor()
+        if self.actor_id is None and isinstance(actor, get_user_model()):
+            self.actor = actor
+            self.actor_email = getattr(actor, "email", None)
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AuditImmutableError("Audit log entries cannot be changed.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        self._apply_actor()
         self._apply_request_context()
         # Round-trip JSON through the encoder so the hash sees what the database will return.
         for field in ("changes", "serialized_data", "additional_data"):

@@ -5,6 +5,11 @@ from django.db import models, transaction
 from audit.context import change_reason
 from audit.models import LogEntry, VersionedModel
 
+STALE_MESSAGE = (
+    "This record was changed by someone else after you opened it. "
+    "Your input is shown below; review the current values and save again."
+)
+
 
 class ConcurrentEditError(Exception):
     """Someone else saved the record after the user opened it."""
@@ -35,10 +40,7 @@ def versioned_save(
     with transaction.atomic():
         current = model.objects.select_for_update().only("version").get(pk=instance.pk)
         if current.version != expected_version:
-            raise ConcurrentEditError(
-                "This record was changed by someone else after you opened it. "
-                "Your input is shown below; review the current values and save again."
-            )
+            raise ConcurrentEditError(STALE_MESSAGE)
         instance.version = expected_version  # save() makes it expected_version + 1
         instance.full_clean()
         with change_reason(reason):

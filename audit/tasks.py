@@ -43,8 +43,6 @@ def audit_chain_verify() -> dict:
     path = Path(settings.AUDIT_ANCHOR_FILE) if settings.AUDIT_ANCHOR_FILE else None
     if report.ok and path is not None:
         problem = anchors_check(anchors_read(path))
-        if problem:
-            problem = f"Audit trail BROKEN: {problem}."
     if problem:
         logger.error(problem)
         return {"ok": False, "checked": report.checked, "first_bad_seq": report.first_bad_seq}

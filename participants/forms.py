@@ -4,12 +4,13 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.selectors import site_list
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
-from participants.validators import validate_date_of_birth
+from participants.validators import validate_date_of_birth, validate_withdrawal_details
 from records.forms import AuditedEditForm
 
 
@@ -98,9 +99,9 @@ class WithdrawalForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (
-            data.get("category") == Participant.WithdrawalCategory.OTHER
-            and not (data.get("details") or "").strip()
-        ):
-            self.add_error("details", "Say why the participant is withdrawn.")
+        if data.get("category"):
+            try:
+                validate_withdrawal_details(data["category"], data.get("details") or "")
+            except ValidationError as error:
+                self.add_error(None, error)
         return data

@@ -14,15 +14,18 @@ def participant_list(*, user: User) -> QuerySet[Participant]:
     return Participant.objects.filter(site_id__in=site_ids).select_related("site", "site__study")
 
 
+NOT_FOUND = "No such participant."
+
+
 def participant_get(*, user: User, pk: int) -> Participant:
     """One participant in the user's scope; any other ID is simply not found."""
-    return get_in_scope(participant_list(user=user), pk, missing="No such participant.")
+    return get_in_scope(participant_list(user=user), pk, missing=NOT_FOUND)
 
 
 def identity_get(*, user: User, participant: Participant) -> ParticipantIdentity:
     """The participant's identity, for their own site's staff only; anyone else gets 404."""
     if participant.site_id not in user_scope(user).identity_site_ids:
-        raise Http404("No such participant.")
+        raise Http404(NOT_FOUND)
     try:
         return ParticipantIdentity.objects.select_related("participant__site").get(
             participant=participant

@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 
 from accounts.models import Site, User
-from audit.context import change_reason
+from audit.context import change_reason, records_actor
 from audit.services import access_log, versioned_save
 from participants.models import Participant, ParticipantIdentity
 
@@ -14,6 +14,7 @@ def _next_number(values: list[str]) -> int:
     return max((int(v.rsplit("-", 1)[1]) for v in values if v), default=0) + 1
 
 
+@records_actor
 def participant_register(
     *, actor: User, site: Site, identity: dict, reason: str = ""
 ) -> Participant:
@@ -34,6 +35,7 @@ def participant_register(
     return participant
 
 
+@records_actor
 def participant_enrol(
     *, actor: User, participant: Participant, on: datetime.date, reason: str = ""
 ) -> Participant:
@@ -56,6 +58,7 @@ def participant_enrol(
     return participant
 
 
+@records_actor
 def participant_set_status(
     *, actor: User, participant: Participant, status: str, reason: str
 ) -> Participant:
@@ -69,11 +72,13 @@ def participant_set_status(
     return participant
 
 
+@records_actor
 def identity_view(*, actor: User, identity: ParticipantIdentity) -> None:
     """Every view of an identity leaves an access entry in the audit trail."""
     access_log(actor=actor, instance=identity, what="identity")
 
 
+@records_actor
 def identity_update(
     *, actor: User, identity: ParticipantIdentity, expected_version: int, reason: str
 ) -> ParticipantIdentity:

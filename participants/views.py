@@ -1,16 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
-from audit.services import ConcurrentEditError
 from participants import selectors, services
 from participants.forms import IdentityForm, ParticipantFilter
 from participants.models import ParticipantIdentity
-from records.forms import rebind_after_conflict
-from records.views import SiteTimeZoneMixin
+from records.views import ScopedRecordMixin, ServiceFormMixin
 
 
 class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
@@ -36,38 +33,25 @@ class ParticipantContextMixin:
         return context
 
 
-class ParticipantMixin(ParticipantContextMixin, SiteTimeZoneMixin, LoginRequiredMixin):
+class ParticipantMixin(ParticipantContextMixin, ScopedRecordMixin):
     """Loads the participant named in the URL, within the user's site scope (404 outside it);
     dates and times are those of the participant's site.
 
     With `permission` set, a user whose role does not grant it on the participant is refused
-    with `denied_message`, after `participant_loaded()` has loaded what the page is about.
+    with `denied_message`, after `record_loaded()` has loaded what the page is about.
     """
 
-    permission: str | None = None
-    denied_message = ""
+    record_name = "participant"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.participant = selectors.participant_get(user=request.user, pk=kwargs["pk"])
-        self.participant_loaded()
-        if self.permission and not request.user.has_perm(self.permission, self.participant):
-            raise PermissionDenied(self.denied_message)
-        return super().dispatch(request, *args, **kwargs)
-
-    def participant_loaded(self) -> None:
-        """Load what else the page is about (within the user's scope)."""
-
-    def time_zone_site(self):
-        return self.participant.site
+    def load_record(self):
+        return selectors.participant_get(user=self.request.user, pk=self.kwargs["pk"])
 
 
 class IdentityMixin(ParticipantMixin):
     permission = "participants.view_participantidentity"
     denied_message = "Your role does not include seeing identities."
 
-    def participant_loaded(self) -> None:
+    def record_loaded(self) -> None:
         self.identity = selectors.identity_get(user=self.request.user, participant=self.participant)
 
 
@@ -84,41 +68,33 @@ class IdentityView(IdentityMixin, TemplateView):
         return context
 
 
-class IdentityEditView(IdentityMixin, FormView):
+class IdentityEditView(ServiceFormMixin, IdentityMixin, FormView):
     permission = "participants.change_participantidentity"
     template_name = "participants/identity_form.html"
-    form_class = IdentityForm
 
     def get(self, request, *args, **kwargs):
         services.identity_view(actor=request.user, identity=self.identity)
         return super().get(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.identity
-        return kwargs
+    def record_loaded(self) -> None:
+        super().record_loaded()
+        self.record = self.identity
 
-    def form_valid(self, form):
-        try:
-            services.identity_update(
-                actor=self.request.user,
-                identity=form.instance,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ConcurrentEditError as error:
-            current = ParticipantIdentity.objects.get(pk=self.identity.pk)
-            services.identity_view(actor=self.request.user, identity=current)
-            rebound = rebind_after_conflict(
-                lambda data: self.get_form_class()(
-                    data=data, instance=ParticipantIdentity.objects.get(pk=current.pk)
-                ),
-                data=self.request.POST,
-                version=current.version,
-                error=error,
-            )
-            return self.render_to_response(
-                self.get_context_data(form=rebound, current=current, conflict=True)
-            )
+    def form_for(self, record, **kwargs):
+        return IdentityForm(instance=record, **kwargs)
+
+    def reload(self):
+        current = ParticipantIdentity.objects.get(pk=self.identity.pk)
+        # The page shows the identity saved meanwhile: that is a view of it.
+        services.identity_view(actor=self.request.user, identity=current)
+        return current
+
+    def save(self, form):
+        services.identity_update(
+            actor=self.request.user,
+            identity=form.instance,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(self.request, "Identity saved. The change is in the audit trail.")
         return redirect("participants:identity", pk=self.participant.pk)

@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
+from records.edits import REASON_MESSAGE, reason_required
+
 
 class AuditedEditForm(forms.ModelForm):
     """A ModelForm for a versioned record that asks why it is being changed.
@@ -24,7 +26,7 @@ class AuditedEditForm(forms.ModelForm):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept with the audit trail entry for this change.",
-        error_messages={"required": "Say why this record is being changed."},
+        error_messages={"required": REASON_MESSAGE},
     )
 
     def __init__(self, *args, **kwargs):
@@ -34,10 +36,13 @@ class AuditedEditForm(forms.ModelForm):
         self.fields["reason"].required = self.require_reason
 
     def clean_reason(self) -> str:
-        reason = self.cleaned_data.get("reason", "").strip()
-        if self.require_reason and not reason:
-            raise forms.ValidationError("Say why this record is being changed.")
-        return reason
+        reason = self.cleaned_data.get("reason", "")
+        if not self.require_reason:
+            return reason.strip()
+        try:
+            return reason_required(reason)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["reason"]) from None
 
 
 def rebind_after_conflict(

@@ -22,10 +22,6 @@ class Measurement:
     high: int
     what: str  # the subject of its range message: "Systolic pressure must be between ..."
     message_unit: str = ""  # the unit in that message, with its leading space: " mmHg"
-    threshold_setting: str = ""  # the StudySessionSettings field of its alert threshold
-    vstestcd: str = ""  # CDISC SDTM VS test code; "" where the measurement is not a vital sign
-    vstest: str = ""
-    vsorresu: str = ""  # CDISC unit (controlled terminology)
 
     @property
     def range_message(self) -> str:
@@ -35,98 +31,62 @@ class Measurement:
     def form_label(self) -> str:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
+    @property
+    def threshold_setting(self) -> str:
+        """The StudySessionSettings field of its alert threshold; "" where it has none."""
+        return _THRESHOLD_SETTINGS.get(self.name, "")
+
+    @property
+    def vstestcd(self) -> str:
+        """Its CDISC SDTM VS test code; "" where it is not a vital sign."""
+        return _VS.get(self.name, ("", "", ""))[0]
+
+    @property
+    def vstest(self) -> str:
+        return _VS.get(self.name, ("", "", ""))[1]
+
+    @property
+    def vsorresu(self) -> str:
+        """Its unit in CDISC controlled terminology."""
+        return _VS.get(self.name, ("", "", ""))[2]
+
     def outside(self, value: Decimal | int) -> bool:
         return not self.low <= value <= self.high
 
 
-def _m(**kwargs) -> Measurement:
-    return Measurement(**kwargs)
-
-
-SYSTOLIC = _m(
-    name="systolic",
-    label="Systolic",
-    unit="mmHg",
-    low=50,
-    high=300,
-    what="Systolic pressure",
-    message_unit=" mmHg",
-    threshold_setting="systolic_max",
-    vstestcd="SYSBP",
-    vstest="Systolic Blood Pressure",
-    vsorresu="mmHg",
-)
-DIASTOLIC = _m(
-    name="diastolic",
-    label="Diastolic",
-    unit="mmHg",
-    low=20,
-    high=200,
-    what="Diastolic pressure",
-    message_unit=" mmHg",
-    threshold_setting="diastolic_max",
-    vstestcd="DIABP",
-    vstest="Diastolic Blood Pressure",
-    vsorresu="mmHg",
-)
-PULSE = _m(
-    name="pulse",
-    label="Pulse",
-    unit="bpm",
-    low=20,
-    high=250,
-    what="Pulse",
-    message_unit=" beats per minute",
-    threshold_setting="pulse_max",
-    vstestcd="PULSE",
-    vstest="Pulse Rate",
-    vsorresu="beats/min",
-)
-TEMPERATURE = _m(
-    name="temperature",
-    label="Temperature",
-    unit="°C",
-    low=30,
-    high=45,
-    what="Body temperature",
-    message_unit=" °C",
-    threshold_setting="temperature_max",
-    vstestcd="TEMP",
-    vstest="Temperature",
-    vsorresu="C",
-)
+M = Measurement
+# Vital signs of a dosing session (each with an alert threshold).
+SYSTOLIC = M("systolic", "Systolic", "mmHg", 50, 300, "Systolic pressure", " mmHg")
+DIASTOLIC = M("diastolic", "Diastolic", "mmHg", 20, 200, "Diastolic pressure", " mmHg")
+PULSE = M("pulse", "Pulse", "bpm", 20, 250, "Pulse", " beats per minute")
+TEMPERATURE = M("temperature", "Temperature", "°C", 30, 45, "Body temperature", " °C")
 # Subjective Units of Distress, 0 (none) to 10 (worst imaginable): a rating, not a vital sign.
-SUDS = _m(name="suds", label="SUDS", unit="0–10", low=0, high=10, what="SUDS")
-WEIGHT = _m(
-    name="weight",
-    label="Weight",
-    unit="kg",
-    low=20,
-    high=400,
-    what="Weight",
-    message_unit=" kg",
-    vstestcd="WEIGHT",
-    vstest="Weight",
-    vsorresu="kg",
-)
-QTC = _m(name="qtc", label="QTc", unit="ms", low=250, high=700, what="QTc", message_unit=" ms")
-CAPS5_TOTAL = _m(
-    name="caps5_total",
-    label="CAPS-5 total severity",
-    unit="",
-    low=0,
-    high=80,
-    what="The CAPS-5 total severity score",
+SUDS = M("suds", "SUDS", "0–10", 0, 10, "SUDS")
+# Screening measurements.
+WEIGHT = M("weight", "Weight", "kg", 20, 400, "Weight", " kg")
+QTC = M("qtc", "QTc", "ms", 250, 700, "QTc", " ms")
+CAPS5_TOTAL = M(
+    "caps5_total", "CAPS-5 total severity", "", 0, 80, "The CAPS-5 total severity score"
 )
 # C-SSRS suicidal ideation severity: 0 (none) to 5 (active ideation with plan and intent).
-CSSRS_IDEATION = _m(
-    name="cssrs_ideation",
-    label="C-SSRS ideation severity",
-    unit="",
-    low=0,
-    high=5,
-    what="C-SSRS ideation severity",
+CSSRS_IDEATION = M(
+    "cssrs_ideation", "C-SSRS ideation severity", "", 0, 5, "C-SSRS ideation severity"
 )
+
+_THRESHOLD_SETTINGS = {
+    "systolic": "systolic_max",
+    "diastolic": "diastolic_max",
+    "pulse": "pulse_max",
+    "temperature": "temperature_max",
+}
+# CDISC SDTM VS (SDTMIG 3.4): VSTESTCD, VSTEST and VSORRESU of each vital sign.
+_VS = {
+    "systolic": ("SYSBP", "Systolic Blood Pressure", "mmHg"),
+    "diastolic": ("DIABP", "Diastolic Blood Pressure", "mmHg"),
+    "pulse": ("PULSE", "Pulse Rate", "beats/min"),
+    "temperature": ("TEMP", "Temperature", "C"),
+    "weight": ("WEIGHT", "Weight", "kg"),
+}
 
 # What a dosing-session reading holds, in the order the flowsheet shows it.
 READING = (SYSTOLIC, DIASTOLIC, PULSE, TEMPERATURE, SUDS)
@@ -135,8 +95,4 @@ READING_NAMES = tuple(m.name for m in READING)
 VITAL_SIGNS = tuple(m for m in READING if m.threshold_setting)
 VITAL_SIGN_NAMES = tuple(m.name for m in VITAL_SIGNS)
 
-BY_NAME = {
-    m.name: m
-    for m in (SYSTOLIC, DIASTOLIC, PULSE, TEMPERATURE, SUDS, WEIGHT, QTC, CAPS5_TOTAL)
-    + (CSSRS_IDEATION,)
-}
+BY_NAME = {m.name: m for m in (*READING, WEIGHT, QTC, CAPS5_TOTAL, CSSRS_IDEATION)}

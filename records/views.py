@@ -1,6 +1,8 @@
 """Views shared by every clinical record: a form saved through a service, the page of a site's
 record in that site's time zone, and a record's history."""
 
+import copy
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -67,16 +69,60 @@ class ServiceFormMixin:
             return self.save(form)
         except ConcurrentEditError as error:
             current = self.reload()
+            # A model form's validation writes what was typed into its instance: give it a copy,
+            # so that `current` stays what was saved meanwhile.
             rebound = rebind_after_conflict(
-                lambda data: self.form_for(current, data=data),
+                lambda data: self.form_for(copy.copy(current), data=data),
                 data=self.request.POST,
                 version=current.version,
                 error=error,
             )
-            return self.form_invalid(rebound)
+            # The page can show what was saved meanwhile beside what the user typed.
+            return self.render_to_response(
+                self.get_context_data(form=rebound, current=current, conflict=True)
+            )
         except self.refusals as error:
             add_service_error(form, error)
             return self.form_invalid(form)
+
+
+class ScopedRecordMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+    """A page about one record of a site.
+
+    The record is loaded through its selector (`load_record()`, which enforces the user's site
+    scope: 404 outside it) and kept as `self.record` and `self.<record_name>`; `record_loaded()`
+    loads what else the page is about; then a user whose role does not grant `permission` at
+    the record's site is refused (403, `denied_message`). Times are read and shown in the
+    record's site's zone (`record_site()`; by default the record's `site`).
+    """
+
+    record_name = "record"
+    permission: str | None = None
+    denied_message = ""
+
+    def load_record(self):
+        raise NotImplementedError(f"{type(self).__name__} must load its record in scope.")
+
+    def record_loaded(self) -> None:
+        """Load what else the page is about (within the user's scope)."""
+
+    def record_site(self):
+        return getattr(self, self.record_name).site
+
+    def time_zone_site(self):
+        return self.record_site()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        record = self.load_record()
+        # `self.record` is what a ServiceFormMixin saves; `record_loaded()` may name another.
+        self.record = record
+        setattr(self, self.record_name, record)
+        self.record_loaded()
+        if self.permission and not request.user.has_perm(self.permission, record):
+            raise PermissionDenied(self.denied_message)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class RecordHistoryView(LoginRequiredMixin, ListView):

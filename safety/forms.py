@@ -3,13 +3,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.selectors import site_list
+from records.edits import not_in_future
 from records.forms import AuditedEditForm
 from safety.models import AdverseEvent
 from safety.selectors import VIEW_AE
-from safety.services import FUTURE_TOLERANCE
+from safety.services import ONSET_IN_FUTURE, TERM_REQUIRED
 
 # A datetime-local input shows and takes the time in the current (site) time zone.
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -21,9 +21,7 @@ class DraftFieldsMixin:
 
     def _set_up_fields(self) -> None:
         self.fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")
-        self.fields["verbatim_term"].error_messages["required"] = (
-            "Describe the event in the reporter's words."
-        )
+        self.fields["verbatim_term"].error_messages["required"] = TERM_REQUIRED
         self.fields["onset_at"].error_messages["required"] = "Enter when the event began."
         self.fields["onset_at"].help_text = "Date and time in the site's local time."
         self.fields["description"].widget.attrs["rows"] = 4
@@ -31,13 +29,13 @@ class DraftFieldsMixin:
     def clean_verbatim_term(self) -> str:
         term = self.cleaned_data["verbatim_term"].strip()
         if not term:
-            raise forms.ValidationError("Describe the event in the reporter's words.")
+            raise forms.ValidationError(TERM_REQUIRED)
         return term
 
     def clean_onset_at(self):
         onset = self.cleaned_data["onset_at"]
-        if onset and onset > timezone.now() + FUTURE_TOLERANCE:
-            raise forms.ValidationError("The onset is in the future. Enter when the event began.")
+        if onset:
+            not_in_future(onset, message=ONSET_IN_FUTURE)
         return onset
 
 

@@ -4,21 +4,25 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
+from audit.context import records_actor
 from audit.services import versioned_save
 from participants.models import Participant
+from records.edits import StepRefused, not_in_future
 from safety.models import AdverseEvent
 from sessions_app.models import DosingSession, VitalSignReading
 
 ADD_AE = "safety.add_adverseevent"
 CHANGE_AE = "safety.change_adverseevent"
-# Clocks of a tablet and the server disagree a little; a time further ahead is a typing error.
-FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+REPORT_REFUSED = "Only the participant's site staff can report adverse events."
+CHANGE_REFUSED = "Only the participant's site staff can change adverse events."
+DRAFT_ONLY = "Only a draft adverse event can be changed here."
+TERM_REQUIRED = "Describe the event in the reporter's words."
+ONSET_IN_FUTURE = "The onset is in the future. Enter when the event began."
 
 
-class AdverseEventError(Exception):
+class AdverseEventError(StepRefused):
     """A step the adverse event's state does not allow."""
 
 
@@ -27,9 +31,12 @@ def _check_draft(ae: AdverseEvent) -> None:
     ae.verbatim_term = ae.verbatim_term.strip()
     ae.description = ae.description.strip()
     if not ae.verbatim_term:
-        errors["verbatim_term"] = "Describe the event in the reporter's words."
-    if ae.onset_at and ae.onset_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["onset_at"] = "The onset is in the future. Enter when the event began."
+        errors["verbatim_term"] = TERM_REQUIRED
+    if ae.onset_at:
+        try:
+            not_in_future(ae.onset_at, message=ONSET_IN_FUTURE)
+        except ValidationError as error:
+            errors["onset_at"] = error.messages
     if ae.dosing_session_id and ae.dosing_session.visit.participant_id != ae.participant_id:
         errors["dosing_session"] = "This dosing session is another participant's."
     if ae.source_reading_id and ae.source_reading.session_id != ae.dosing_session_id:
@@ -38,6 +45,7 @@ def _check_draft(ae: AdverseEvent) -> None:
         raise ValidationError(errors)
 
 
+@records_actor
 def adverse_event_draft_create(
     *,
     actor: User,
@@ -53,7 +61,7 @@ def adverse_event_draft_create(
     Opened from a reading, the reading's session is the event's session.
     """
     if not actor.has_perm(ADD_AE, participant):
-        raise PermissionDenied("Only the participant's site staff can report adverse events.")
+        raise PermissionDenied(REPORT_REFUSED)
     if source_reading is not None and dosing_session is None:
         dosing_session = source_reading.session
     with transaction.atomic():
@@ -73,6 +81,7 @@ def adverse_event_draft_create(
     return ae
 
 
+@records_actor
 def adverse_event_draft_update(
     *,
     actor: User,
@@ -86,10 +95,10 @@ def adverse_event_draft_update(
     """Change a draft; refused if someone saved it after `expected_version` was read."""
     ae = adverse_event
     if not actor.has_perm(CHANGE_AE, ae):
-        raise PermissionDenied("Only the participant's site staff can change adverse events.")
+        raise PermissionDenied(CHANGE_REFUSED)
     with transaction.atomic():
         if ae.status != AdverseEvent.Status.DRAFT:
-            raise AdverseEventError("Only a draft adverse event can be changed here.")
+            raise AdverseEventError(DRAFT_ONLY)
         ae.verbatim_term = verbatim_term
         ae.onset_at = onset_at
         ae.description = description

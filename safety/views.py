@@ -11,10 +11,9 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
 from accounts.selectors import user_scope
-from audit.services import ConcurrentEditError
 from participants.selectors import participant_get, participant_list
-from records.forms import add_service_error, rebind_after_conflict
-from records.views import SiteTimeZoneMixin
+from records.forms import add_service_error
+from records.views import ScopedRecordMixin, ServiceFormMixin, SiteTimeZoneMixin
 from safety import selectors, services
 from safety.forms import (
     AdverseEventDraftForm,
@@ -66,7 +65,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
         if self.participant is not None and not request.user.has_perm(
             services.ADD_AE, self.participant
         ):
-            raise PermissionDenied("Only the participant's site staff can report adverse events.")
+            raise PermissionDenied(services.REPORT_REFUSED)
         return super().dispatch(request, *args, **kwargs)
 
     def time_zone_site(self):
@@ -132,22 +131,18 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
         return redirect("safety:ae_detail", pk=ae.pk)
 
 
-class AdverseEventMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+class AdverseEventMixin(ScopedRecordMixin):
     """Loads the adverse event named in the URL within the user's scope (404 outside it); its
     times are those of the participant's site."""
 
+    record_name = "ae"
     permission = selectors.VIEW_AE
     denied_message = "Your role does not allow this on adverse events."
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.ae = selectors.adverse_event_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm(self.permission, self.ae):
-            raise PermissionDenied(self.denied_message)
-        return super().dispatch(request, *args, **kwargs)
+    def load_record(self):
+        return selectors.adverse_event_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def time_zone_site(self):
+    def record_site(self):
         return self.ae.participant.site
 
     def get_context_data(self, **kwargs):
@@ -166,52 +161,33 @@ class AdverseEventDetailView(AdverseEventMixin, TemplateView):
     template_name = "safety/ae_detail.html"
 
 
-class AdverseEventEditView(AdverseEventMixin, FormView):
+class AdverseEventEditView(ServiceFormMixin, AdverseEventMixin, FormView):
     permission = services.CHANGE_AE
-    denied_message = "Only the participant's site staff can change adverse events."
+    denied_message = services.CHANGE_REFUSED
     template_name = "safety/ae_edit.html"
-    form_class = AdverseEventEditForm
+    refusals = (ValidationError, services.AdverseEventError)
 
     def get(self, request, *args, **kwargs):
         if self.ae.status != AdverseEvent.Status.DRAFT:
-            messages.warning(request, "Only a draft adverse event can be changed here.")
+            messages.warning(request, services.DRAFT_ONLY)
             return redirect("safety:ae_detail", pk=self.ae.pk)
         return super().get(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.ae
-        return kwargs
+    def form_for(self, record, **kwargs):
+        return AdverseEventEditForm(instance=record, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.adverse_event_draft_update(
-                actor=self.request.user,
-                adverse_event=form.instance,
-                verbatim_term=form.cleaned_data["verbatim_term"],
-                onset_at=form.cleaned_data["onset_at"],
-                description=form.cleaned_data["description"],
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ConcurrentEditError as error:
-            current = AdverseEvent.objects.get(pk=self.ae.pk)
-            rebound = rebind_after_conflict(
-                lambda data: self.get_form_class()(
-                    data=data, instance=AdverseEvent.objects.get(pk=current.pk)
-                ),
-                data=self.request.POST,
-                version=current.version,
-                error=error,
-            )
-            return self.render_to_response(
-                self.get_context_data(form=rebound, current=current, conflict=True)
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
-        except services.AdverseEventError as error:
-            form.add_error(None, str(error))
-            return self.form_invalid(form)
+    def reload(self):
+        return AdverseEvent.objects.get(pk=self.ae.pk)
+
+    def save(self, form):
+        services.adverse_event_draft_update(
+            actor=self.request.user,
+            adverse_event=form.instance,
+            verbatim_term=form.cleaned_data["verbatim_term"],
+            onset_at=form.cleaned_data["onset_at"],
+            description=form.cleaned_data["description"],
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
         messages.success(self.request, "Draft saved. The change is in the audit trail.")
         return redirect("safety:ae_detail", pk=self.ae.pk)

@@ -168,13 +168,16 @@ class EligibilityResult:
         return tuple(r for r in self.results if r.outcome == Outcome.MISSING)
 
 
+BORN_AFTER_SCREENING = "The date of birth is after the day of screening."
+
+
 def age_on(date_of_birth: datetime.date, on: datetime.date) -> int:
     """Completed years on `on`: the birthday itself counts (18 on the 18th birthday).
 
     Someone born on 29 February turns a year older on 1 March in common years.
     """
     if date_of_birth > on:
-        raise InconsistentDataError("The date of birth is after the day of screening.")
+        raise InconsistentDataError(BORN_AFTER_SCREENING)
     had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
     return on.year - date_of_birth.year - (0 if had_birthday else 1)
 

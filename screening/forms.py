@@ -8,6 +8,7 @@ from accounts.selectors import site_list
 from participants.models import ParticipantIdentity
 from participants.validators import validate_date_of_birth
 from records.forms import AuditedEditForm
+from screening.eligibility import BORN_AFTER_SCREENING
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -69,7 +70,7 @@ class ScreeningStartForm(forms.ModelForm):
         cleaned = super().clean()
         dob, day = cleaned.get("date_of_birth"), cleaned.get("screened_on")
         if dob and day and dob > day:
-            self.add_error("date_of_birth", "The date of birth is after the day of screening.")
+            self.add_error("date_of_birth", BORN_AFTER_SCREENING)
         return cleaned
 
     def identity_data(self) -> dict:
@@ -119,7 +120,7 @@ class AssessmentForm(AuditedEditForm):
 
     def __init__(self, *args, answers: list[CriterionAnswer], date_of_birth=None, **kwargs):
         instance = kwargs["instance"]
-        self.require_reason = instance.needs_reason
+        self.require_reason = instance.changes_need_reason
         super().__init__(*args, **kwargs)
         self.date_of_birth = date_of_birth
         self.answers = answers

@@ -202,8 +202,11 @@ class ScreeningAttempt(VersionedModel):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
 
+    # Once submitted, a change needs a reason and voids the signature (records.edits).
+    late_change_message = "Say why a submitted screening is being changed."
+
     @property
-    def needs_reason(self) -> bool:
+    def changes_need_reason(self) -> bool:
         return self.status != self.Status.DRAFT
 
     @property

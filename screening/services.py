@@ -12,27 +12,27 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Site, User
-from audit.context import change_reason
+from audit.context import change_reason, records_actor
 from audit.services import versioned_save
 from participants.models import Participant
 from participants.services import participant_enrol, participant_register, participant_set_status
+from records.edits import StepRefused, late_change_check, late_change_commit
 from screening import eligibility
 from screening.models import CriteriaSet, CriterionAnswer, ScreeningAttempt, StudyScreeningConfig
 from screening.selectors import attempt_date_of_birth
 from sessions_app.services.visits import visit_schedule_create
 from signatures.models import Signature
-from signatures.services import (
-    signature_password_confirm,
-    signature_sign,
-    signature_void_outdated,
-)
+from signatures.services import signature_password_confirm, signature_sign
 
 CONFIRM_STATEMENT = (
     "I confirm that this candidate meets every eligibility criterion of the protocol."
 )
 
 
-class ScreeningError(Exception):
+CONFIRM_REFUSED = "Only the site investigator can confirm eligibility."
+
+
+class ScreeningError(StepRefused):
     """A screening step that the attempt's state or decision does not allow."""
 
 
@@ -94,6 +94,7 @@ def _new_attempt(*, actor: User, participant: Participant, screened_on: datetime
     return attempt
 
 
+@records_actor
 def screening_start(
     *, actor: User, site: Site, identity: dict, screened_on: datetime.date
 ) -> ScreeningAttempt:
@@ -107,6 +108,7 @@ def screening_start(
             return _new_attempt(actor=actor, participant=participant, screened_on=screened_on)
 
 
+@records_actor
 def screening_restart(
     *, actor: User, participant: Participant, screened_on: datetime.date
 ) -> ScreeningAttempt:
@@ -125,6 +127,7 @@ def screening_restart(
             return _new_attempt(actor=actor, participant=participant, screened_on=screened_on)
 
 
+@records_actor
 def screening_update(
     *,
     actor: User,
@@ -139,8 +142,10 @@ def screening_update(
     """
     if not attempt.is_editable:
         raise ScreeningError("This screening is closed; start a re-screen instead.")
-    if attempt.needs_reason and not reason.strip():
-        raise ScreeningError("Say why a submitted screening is being changed.")
+    try:
+        late = late_change_check(attempt, reason)
+    except ValidationError as error:  # shown above the assessments, as a refused step
+        raise ScreeningError(error.message_dict["reason"][0]) from None
     with transaction.atomic(), change_reason(reason):
         for answer in attempt.answers.select_for_update().select_related("criterion"):
             if answer.criterion_id not in answers:
@@ -155,13 +160,12 @@ def screening_update(
         except eligibility.InconsistentDataError as error:
             raise ValidationError(str(error)) from error
         versioned_save(instance=attempt, expected_version=expected_version, reason=reason)
-        if attempt.status != ScreeningAttempt.Status.DRAFT:
-            signature_void_outdated(
-                record=attempt, reason=f"Screening changed after signing: {reason}".strip()
-            )
+        if late:
+            late_change_commit(attempt, reason, root_saved=True)
     return attempt
 
 
+@records_actor
 def screening_submit(*, actor: User, attempt: ScreeningAttempt) -> ScreeningAttempt:
     """Hand the completed assessments to the investigator. Incomplete ones are refused."""
     with transaction.atomic(), change_reason("Submitted for investigator review"):
@@ -181,6 +185,7 @@ def screening_submit(*, actor: User, attempt: ScreeningAttempt) -> ScreeningAtte
     return attempt
 
 
+@records_actor
 def eligibility_confirm(
     *,
     actor: User,
@@ -196,7 +201,7 @@ def eligibility_confirm(
     (the refusal's rollback would undo the count); signing inside re-checks it plainly.
     """
     if not actor.has_perm("screening.confirm_screeningattempt", attempt):
-        raise PermissionError("Only the site investigator can confirm eligibility.")
+        raise PermissionError(CONFIRM_REFUSED)
     signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         attempt = (
@@ -235,6 +240,7 @@ def eligibility_confirm(
         )
 
 
+@records_actor
 def screening_fail(*, actor: User, attempt: ScreeningAttempt) -> ScreeningAttempt:
     """Close a submitted screening that fails a criterion: the candidate is a screen failure."""
     with transaction.atomic():

@@ -6,10 +6,9 @@ from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 
 from accounts.selectors import site_list
-from audit.services import ConcurrentEditError
 from participants.models import Participant
 from participants.selectors import can_see_identity
-from records.views import RecordHistoryView, SiteTimeZoneMixin
+from records.views import RecordHistoryView, ScopedRecordMixin, ServiceFormMixin
 from screening import selectors, services
 from screening.eligibility import InconsistentDataError
 from screening.forms import (
@@ -70,24 +69,16 @@ class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return redirect("screening:edit", pk=attempt.pk)
 
 
-class AttemptMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+class AttemptMixin(ScopedRecordMixin):
     """Loads the attempt named in the URL within the user's scope (404 outside it); its times are
     those of the candidate's site."""
 
-    def time_zone_site(self):
-        return self.attempt.participant.site
-
+    record_name = "attempt"
     permission = "screening.view_screeningattempt"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.attempt = selectors.attempt_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm(self.permission, self.attempt):
-            raise PermissionDenied(self.denied_message)
-        return super().dispatch(request, *args, **kwargs)
-
     denied_message = "Your role does not allow this on screenings."
+
+    def load_record(self):
+        return selectors.attempt_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -127,44 +118,44 @@ class AttemptDetailView(AttemptMixin, TemplateView):
         return context
 
 
-class AssessmentEditView(AttemptMixin, FormView):
+SCREENING_CLOSED = "This screening is closed and can no longer be changed."
+
+
+class AssessmentEditView(ServiceFormMixin, AttemptMixin, FormView):
     permission = "screening.change_screeningattempt"
     template_name = "screening/assessment_form.html"
+    refusals = (ValidationError, InconsistentDataError, services.ScreeningError)
 
     def get(self, request, *args, **kwargs):
         if not self.attempt.is_editable:
-            messages.warning(request, "This screening is closed and can no longer be changed.")
+            messages.warning(request, SCREENING_CLOSED)
             return redirect("screening:detail", pk=self.attempt.pk)
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if not self.attempt.is_editable:
-            raise PermissionDenied("This screening is closed and can no longer be changed.")
+            raise PermissionDenied(SCREENING_CLOSED)
         return super().post(request, *args, **kwargs)
 
-    def get_form(self, form_class=None):
+    def form_for(self, record, **kwargs):
         return AssessmentForm(
-            **self.get_form_kwargs(),
-            instance=self.attempt,
-            answers=selectors.attempt_answers(attempt=self.attempt),
-            date_of_birth=selectors.attempt_date_of_birth(attempt=self.attempt),
+            **kwargs,
+            instance=record,
+            answers=selectors.attempt_answers(attempt=record),
+            date_of_birth=selectors.attempt_date_of_birth(attempt=record),
         )
 
-    def form_valid(self, form):
-        try:
-            services.screening_update(
-                actor=self.request.user,
-                attempt=form.instance,
-                answers=form.answer_data(),
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
-            return self.form_invalid(form)
-        except (ValidationError, InconsistentDataError, services.ScreeningError) as error:
-            form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
-            return self.form_invalid(form)
+    def reload(self):
+        return ScreeningAttempt.objects.get(pk=self.attempt.pk)
+
+    def save(self, form):
+        services.screening_update(
+            actor=self.request.user,
+            attempt=form.instance,
+            answers=form.answer_data(),
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
         messages.success(self.request, "Assessments saved. The criteria were recomputed.")
         return redirect("screening:detail", pk=self.attempt.pk)
 
@@ -216,7 +207,7 @@ class RescreenView(AttemptMixin, FormView):
 
 class ConfirmView(AttemptMixin, FormView):
     permission = "screening.confirm_screeningattempt"
-    denied_message = "Only the site investigator can confirm eligibility."
+    denied_message = services.CONFIRM_REFUSED
     template_name = "screening/confirm.html"
 
     def get_form(self, form_class=None):

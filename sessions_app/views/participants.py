@@ -52,9 +52,6 @@ class WithdrawView(ServiceFormMixin, ParticipantMixin, FormView):
     permission = "participants.withdraw_participant"
     denied_message = "Your role does not include withdrawing participants."
 
-    def participant_loaded(self) -> None:
-        self.record = self.participant
-
     def form_for(self, record, **kwargs):
         return WithdrawalForm(participant=record, **kwargs)
 

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             raise SystemExit(1)
         problem = anchors_check(expected)
         if problem:
-            self.stderr.write(self.style.ERROR(f"Audit trail BROKEN: {problem}."))
+            self.stderr.write(self.style.ERROR(problem))
             raise SystemExit(1)
         self.stdout.write(self.style.SUCCESS(report.describe()))
         if expected:

@@ -1,0 +1,143 @@
+"""The steps a page offers on its record, each once: its form, the service it runs, when the
+record's state offers it, and what the user is told after it.
+
+A page with several steps (the dosing-session flowsheet; the adverse event's submit, review and
+follow-up; a query's answer and closing) lists them in a `Steps` registry and serves them with
+`StepsViewMixin`: the form posted names its step in `action`, the step's form is bound and
+validated, its service runs, and the page either redirects with the step's message or shows the
+form again with the refusal beside its field. A save that lost to someone else's keeps what the
+user typed, bound to the record as it now is.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect
+
+from audit.services import ConcurrentEditError
+from records.edits import StepRefused
+from records.forms import add_service_error, rebind_after_conflict
+
+
+def _always(view) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step. `form(view, data)` builds its form (prefixed with the action); `perform(view,
+    form)` runs its service and returns what the user is told; `offered(view)` says whether the
+    record's state offers it now; `anchor` is where the page lands after it."""
+
+    action: str
+    form: Callable[[Any, Any], forms.BaseForm]
+    perform: Callable[[Any, forms.BaseForm], str]
+    offered: Callable[[Any], bool] = _always
+    anchor: str = ""
+
+
+class Steps:
+    """The steps of one page, in the order the page offers them."""
+
+    def __init__(self, steps: Iterable[Step] = ()):
+        self._steps: dict[str, Step] = {}
+        for step in steps:
+            self.register(step)
+
+    def register(self, step: Step) -> Step:
+        if step.action in self._steps:
+            raise ValueError(f"The step {step.action!r} is registered already.")
+        self._steps[step.action] = step
+        return step
+
+    def get(self, action: str) -> Step | None:
+        return self._steps.get(action)
+
+    def offered(self, view) -> list[Step]:
+        return [step for step in self._steps.values() if step.offered(view)]
+
+    def __iter__(self):
+        return iter(self._steps.values())
+
+
+class StepsViewMixin:
+    """Serves the `steps` of a page about one record.
+
+    The view provides `record_url()` (where a step lands), `reload()` (the record as it is now,
+    after a lost concurrent save; it must also refresh what the steps read), and the permission
+    to take any step (`step_permission`, checked at the record's site; `step_denied_message`).
+    The context gets `forms` (action -> form, for the steps offered), `bound_action` and
+    `unshown_errors` (the refusal of a step the page no longer offers: someone else took it).
+    """
+
+    steps: Steps
+    step_permission: str = ""
+    step_denied_message = ""
+    # What the services raise to refuse a step (shown beside its field, or above the form).
+    refusals: tuple[type[Exception], ...] = (ValidationError, StepRefused)
+
+    def step_record(self):
+        raise NotImplementedError
+
+    def record_url(self) -> str:
+        raise NotImplementedError
+
+    def reload(self):
+        raise NotImplementedError
+
+    def build_form(self, action: str, data=None) -> forms.BaseForm:
+        return self.steps.get(action).form(self, data)
+
+    def step_forms(self, bound=None) -> dict[str, forms.BaseForm]:
+        """The steps the record's state offers; the one refused stays bound."""
+        return {
+            step.action: bound
+            if bound is not None and bound.prefix == step.action
+            else self.build_form(step.action)
+            for step in self.steps.offered(self)
+        }
+
+    @staticmethod
+    def unshown_errors(bound, shown: dict) -> list[str]:
+        if bound is None or bound.prefix in shown:
+            return []
+        return [message for messages_ in bound.errors.values() for message in messages_]
+
+    def step_context(self, bound=None) -> dict:
+        shown = self.step_forms(bound)
+        return {
+            "forms": shown,
+            "bound_action": bound.prefix if bound is not None else "",
+            "unshown_errors": self.unshown_errors(bound, shown),
+        }
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.step_permission, self.step_record()):
+            raise PermissionDenied(self.step_denied_message)
+        step = self.steps.get(request.POST.get("action", ""))
+        if step is None:
+            return HttpResponseBadRequest("Unknown step.")
+        form = self.build_form(step.action, data=request.POST)
+        if form.is_valid():
+            try:
+                message = step.perform(self, form)
+            except ConcurrentEditError as error:
+                current = self.reload()
+                form = rebind_after_conflict(
+                    lambda data: self.build_form(step.action, data=data),
+                    data=request.POST,
+                    version=current.version,
+                    error=error,
+                    version_field=f"{form.prefix}-version",
+                )
+            except self.refusals as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, message)
+                return redirect(f"{self.record_url()}#{step.anchor or step.action}")
+        return self.render_to_response(self.get_context_data(bound_form=form))
