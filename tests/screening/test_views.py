@@ -381,3 +381,21 @@ def test_wrong_confirmation_passwords_count_once_each_and_lock_the_investigator_
     ]
     assert _fresh(attempt).status == ScreeningAttempt.Status.SUBMITTED
     assert not Signature.objects.exists()
+
+
+def test_after_a_lost_concurrent_save_saving_again_keeps_the_users_values(
+    login, therapist, investigator, site1
+):
+    """The refused form carries the current version: saving it again is a deliberate choice
+    that succeeds, instead of failing again on the version first opened."""
+    attempt = screened_attempt(actor=therapist, site=site1, submit=False)
+    url = reverse("screening:edit", args=[attempt.pk])
+    stale = _assessment_post(attempt, pulse="81")
+    login(investigator).post(url, _assessment_post(attempt, pulse="90"))
+    client = login(therapist)
+    refused = client.post(url, stale)
+    current_version = _fresh(attempt).version
+    assert refused.context["form"]["version"].value() == current_version
+    again = client.post(url, {**stale, "version": str(current_version)})
+    assert again.status_code == 302
+    assert _fresh(attempt).pulse == 81
