@@ -17,7 +17,12 @@ DRAFT_FIELDS = ["verbatim_term", "onset_at", "description"]
 
 
 class DraftFieldsMixin:
-    """The checks shared by opening and editing a draft, beside their fields."""
+    """The fields and checks shared by opening and editing a draft, beside their fields."""
+
+    class Meta:
+        model = AdverseEvent
+        fields = DRAFT_FIELDS
+        widgets = {"onset_at": DATETIME_WIDGET}
 
     def _set_up_fields(self) -> None:
         self.fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")
@@ -42,10 +47,8 @@ class DraftFieldsMixin:
 class AdverseEventDraftForm(DraftFieldsMixin, forms.ModelForm):
     """Open a draft adverse event (prefilled when opened from a reading)."""
 
-    class Meta:
-        model = AdverseEvent
-        fields = DRAFT_FIELDS
-        widgets = {"onset_at": DATETIME_WIDGET}
+    class Meta(DraftFieldsMixin.Meta):
+        pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,10 +71,8 @@ class AdverseEventEditForm(DraftFieldsMixin, AuditedEditForm):
 
     require_reason = False
 
-    class Meta:
-        model = AdverseEvent
-        fields = DRAFT_FIELDS
-        widgets = {"onset_at": DATETIME_WIDGET}
+    class Meta(DraftFieldsMixin.Meta):
+        pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

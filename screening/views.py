@@ -160,30 +160,31 @@ class AssessmentEditView(ServiceFormMixin, AttemptMixin, FormView):
         return redirect("screening:detail", pk=self.attempt.pk)
 
 
-class AttemptSubmitView(AttemptMixin, View):
+class AttemptStepView(AttemptMixin, View):
+    """A step on the attempt taken with one button: its service, and what the user is told."""
+
     permission = "screening.change_screeningattempt"
+    service = None
+    success_message = ""
 
     def post(self, request, *args, **kwargs):
         try:
-            services.screening_submit(actor=request.user, attempt=self.attempt)
+            type(self).service(actor=request.user, attempt=self.attempt)
         except services.ScreeningError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Submitted. The site investigator can now review it.")
+            messages.success(request, self.success_message)
         return redirect("screening:detail", pk=self.attempt.pk)
 
 
-class AttemptFailView(AttemptMixin, View):
-    permission = "screening.change_screeningattempt"
+class AttemptSubmitView(AttemptStepView):
+    service = services.screening_submit
+    success_message = "Submitted. The site investigator can now review it."
 
-    def post(self, request, *args, **kwargs):
-        try:
-            services.screening_fail(actor=request.user, attempt=self.attempt)
-        except services.ScreeningError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Recorded as a screen failure, with every reason kept.")
-        return redirect("screening:detail", pk=self.attempt.pk)
+
+class AttemptFailView(AttemptStepView):
+    service = services.screening_fail
+    success_message = "Recorded as a screen failure, with every reason kept."
 
 
 class RescreenView(AttemptMixin, FormView):
