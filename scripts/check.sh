@@ -21,8 +21,11 @@ step "manage.py check --deploy (production settings)"
 test_secret=$(.venv/bin/python -c 'import secrets, string
 chars = string.ascii_letters + string.digits + "-_+=.,"
 print("".join(secrets.choice(chars) for _ in range(50)))')
+# The production settings refuse to load without a broker: the one from with-test-services.sh
+# (the check does not connect to it).
 DJANGO_SETTINGS_MODULE=trialsite.settings.production \
 SECRET_KEY="$test_secret" \
+CELERY_BROKER_URL="${CELERY_BROKER_URL:?run this under scripts/with-test-services.sh}" \
 ALLOWED_HOSTS=trialsite.test \
 DEBUG=false \
     .venv/bin/python manage.py check --deploy --fail-level WARNING

@@ -2,11 +2,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 from auditlog.registry import auditlog
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Site
@@ -18,30 +20,55 @@ from tests.participants.factories import IdentityFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {
-    "accounts",
-    "participants",
-    "audit",
-    "screening",
-    "signatures",
-    "sessions_app",
-    "safety",
+ROOT = Path(__file__).resolve().parents[2]
+# The Python environment may lie in the repository (.venv): what is installed there is not ours.
+ENVIRONMENT = {
+    Path(p).resolve() for p in (sys.prefix, sys.base_prefix, *sysconfig.get_paths().values())
 }
+
 # Models of our apps that hold no clinical data, each with the reason it is not audited.
 NOT_CLINICAL = {
     "audit.LogEntry": "the audit trail itself",
 }
 
 
+def _is_ours(app_config) -> bool:
+    """The app's package lies in the repository, not in the installed Python environment."""
+    path = Path(app_config.path).resolve()
+    return path.is_relative_to(ROOT) and not any(path.is_relative_to(p) for p in ENVIRONMENT)
+
+
+def our_apps() -> set[str]:
+    """The labels of every installed app of the project, found from where its code lies."""
+    return {config.label for config in apps.get_app_configs() if _is_ours(config)}
+
+
+def test_our_apps_are_found_from_the_installed_apps():
+    found = our_apps()
+    # The apps the settings name for the user and the audit entry are ours; no third-party app is.
+    assert apps.get_model(settings.AUTH_USER_MODEL)._meta.app_label in found
+    assert apps.get_model(settings.AUDITLOG_LOGENTRY_MODEL)._meta.app_label in found
+    assert "auth" not in found and "auditlog" not in found
+
+
 def test_every_model_of_our_apps_is_audited_or_declared_not_clinical():
+    ours = our_apps()
     missing = [
         model._meta.label
         for model in apps.get_models()
-        if model._meta.app_label in OUR_APPS
+        if model._meta.app_label in ours
         and not auditlog.contains(model)
         and model._meta.label not in NOT_CLINICAL
     ]
     assert missing == []
+
+
+def test_every_not_clinical_exemption_names_an_unaudited_model_of_our_apps():
+    for label, reason in NOT_CLINICAL.items():
+        model = apps.get_model(label)
+        assert model._meta.app_label in our_apps(), label
+        assert not auditlog.contains(model), f"{label} is audited: drop its exemption"
+        assert reason
 
 
 @pytest.mark.parametrize(
@@ -129,16 +156,15 @@ def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
         "DJANGO_SETTINGS_MODULE": "trialsite.settings.local",
         "DATABASE_URL": f"sqlite:///{database}",
     }
-    root = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=root,
+        cwd=ROOT,
         env=env,
         check=True,
     )
     subprocess.run(
         [sys.executable, "manage.py", "seed_demo", "--password", "demo-Password-123"],
-        cwd=root,
+        cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,

@@ -145,10 +145,11 @@ AUDIT_CONFIDENTIAL_MODELS = ["sessions_app.integrationnote"]
 # Put it on storage the database's users cannot write: it is what catches a rewritten chain.
 AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
 
-# Celery: with no broker configured, tasks run eagerly in the calling process.
+# Celery: with no broker configured, or with CELERY_TASK_ALWAYS_EAGER=true, tasks run eagerly in
+# the calling process. Production refuses to start without a broker unless eager is asked for.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}

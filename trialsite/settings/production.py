@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CELERY_BROKER_URL, env
 
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without it
 if env.bool("DEBUG", default=False):
@@ -13,6 +13,14 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# Without a broker every task (alert emails, the nightly audit check) would run inside the web
+# request or not at all: refuse, unless running tasks eagerly is asked for on purpose.
+if not CELERY_BROKER_URL and not env.bool("CELERY_TASK_ALWAYS_EAGER", default=False):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set in production (e.g. redis://redis:6379/0). To run tasks "
+        "eagerly in the web process instead, set CELERY_TASK_ALWAYS_EAGER=true on purpose."
+    )
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,82 @@
+"""The production settings, loaded in a fresh process as gunicorn, Celery and manage.py do."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKER = "redis://broker.invalid:6379/0"
+PRINT_CELERY_SETTINGS = (
+    "import json\n"
+    "from django.conf import settings\n"
+    "print(json.dumps({'broker': settings.CELERY_BROKER_URL,"
+    " 'eager': settings.CELERY_TASK_ALWAYS_EAGER}))\n"
+)
+
+
+def _load_production_settings(**variables):
+    """Import trialsite.settings.production in a subprocess with `variables` in its environment.
+
+    Starts from a valid production environment with no Celery variable at all; a variable given
+    as None is left out.
+    """
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")} | {
+        "DJANGO_SETTINGS_MODULE": "trialsite.settings.production",
+        "SECRET_KEY": "s" * 60,
+        "ALLOWED_HOSTS": "trialsite.test",
+        "DEBUG": "false",
+    }
+    for name, value in variables.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_CELERY_SETTINGS],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "eager",
+    [None, "false", ""],
+    ids=["eager-unset", "eager-false", "eager-empty"],
+)
+def test_production_refuses_to_start_without_a_broker(eager):
+    result = _load_production_settings(CELERY_BROKER_URL="", CELERY_TASK_ALWAYS_EAGER=eager)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "CELERY_BROKER_URL must be set in production" in result.stderr
+    assert "CELERY_TASK_ALWAYS_EAGER=true" in result.stderr  # the way out is named
+
+
+def test_production_refuses_to_start_when_the_broker_variable_is_missing():
+    result = _load_production_settings(CELERY_BROKER_URL=None)
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL must be set in production" in result.stderr
+
+
+def test_production_runs_tasks_eagerly_without_a_broker_when_asked_on_purpose():
+    result = _load_production_settings(CELERY_BROKER_URL="", CELERY_TASK_ALWAYS_EAGER="true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"broker": "", "eager": True}
+
+
+def test_production_with_a_broker_queues_tasks():
+    result = _load_production_settings(CELERY_BROKER_URL=BROKER)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"broker": BROKER, "eager": False}
+
+
+def test_production_with_a_broker_still_runs_eagerly_when_asked():
+    result = _load_production_settings(CELERY_BROKER_URL=BROKER, CELERY_TASK_ALWAYS_EAGER="true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"broker": BROKER, "eager": True}
