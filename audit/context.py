@@ -46,8 +46,10 @@ def records_actor(service: Callable) -> Callable:
     """A service taking `actor=`: what it writes is recorded as that user's doing."""
 
     @functools.wraps(service)
-    def wrapper(*args, **kwargs):
-        with acting_as(kwargs["actor"]):
-            return service(*args, **kwargs)
+    def wrapper(*args, actor, **kwargs):
+        if actor is None:
+            raise ValueError(f"{service.__name__} needs the user it acts for (actor=).")
+        with acting_as(actor):
+            return service(*args, actor=actor, **kwargs)
 
     return wrapper

@@ -2,13 +2,13 @@ import functools
 import logging
 from pathlib import Path
 
-from auditlog.context import set_actor
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from audit.chain import anchor_append, anchors_check, anchors_read, chain_verify
+from audit.context import acting_as
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def acting_as_queuing_user(func):
         if actor_id is None:
             return func(*args, **kwargs)
         actor = get_user_model().objects.get(pk=actor_id)
-        with set_actor(actor):
+        with acting_as(actor):
             return func(*args, **kwargs)
 
     return wrapper

@@ -16,7 +16,7 @@ correction must give.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit.context import change_reason
@@ -61,25 +61,36 @@ def fresh_check(record: models.Model, expected_version: int) -> None:
         raise ConcurrentEditError(STALE_MESSAGE)
 
 
-def late_change_check(record: models.Model, reason: str) -> bool:
+def late_change_check(record: models.Model, reason: str, *, root_locked: bool = False) -> bool:
     """Whether a change to `record` comes late (its root was submitted, ended or signed); a late
-    change without a reason is refused beside the reason."""
+    change without a reason is refused beside the reason.
+
+    The root's state is read again under lock, so that a root ended or signed after the form
+    was opened counts; a caller that holds the root locked and fresh says so (`root_locked`).
+    Call it inside the change's transaction.
+    """
     root = signature_root(record)
+    if not root_locked and getattr(root, "pk", None) is not None:
+        root = type(root).objects.select_for_update().get(pk=root.pk)
     if not root.changes_need_reason:
         return False
     reason_required(reason, root.late_change_message)
     return True
 
 
-def late_change_commit(record: models.Model, reason: str, *, root_saved: bool = False) -> None:
-    """After a late change to `record`: void its root's signature.
+def late_change_commit(
+    record: models.Model, reason: str, *, root_saved: bool = False, void_reason: str = ""
+) -> None:
+    """After a late change to `record`: void its root's signature (with `void_reason`, by default
+    the change's reason).
 
     `root_saved`: the change saved the root itself, which has a new version already; otherwise
     (a record that belongs to the root changed) the root is saved again, under lock, for one.
     """
     root = signature_root(record)
-    if not root_saved:
-        root = type(root).objects.select_for_update().get(pk=root.pk)
-        with change_reason(reason):
-            root.save()
-    signature_void_outdated(record=root, reason=reason)
+    with transaction.atomic():
+        if not root_saved:
+            root = type(root).objects.select_for_update().get(pk=root.pk)
+            with change_reason(reason):
+                root.save()
+        signature_void_outdated(record=root, reason=void_reason or reason)

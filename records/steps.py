@@ -68,9 +68,11 @@ class Steps:
 class StepsViewMixin:
     """Serves the `steps` of a page about one record.
 
-    The view provides `record_url()` (where a step lands), `reload()` (the record as it is now,
-    after a lost concurrent save; it must also refresh what the steps read), and the permission
-    to take any step (`step_permission`, checked at the record's site; `step_denied_message`).
+    The view provides `step_record()` (the record the steps change), `record_url()` (where a
+    step lands), `reload()` (the record as it is now, after a lost concurrent save),
+    `load_step_state()` (what the steps' forms read, loaded before a posted form), and the
+    permission to take any step (`step_permission`, checked at the record's site;
+    `step_denied_message`).
     The context gets `forms` (action -> form, for the steps offered), `bound_action` and
     `unshown_errors` (the refusal of a step the page no longer offers: someone else took it).
     """
@@ -83,6 +85,13 @@ class StepsViewMixin:
 
     def step_record(self):
         raise NotImplementedError
+
+    def load_step_state(self) -> None:
+        """Load what the steps' forms and `offered` read (called before a posted form is built,
+        and again after a lost concurrent save)."""
+
+    def may_take_steps(self) -> bool:
+        return self.request.user.has_perm(self.step_permission, self.step_record())
 
     def record_url(self) -> str:
         raise NotImplementedError
@@ -109,25 +118,33 @@ class StepsViewMixin:
         return [message for messages_ in bound.errors.values() for message in messages_]
 
     def step_context(self, bound=None) -> dict:
-        shown = self.step_forms(bound)
+        """The steps offered to a user who may take them (none to one who may only read)."""
+        shown = self.step_forms(bound) if self.may_take_steps() else {}
         return {
             "forms": shown,
             "bound_action": bound.prefix if bound is not None else "",
             "unshown_errors": self.unshown_errors(bound, shown),
         }
 
+    def get_context_data(self, bound_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.step_context(bound_form))
+        return context
+
     def post(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.step_permission, self.step_record()):
+        if not self.may_take_steps():
             raise PermissionDenied(self.step_denied_message)
         step = self.steps.get(request.POST.get("action", ""))
         if step is None:
             return HttpResponseBadRequest("Unknown step.")
+        self.load_step_state()
         form = self.build_form(step.action, data=request.POST)
         if form.is_valid():
             try:
                 message = step.perform(self, form)
             except ConcurrentEditError as error:
                 current = self.reload()
+                self.load_step_state()
                 form = rebind_after_conflict(
                     lambda data: self.build_form(step.action, data=data),
                     data=request.POST,

@@ -61,16 +61,24 @@ class ServiceFormMixin:
     def save(self, form):
         raise NotImplementedError
 
+    def record_reloaded(self, current) -> None:
+        """After a lost concurrent save the page is about the record as it is now."""
+        name = getattr(self, "record_name", "")
+        if name and getattr(self, name, None) is self.record:
+            setattr(self, name, current)
+        self.record = current
+
     def get_form(self, form_class=None):
-        return self.form_for(self.record, **self.get_form_kwargs())
+        # A model form's validation writes what was typed into its instance: the form gets a
+        # copy, so that the page around it keeps showing the record as it is saved.
+        return self.form_for(copy.copy(self.record), **self.get_form_kwargs())
 
     def form_valid(self, form):
         try:
             return self.save(form)
         except ConcurrentEditError as error:
             current = self.reload()
-            # A model form's validation writes what was typed into its instance: give it a copy,
-            # so that `current` stays what was saved meanwhile.
+            self.record_reloaded(current)
             rebound = rebind_after_conflict(
                 lambda data: self.form_for(copy.copy(current), data=data),
                 data=self.request.POST,

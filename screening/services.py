@@ -143,7 +143,8 @@ def screening_update(
     if not attempt.is_editable:
         raise ScreeningError("This screening is closed; start a re-screen instead.")
     try:
-        late = late_change_check(attempt, reason)
+        # The attempt is its own root: its versioned save below refuses a stale one.
+        late = late_change_check(attempt, reason, root_locked=True)
     except ValidationError as error:  # shown above the assessments, as a refused step
         raise ScreeningError(error.message_dict["reason"][0]) from None
     with transaction.atomic(), change_reason(reason):
@@ -161,7 +162,12 @@ def screening_update(
             raise ValidationError(str(error)) from error
         versioned_save(instance=attempt, expected_version=expected_version, reason=reason)
         if late:
-            late_change_commit(attempt, reason, root_saved=True)
+            late_change_commit(
+                attempt,
+                reason,
+                root_saved=True,
+                void_reason=f"Screening changed after signing: {reason}".strip(),
+            )
     return attempt
 
 

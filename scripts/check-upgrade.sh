@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Usage: scripts/check-upgrade.sh [BASE_REV]   (default: HEAD~1)
+# Usage: scripts/check-upgrade.sh BASE_REV
 #
 # The audit trail must verify after an upgrade: seeds the demo study into a fresh SQLite
-# database with the code of BASE_REV, migrates that database with the code of this working
-# tree, then runs `verify_audit` on it and prints the upgraded site's counts. Exits non-zero
-# if a step fails or the chain does not verify. Uses this tree's .venv for both (run
-# `make install` first); BASE_REV must need the same packages.
+# database with the code of BASE_REV and takes the chain's head there (`verify_audit` of the old
+# code), then migrates that database with the code of this working tree and runs its
+# `verify_audit --expect-head`: the chain must verify, and still hold the old head unchanged.
+# Exits non-zero if a step fails. Uses this tree's .venv for both (run `make install` first);
+# BASE_REV must need the same packages.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-base=${1:-HEAD~1}
+if [ $# -ne 1 ]; then
+    echo "usage: $0 BASE_REV   (for example the commit before a change: main~3)" >&2
+    exit 2
+fi
+base=$1
 python=$PWD/.venv/bin/python
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/trialsite-upgrade.XXXXXX")
-cleanup() { git worktree remove --force "$tmp/old" >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+cleanup() {
+    git worktree remove --force "$tmp/old" >/dev/null 2>&1 || true
+    git worktree prune
+    rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 git worktree add --quiet --detach "$tmp/old" "$base"
+# A throw-away database, no anchors of a real deployment, tasks run in the process.
 export DATABASE_URL="sqlite:///$tmp/db.sqlite3" DJANGO_SETTINGS_MODULE=trialsite.settings.local
-# The old code from its own folder (its manage.py puts it first on the import path).
-echo "==> seeding at $(git rev-parse --short "$base")"
-(cd "$tmp/old" && PYTHONPATH="$tmp/old" "$python" -P manage.py migrate --noinput >/dev/null \
-    && PYTHONPATH="$tmp/old" "$python" -P manage.py seed_demo >/dev/null)
+export AUDIT_ANCHOR_FILE="" CELERY_BROKER_URL="" CELERY_RESULT_BACKEND=""
+old() { (cd "$tmp/old" && PYTHONPATH="$tmp/old" "$python" -P manage.py "$@"); }
+
+echo "==> seeding with $(git rev-parse --short "$base")"
+old migrate --noinput >/dev/null
+old seed_demo >/dev/null
+head=$(old verify_audit | sed -n 's/.*Head: \([0-9]*:[0-9a-f]*\).*/\1/p')
+[ -n "$head" ] || { echo "check-upgrade: the old verify_audit printed no head" >&2; exit 1; }
+echo "    head before the upgrade: $head"
 echo "==> migrating with the working tree"
 "$python" manage.py migrate --noinput
-echo "==> verify_audit"
-"$python" manage.py verify_audit
+echo "==> verify_audit --expect-head $head"
+"$python" manage.py verify_audit --expect-head "$head"
