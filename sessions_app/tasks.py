@@ -4,7 +4,7 @@ Raised: a reading went over a threshold; every active monitor of the study is to
 correction brought the reading back within every threshold; the monitors told of the raise are
 told. Reinstated: a later correction put a withdrawn alert back over a threshold; the monitors
 told of the withdrawal are told it stands again, and any monitor not yet told of the alert is told
-of it as raised (see `_alert_after_correction` in sessions_app/services/flowsheet.py).
+of it as raised (see `alert_after_correction` in sessions_app/services/alerts.py).
 
 An `AlertNotification` row (unique per alert, recipient and kind) is written in the transaction
 that sends the email: if sending fails, the row is rolled back and the retry sends it; a monitor

@@ -13,19 +13,18 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from audit.forms import AuditedEditForm
-from sessions_app.forms.flowsheet import (
+from sessions_app.forms.doses import (
     KitNumberChecked,
     SupplementalDoseFields,
-    WhenField,
     decision_reason_field,
     kit_number_field,
-    local_input,
     supplemental_decision_field,
     window_explanation_field,
 )
+from sessions_app.forms.fields import WhenField, local_input
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_minutes
-from sessions_app.services.flowsheet import supplemental_deviation
+from sessions_app.services.flowsheet.doses import supplemental_deviation
 
 SUBMIT = Submit("save", "Save the correction")
 

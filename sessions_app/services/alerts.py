@@ -1,17 +1,91 @@
-"""Writes of vital-sign alerts: the medical monitor acknowledges an alert, once, while it stands."""
+"""Writes of vital-sign alerts, the whole of an alert's life.
+
+A reading over a threshold raises an alert; a correction of the reading keeps its alert true to it
+(withdrawn when back within every threshold, standing again when back over one); the medical
+monitor acknowledges an alert, once, while it stands. The emails to the monitors are sent after
+commit by sessions_app/tasks.py.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from sessions_app.models import VitalSignAlert
+from sessions_app.models import VitalSignAlert, VitalSignReading
+from sessions_app.tasks import (
+    vital_sign_alert_notify,
+    vital_sign_alert_reinstated_notify,
+    vital_sign_alert_withdrawn_notify,
+)
 
 ACKNOWLEDGE_ALERT = "sessions_app.acknowledge_vitalsignalert"
 
 
 class AlertError(Exception):
     """A step the alert's state does not allow (for example acknowledging it twice)."""
+
+
+def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
+    limits = settings_.thresholds
+    return [
+        {"measurement": name, "value": str(getattr(reading, name)), "limit": str(limits[name])}
+        for name in reading.flags
+    ]
+
+
+def alert_raise(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
+    """An alert for a reading over a threshold (it has none yet), notified after commit."""
+    if not reading.flags:
+        return None
+    alert = VitalSignAlert(
+        reading=reading,
+        site_id=reading.session.visit.participant.site_id,
+        exceeded=_exceeded(reading, settings_),
+    )
+    alert.full_clean()
+    alert.save()
+    vital_sign_alert_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    return alert
+
+
+def alert_after_correction(
+    *, actor: User, reading: VitalSignReading, settings_, reason: str
+) -> VitalSignAlert | None:
+    """Keep a corrected reading's alert true to it; the audit trail keeps what it said before.
+
+    Still over a threshold: the alert shows the corrected values and the reason. Back within every
+    threshold (a typing error, say): the alert is withdrawn and closed, never deleted, and the
+    monitors who were emailed the alert are emailed that it is withdrawn, after commit. Back over
+    a threshold once withdrawn: the alert stands again, and the monitors are told so (see
+    sessions_app/tasks.py). A reading corrected over a threshold for the first time raises a new
+    alert.
+    """
+    alert = VitalSignAlert.objects.select_for_update().filter(reading=reading).first()
+    if alert is None:
+        return alert_raise(actor=actor, reading=reading, settings_=settings_)
+    exceeded = _exceeded(reading, settings_)
+    if exceeded == alert.exceeded and alert.withdrawn_at is None:
+        return alert
+    was_withdrawn = alert.withdrawn_at is not None
+    now = timezone.now()
+    alert.corrected_at = now
+    alert.correction_reason = reason.strip()
+    if exceeded:
+        alert.exceeded = exceeded
+        alert.withdrawn_at = None
+        if was_withdrawn:  # it stands again, with values nobody has reviewed: open again
+            alert.acknowledged_at = None
+            alert.acknowledged_by = None
+    else:
+        alert.withdrawn_at = now
+    alert.full_clean()
+    alert.save()
+    if exceeded and was_withdrawn:
+        vital_sign_alert_reinstated_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+        vital_sign_alert_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    elif not exceeded and not was_withdrawn:
+        vital_sign_alert_withdrawn_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    return alert
 
 
 def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:

@@ -25,11 +25,10 @@ from sessions_app.forms.flowsheet import (
     FLOWSHEET_FORMS,
     AttestForm,
     EndForm,
-    ObservationEditForm,
-    ReadingEditForm,
     StartForm,
     SupplementalForm,
 )
+from sessions_app.forms.readings import ObservationEditForm, ReadingEditForm
 from sessions_app.models import DosingSession, VitalSignAlert
 from sessions_app.services import flowsheet as services
 from signatures.forms import SignatureForm

@@ -16,7 +16,7 @@ from accounts.models import Membership, Role
 from audit.models import LogEntry
 from sessions_app.models import AlertNotification, VitalSignAlert
 from sessions_app.selectors import open_alerts
-from sessions_app.services import flowsheet
+from sessions_app.services import alerts, flowsheet
 from sessions_app.services.alerts import AlertError, alert_acknowledge
 from sessions_app.tasks import (
     vital_sign_alert_notify,
@@ -271,7 +271,7 @@ def test_two_simultaneous_runs_of_the_withdrawal_task_email_each_monitor_once(
     reading = VitalSignAlert.objects.get().reading
     queued = []
     monkeypatch.setattr(
-        flowsheet,
+        alerts,
         "vital_sign_alert_withdrawn_notify",
         types.SimpleNamespace(delay_on_commit=lambda *args, **kwargs: queued.append(args)),
     )

@@ -15,7 +15,7 @@ from audit.services import ConcurrentEditError
 from sessions_app.models import DosingSession, Visit
 from sessions_app.selectors import flowsheet_for
 from sessions_app.services import corrections, flowsheet
-from sessions_app.services.flowsheet import FlowsheetError
+from sessions_app.services.flowsheet import FlowsheetError, team
 from signatures.models import Signature
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.sessions_app.factories import initial_of as _initial
@@ -496,7 +496,7 @@ def test_a_team_change_with_a_wrong_password_is_refused_beside_it(
         seen.append(request)
         return passwords.password_confirm(user=user, password=password, request=request)
 
-    monkeypatch.setattr(corrections, "password_confirm", spy)
+    monkeypatch.setattr(team, "password_confirm", spy)
     client = login(therapist)
     data = {
         "version": dosed_session.version,

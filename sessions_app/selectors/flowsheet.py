@@ -1,33 +1,28 @@
-"""Reads of visits, flowsheets, alerts and notes, always within the user's site scope.
+"""Reads of the dosing-session flowsheet: a session, its readings, doses and observations.
 
 Each returns what its page shows with the related rows already loaded, so that a page's query
-count does not grow with the number of readings, visits or alerts.
+count does not grow with the number of readings.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
 from participants.models import Participant
 from sessions_app.models import (
     DoseAdministration,
     DosingSession,
-    IntegrationNote,
     Observation,
     StudySessionSettings,
     Visit,
-    VitalSignAlert,
     VitalSignReading,
 )
 
-VIEW_VISIT = "sessions_app.view_visit"
 VIEW_SESSION = "sessions_app.view_dosingsession"
-VIEW_ALERT = "sessions_app.view_vitalsignalert"
-VIEW_NOTE = "sessions_app.view_integrationnote"
 
 MEASUREMENT_LABELS = {
     "systolic": ("Systolic", "mmHg"),
@@ -50,46 +45,6 @@ def elapsed_label(minutes: int | None) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, mins = divmod(abs(minutes), 60)
     return f"{sign}{hours}h{mins:02d}"
-
-
-# --- Visits and the course --------------------------------------------------------------------
-
-
-def course_for(*, user: User, participant: Participant) -> list[Visit]:
-    """The participant's 15 visits in order, with their session's state and deviation flags.
-
-    An integration visit comes with its dosing visit and session, for `notes_closed_reason`.
-    """
-    if participant.site_id not in user_scope(user).sites_with(VIEW_VISIT):
-        return []
-    supplemental_deviation = DoseAdministration.objects.filter(
-        session__visit=OuterRef("pk"),
-        kind=DoseAdministration.Kind.SUPPLEMENTAL,
-        voided_at__isnull=True,
-    ).exclude(deviation_reason="")
-    return list(
-        Visit.objects.filter(participant=participant)
-        .select_related("participant", "dosing_session", "dosing_visit__dosing_session")
-        .annotate(
-            has_note=Exists(IntegrationNote.objects.filter(visit=OuterRef("pk"))),
-            supplemental_deviation=Exists(supplemental_deviation),
-        )
-        .order_by("sequence")
-    )
-
-
-def visit_get(*, user: User, pk: int, perm: str = VIEW_VISIT) -> Visit:
-    site_ids = user_scope(user).sites_with(perm)
-    return get_in_scope(
-        Visit.objects.select_related("participant__site__study", "dosing_visit").filter(
-            participant__site_id__in=site_ids
-        ),
-        pk,
-        missing="No such visit.",
-    )
-
-
-# --- The flowsheet ----------------------------------------------------------------------------
 
 
 def session_get(*, user: User, pk: int) -> DosingSession:
@@ -298,63 +253,4 @@ def observation_get(*, user: User, pk: int) -> Observation:
         ),
         pk,
         missing="No such observation.",
-    )
-
-
-# --- Alerts -----------------------------------------------------------------------------------
-
-
-def alert_list(*, user: User) -> QuerySet[VitalSignAlert]:
-    site_ids = user_scope(user).sites_with(VIEW_ALERT)
-    return VitalSignAlert.objects.filter(site_id__in=site_ids).select_related(
-        "site", "reading__session__visit__participant", "acknowledged_by"
-    )
-
-
-def open_alerts(alerts: QuerySet[VitalSignAlert]) -> QuerySet[VitalSignAlert]:
-    """Alerts still waiting for a monitor: not acknowledged, and not withdrawn by a correction."""
-    return alerts.filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True)
-
-
-def open_alert_count(*, user: User) -> int:
-    return open_alerts(alert_list(user=user)).count()
-
-
-def alert_summary(alert: VitalSignAlert) -> str:
-    """One line naming the participant (by ID only), the session and what was exceeded."""
-    reading = alert.reading
-    visit = reading.session.visit
-    parts = []
-    for item in alert.exceeded:
-        label, unit = MEASUREMENT_LABELS[item["measurement"]]
-        parts.append(f"{label} {item['value']} {unit} (threshold {item['limit']})")
-    when = timezone.localtime(reading.measured_at, alert.site.zoneinfo)
-    return f"{visit.participant.label} {visit.label} at {when:%H:%M %Z}: " + ", ".join(parts)
-
-
-def monitors_of(*, study_id: int) -> QuerySet[User]:
-    """Every active medical monitor of the study."""
-    return User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.filter(
-            study_id=study_id, role=Role.MONITOR, is_active=True
-        ).values("user_id"),
-    ).order_by("pk")
-
-
-# --- Integration notes ------------------------------------------------------------------------
-
-
-def note_visits(*, user: User, dosing_visit: Visit) -> QuerySet[Visit]:
-    """The integration visits of a dosing visit, with their notes (site staff only).
-
-    Each comes with its dosing visit and session loaded, so `notes_closed_reason` (offer to write
-    notes only when it is empty) needs no query.
-    """
-    return (
-        dosing_visit.integration_visits.select_related(
-            "integration_note__author", "dosing_visit__dosing_session"
-        ).order_by("sequence")
-        if dosing_visit.participant.site_id in user_scope(user).sites_with(VIEW_NOTE)
-        else (Visit.objects.none())
     )

@@ -1,0 +1,159 @@
+"""Readings and observations: recording them on the flowsheet, and correcting them.
+
+Measurement fields come from the models, so each form refuses the same impossible values with the
+same message beside the field.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from audit.forms import AuditedEditForm
+from sessions_app.forms.fields import WhenField, local_input
+from sessions_app.forms.step import FlowsheetForm
+from sessions_app.models import Observation, VitalSignReading
+
+
+def measurement_field(name: str, label: str) -> forms.Field:
+    """The reading model's own form field: its range, its message for any number outside, and a
+    text input that keeps what was typed (see screening.fields.RangedFormFieldMixin)."""
+    return VitalSignReading._meta.get_field(name).formfield(label=label, required=False)
+
+
+class MeasurementFields(forms.Form):
+    """The measurements of a reading, all optional; their ranges are the model fields' own."""
+
+    systolic = measurement_field("systolic", "Systolic (mmHg)")
+    diastolic = measurement_field("diastolic", "Diastolic (mmHg)")
+    pulse = measurement_field("pulse", "Pulse (bpm)")
+    temperature = measurement_field("temperature", "Temperature (°C)")
+    suds = measurement_field("suds", "SUDS (0–10)")
+
+    def measurements_refused(self) -> bool:
+        """A measurement was typed and refused beside its field: "enter at least one
+        measurement" would then mislead."""
+        return any(name in self.errors for name in MEASUREMENTS)
+
+
+MEASUREMENTS = ("systolic", "diastolic", "pulse", "temperature", "suds")
+MEASUREMENT_ROW = Div(
+    *(Div(name, css_class="col-6") for name in MEASUREMENTS[:4]),
+    css_class="row",
+)
+
+
+class ReadingForm(MeasurementFields, FlowsheetForm):
+    """Vital signs and/or SUDS, checked by the reading model's own fields and rules."""
+
+    action = "reading"
+    submit_label = "Record reading"
+    fields_layout = ("measured_at", MEASUREMENT_ROW, "suds")
+
+    measured_at = WhenField(label="Measured at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_time("measured_at")
+
+    def clean(self):
+        cleaned = super().clean()
+        reading = VitalSignReading(
+            session=self.session,
+            measured_at=cleaned.get("measured_at"),
+            **{name: cleaned.get(name) for name in MEASUREMENTS},
+        )
+        try:
+            reading.full_clean(
+                exclude=["session", "recorded_by", "flags", "measured_at"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                if field == "__all__":
+                    if not self.measurements_refused():
+                        self.add_error(None, messages)
+                elif field in self.fields and field not in self.errors:
+                    self.add_error(field, messages)
+        return cleaned
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in ("measured_at", *MEASUREMENTS)}
+
+
+class ObservationForm(FlowsheetForm):
+    action = "observation"
+    submit_label = "Add"
+    fields_layout = ("observed_at", "kind", "text")
+
+    observed_at = WhenField(label="At")
+    kind = forms.ChoiceField(choices=Observation.Kind.choices, initial=Observation.Kind.OBSERVATION)
+    text = forms.CharField(
+        label="What was observed or done",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_time("observed_at")
+
+
+class ReadingEditForm(MeasurementFields, AuditedEditForm):
+    """Correcting a reading: always with a reason; the second of two concurrent edits is refused."""
+
+    measured_at = WhenField(label="Measured at")
+
+    class Meta:
+        model = VitalSignReading
+        fields = ["measured_at", *MEASUREMENTS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.measured_at:
+            self.initial["measured_at"] = local_input(self.instance.measured_at)
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            "measured_at",
+            MEASUREMENT_ROW,
+            "suds",
+            "reason",
+            Submit("save", "Save the correction"),
+        )
+
+    def _update_errors(self, errors):
+        """The model's own checks; the one about the reading as a whole ("enter at least one
+        measurement") is left out when a typed measurement was refused beside its field."""
+        if self.measurements_refused() and hasattr(errors, "error_dict"):
+            errors.error_dict.pop(NON_FIELD_ERRORS, None)
+        super()._update_errors(errors)
+
+
+class ObservationEditForm(AuditedEditForm):
+    """Correcting an observation or intervention, with a reason."""
+
+    observed_at = WhenField(label="At")
+
+    class Meta:
+        model = Observation
+        fields = ["observed_at", "kind", "text"]
+        labels = {"text": "What was observed or done"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.observed_at:
+            self.initial["observed_at"] = local_input(self.instance.observed_at)
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            "observed_at",
+            "kind",
+            "text",
+            "reason",
+            Submit("save", "Save the correction"),
+        )

@@ -1,0 +1,165 @@
+"""The session's own steps: its start and team, the presence attestations, the pre-dose
+checks and the end.
+"""
+
+from crispy_forms.layout import Div, Hidden
+from django import forms
+
+from sessions_app.forms.fields import WhenField, local_input, now_local, yes_no_field
+from sessions_app.forms.step import FlowsheetForm, VersionedFlowsheetForm
+from sessions_app.models import DosingSession
+
+
+class StartForm(VersionedFlowsheetForm):
+    action = "start"
+    submit_label = "Start the session"
+    fields_layout = (
+        "started_at",
+        Div(
+            Div("lead_therapist", css_class="col"),
+            Div("co_therapist", css_class="col"),
+            css_class="row",
+        ),
+        "deviation_explanation",
+    )
+
+    started_at = WhenField(label="Started at")
+    lead_therapist = forms.ModelChoiceField(queryset=None, label="Lead therapist")
+    co_therapist = forms.ModelChoiceField(queryset=None, label="Co-therapist")
+    deviation_explanation = forms.CharField(
+        label="Explanation if outside the visit window",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, team, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("lead_therapist", "co_therapist"):
+            self.fields[name].queryset = team
+            self.fields[name].label_from_instance = lambda member: member.printed_name
+        if not self.is_bound:
+            self.initial["started_at"] = now_local()
+            if user is not None and user in team:
+                self.initial["lead_therapist"] = user.pk
+
+    def clean(self):
+        cleaned = super().clean()
+        lead, co = cleaned.get("lead_therapist"), cleaned.get("co_therapist")
+        if lead and co and lead == co:
+            self.add_error("co_therapist", "The co-therapist must be someone other than the lead.")
+        return cleaned
+
+
+class AttestForm(FlowsheetForm):
+    """A therapist of the team attests presence by typing their own password."""
+
+    action = "attest"
+    submit_label = "Attest presence"
+    fields_layout = ("role", "password")
+
+    role = forms.ChoiceField(
+        choices=[("lead", "Lead therapist"), ("co", "Co-therapist")], widget=forms.HiddenInput
+    )
+    password = forms.CharField(
+        label="Password of the therapist attesting",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    kept_note = "Type the password again: it is never kept."
+
+    def __init__(self, *args, role: str = "lead", **kwargs):
+        kwargs.setdefault("prefix", f"attest-{role}")
+        super().__init__(*args, **kwargs)
+        self.helper.layout[0] = Hidden("action", f"attest-{role}")
+        self.helper.form_action = "#team"
+        if not self.is_bound:
+            self.initial["role"] = role
+
+
+class PredoseForm(VersionedFlowsheetForm):
+    action = "predose"
+    submit_label = "Save pre-dose checks"
+    fields_layout = ("pregnancy_test", "cssrs_pre_ideation", "cssrs_pre_behaviour")
+
+    pregnancy_test = forms.ChoiceField(
+        label="Pregnancy test (today)",
+        choices=DosingSession.PregnancyTest.choices,
+        widget=forms.RadioSelect,
+    )
+    cssrs_pre_ideation = forms.TypedChoiceField(
+        label="C-SSRS ideation severity",
+        coerce=int,
+        choices=[(n, str(n)) for n in range(6)],
+        help_text="0 none, 1 wish to be dead, 2 non-specific thoughts, 3 with method, "
+        "4 with some intent, 5 with plan and intent.",
+    )
+    cssrs_pre_behaviour = yes_no_field("Suicidal behaviour since the last visit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.session
+        if not self.is_bound and session.predose_checked_at:
+            self.initial.update(
+                pregnancy_test=session.pregnancy_test,
+                cssrs_pre_ideation=session.cssrs_pre_ideation,
+                cssrs_pre_behaviour=session.cssrs_pre_behaviour,
+            )
+
+
+class EndForm(VersionedFlowsheetForm):
+    action = "end"
+    submit_label = "End the session"
+    fields_layout = (
+        "not_dosed_reason",
+        "ended_at",
+        "cssrs_post_ideation",
+        "cssrs_post_behaviour",
+        "overnight_ready",
+        "overnight_note",
+    )
+
+    not_dosed_reason = forms.CharField(
+        label="Why no dose was given",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the session ends without a dose.",
+    )
+    ended_at = WhenField(label="Ended at")
+    cssrs_post_ideation = forms.TypedChoiceField(
+        label="C-SSRS ideation severity at the end",
+        coerce=int,
+        choices=[(n, str(n)) for n in range(6)],
+    )
+    cssrs_post_behaviour = yes_no_field("Suicidal behaviour during the session")
+    overnight_ready = yes_no_field("Ready for the overnight stay")
+    overnight_note = forms.CharField(
+        label="Readiness notes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required if the participant is not ready: why, and what was done.",
+    )
+
+    def __init__(self, *args, dosed: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.session
+        if dosed:
+            del self.fields["not_dosed_reason"]
+            self.helper.layout.fields.remove("not_dosed_reason")
+        if self.late:
+            self.submit_label = "Save the correction"
+            self.helper.layout[-1] = self.submit_button()
+        if not self.is_bound:
+            if session.ended_at:
+                self.initial.update(
+                    ended_at=local_input(session.ended_at),
+                    cssrs_post_ideation=session.cssrs_post_ideation,
+                    cssrs_post_behaviour=session.cssrs_post_behaviour,
+                    overnight_ready=session.overnight_ready,
+                    overnight_note=session.overnight_note,
+                    not_dosed_reason=session.not_dosed_reason,
+                )
+            else:
+                self.initial["ended_at"] = now_local()

@@ -1,0 +1,89 @@
+"""Vital-sign alerts: a reading over a threshold raised to the study's medical monitors, and the
+record of each email telling them of it.
+
+Audited (registered at the bottom).
+"""
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Site
+from audit.models import AuditedModel
+from participants.models import Participant
+from sessions_app.models.flowsheet import VitalSignReading
+
+
+class VitalSignAlert(AuditedModel):
+    """A reading over a threshold, raised to the study's medical monitors."""
+
+    reading = models.OneToOneField(VitalSignReading, on_delete=models.PROTECT, related_name="alert")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="vital_sign_alerts")
+    exceeded = models.JSONField(help_text="Each measurement over its threshold, with the limit.")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    corrected_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reading was last corrected after the alert."
+    )
+    correction_reason = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when a correction brought the reading back within every threshold.",
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        permissions = [("acknowledge_vitalsignalert", "Can acknowledge vital-sign alerts")]
+        indexes = [models.Index(fields=["site", "raised_at"], name="alert_site_raised")]
+
+    def __str__(self) -> str:
+        return f"Alert on {self.reading}"
+
+    @property
+    def participant(self) -> Participant:
+        return self.reading.session.visit.participant
+
+
+class AlertNotification(AuditedModel):
+    """That one monitor was emailed one kind of news of one alert: the record that makes it once.
+
+    Raised: the reading went over a threshold. Withdrawn: a correction brought it back within
+    every threshold. Reinstated: a later correction put a withdrawn alert back over a threshold.
+    """
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", "Raised"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REINSTATED = "reinstated", "Reinstated"
+
+    alert = models.ForeignKey(
+        VitalSignAlert, on_delete=models.PROTECT, related_name="notifications"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RAISED)
+    email = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "recipient", "kind"], name="alert_notified_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert} ({self.get_kind_display()}) notified to {self.email}"
+
+
+auditlog.register(VitalSignAlert)
+auditlog.register(AlertNotification)

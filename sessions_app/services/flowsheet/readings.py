@@ -1,0 +1,148 @@
+"""Vital-sign readings and observations of a session, and their corrections.
+
+Readings are inserted without locking the session, so two therapists recording at the same moment
+both keep theirs. A reading over a threshold raises an alert, and a correction keeps the alert
+true to the reading (sessions_app/services/alerts.py).
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from audit.context import change_reason
+from audit.services import versioned_save
+from sessions_app.models import DosingSession, Observation, StudySessionSettings, VitalSignReading
+from sessions_app.services.alerts import alert_after_correction, alert_raise
+from sessions_app.services.flowsheet.common import (
+    FlowsheetError,
+    late_change,
+    touch_session,
+    within_session,
+)
+
+
+def vital_sign_record(
+    *,
+    actor: User,
+    session: DosingSession,
+    measured_at: datetime.datetime,
+    systolic: int | None = None,
+    diastolic: int | None = None,
+    pulse: int | None = None,
+    temperature=None,
+    suds: int | None = None,
+    reason: str = "",
+) -> VitalSignReading:
+    """Add a reading; over a threshold it is flagged and the monitors are alerted."""
+    with transaction.atomic():
+        session = DosingSession.objects.select_related("visit__participant__site__study").get(
+            pk=session.pk
+        )
+        if session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("Start the session before recording readings.")
+        late = late_change(session, reason)
+        within_session("measured_at", measured_at, session)
+        reading = VitalSignReading(
+            session=session,
+            measured_at=measured_at,
+            systolic=systolic,
+            diastolic=diastolic,
+            pulse=pulse,
+            temperature=temperature,
+            suds=suds,
+            recorded_by=actor,
+        )
+        settings_ = StudySessionSettings.for_study(session.site.study)
+        reading.full_clean()  # also turns typed values into numbers
+        reading.flags = reading.exceeded(settings_)
+        with change_reason(reason):
+            reading.save()
+            alert_raise(actor=actor, reading=reading, settings_=settings_)
+            if late:
+                touch_session(session, reason)
+    return reading
+
+
+def vital_sign_correct(
+    *,
+    actor: User,
+    reading: VitalSignReading,
+    values: dict,
+    expected_version: int,
+    reason: str,
+) -> VitalSignReading:
+    """Correct a reading (always with a reason); a session that has ended loses its signature."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this reading is being corrected."})
+    with transaction.atomic():
+        reading = VitalSignReading.objects.select_related(
+            "session__visit__participant__site__study"
+        ).get(pk=reading.pk)
+        session = reading.session
+        for name, value in values.items():
+            setattr(reading, name, value)
+        within_session("measured_at", reading.measured_at, session)
+        settings_ = StudySessionSettings.for_study(session.site.study)
+        reading.full_clean()
+        reading.flags = reading.exceeded(settings_)
+        versioned_save(instance=reading, expected_version=expected_version, reason=reason)
+        with change_reason(reason):
+            alert_after_correction(actor=actor, reading=reading, settings_=settings_, reason=reason)
+            if session.status == DosingSession.Status.ENDED:
+                touch_session(session, reason)
+    return reading
+
+
+def observation_record(
+    *,
+    actor: User,
+    session: DosingSession,
+    observed_at: datetime.datetime,
+    kind: str,
+    text: str,
+    reason: str = "",
+) -> Observation:
+    with transaction.atomic():
+        session = DosingSession.objects.get(pk=session.pk)
+        if session.status == DosingSession.Status.NOT_STARTED:
+            raise FlowsheetError("Start the session before recording observations.")
+        late = late_change(session, reason)
+        within_session("observed_at", observed_at, session)
+        observation = Observation(
+            session=session,
+            observed_at=observed_at,
+            kind=kind,
+            text=text.strip(),
+            recorded_by=actor,
+        )
+        observation.full_clean()
+        with change_reason(reason):
+            observation.save()
+            if late:
+                touch_session(session, reason)
+    return observation
+
+
+def observation_correct(
+    *,
+    actor: User,
+    observation: Observation,
+    values: dict,
+    expected_version: int,
+    reason: str,
+) -> Observation:
+    """Correct an observation or intervention (always with a reason), as readings are corrected."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this entry is being corrected."})
+    with transaction.atomic():
+        observation = Observation.objects.select_related("session").get(pk=observation.pk)
+        session = observation.session
+        for name, value in values.items():
+            setattr(observation, name, value.strip() if isinstance(value, str) else value)
+        within_session("observed_at", observation.observed_at, session)
+        versioned_save(instance=observation, expected_version=expected_version, reason=reason)
+        if session.status == DosingSession.Status.ENDED:
+            touch_session(session, reason)
+    return observation
