@@ -61,16 +61,16 @@ def fresh_check(record: models.Model, expected_version: int) -> None:
         raise ConcurrentEditError(STALE_MESSAGE)
 
 
-def late_change_check(record: models.Model, reason: str, *, root_locked: bool = False) -> bool:
+def late_change_check(record: models.Model, reason: str, *, root_fresh: bool = False) -> bool:
     """Whether a change to `record` comes late (its root was submitted, ended or signed); a late
     change without a reason is refused beside the reason.
 
     The root's state is read again under lock, so that a root ended or signed after the form
-    was opened counts; a caller that holds the root locked and fresh says so (`root_locked`).
-    Call it inside the change's transaction.
+    was opened counts; a caller that has read the root in this transaction already says so
+    (`root_fresh`). Call it inside the change's transaction.
     """
     root = signature_root(record)
-    if not root_locked and getattr(root, "pk", None) is not None:
+    if not root_fresh and getattr(root, "pk", None) is not None:
         root = type(root).objects.select_for_update().get(pk=root.pk)
     if not root.changes_need_reason:
         return False

@@ -180,12 +180,16 @@ class WeightField(RangedDecimalField):
     measurement = measurements.WEIGHT
 
 
-def validate_diastolic_below_systolic(systolic: int | None, diastolic: int | None) -> None:
+# The database's constraint says it without the value; clean() says it beside the field.
+DIASTOLIC_BELOW_SYSTOLIC = "Diastolic pressure must be below systolic."
+
+
+def validate_diastolic_below_systolic(
+    systolic: int | None, diastolic: int | None, field: str = "diastolic_bp"
+) -> None:
     if systolic is None or diastolic is None:
         return
     if measurements.SYSTOLIC.outside(systolic):
         return  # the systolic value is refused on its own; comparing with it would mislead
     if diastolic >= systolic:
-        raise ValidationError(
-            {"diastolic_bp": f"Diastolic pressure must be below systolic ({systolic} mmHg)."}
-        )
+        raise ValidationError({field: f"{DIASTOLIC_BELOW_SYSTOLIC[:-1]} ({systolic} mmHg)."})

@@ -1,13 +1,18 @@
-"""Form pieces shared by every edit of a clinical record: the version read, the reason, and the
-form rebuilt when a save loses to someone else's."""
+"""Form pieces shared by every edit of a clinical record: the version read, the reason, the
+form rebuilt when a save loses to someone else's, a service's refusal beside its field, and the
+time field (a wall-clock time that has happened)."""
 
 from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import timezone
 
-from records.edits import REASON_MESSAGE, reason_required
+from records.edits import REASON_MESSAGE, not_in_future, reason_required
+
+# No session of these trials happened earlier; an older year is a typing error.
+EARLIEST_YEAR = 2015
 
 
 class AuditedEditForm(forms.ModelForm):
@@ -84,3 +89,40 @@ def add_service_error(form, error: Exception) -> None:
         form.add_error(None, error.messages)
     else:
         form.add_error(None, str(error))
+
+
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def local_input(when) -> str:
+    """A stored time as the time input shows it: local time, to the minute ("" for none)."""
+    return timezone.localtime(when).strftime(INPUT_FORMAT) if when else ""
+
+
+def now_local() -> str:
+    return local_input(timezone.now())
+
+
+class WhenField(forms.DateTimeField):
+    """A wall-clock time that has happened, typed or picked.
+
+    A time in the future is refused here, beside the field and together with the form's other
+    messages, by the rule the services apply again when they write (records.edits).
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=INPUT_FORMAT)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": "Enter a date and time.", "required": "Enter the date and time."},
+        )
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if value.year < EARLIEST_YEAR:
+            raise ValidationError(f"Enter a date and time in {EARLIEST_YEAR} or later.")
+        not_in_future(value)

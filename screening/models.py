@@ -11,6 +11,7 @@ from accounts.models import Study
 from audit.models import AuditedModel, VersionedModel
 from participants.models import Participant
 from records.fields import (
+    DIASTOLIC_BELOW_SYSTOLIC,
     CAPS5TotalField,
     DiastolicPressureField,
     PulseField,
@@ -183,7 +184,7 @@ class ScreeningAttempt(VersionedModel):
                 | Q(diastolic_bp__isnull=True)
                 | Q(diastolic_bp__lt=models.F("systolic_bp")),
                 name="screening_diastolic_below_systolic",
-                violation_error_message="Diastolic pressure must be below systolic.",
+                violation_error_message=DIASTOLIC_BELOW_SYSTOLIC,
             ),
             models.CheckConstraint(
                 condition=Q(caps5_total__isnull=True) | Q(caps5_total__lte=80),

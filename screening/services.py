@@ -144,7 +144,7 @@ def screening_update(
         raise ScreeningError("This screening is closed; start a re-screen instead.")
     try:
         # The attempt is its own root: its versioned save below refuses a stale one.
-        late = late_change_check(attempt, reason, root_locked=True)
+        late = late_change_check(attempt, reason, root_fresh=True)
     except ValidationError as error:  # shown above the assessments, as a refused step
         raise ScreeningError(error.message_dict["reason"][0]) from None
     with transaction.atomic(), change_reason(reason):

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from audit.forms import AuditedEditForm
+from records.forms import AuditedEditForm, WhenField, local_input
 from sessions_app.forms.doses import (
     KitNumberChecked,
     SupplementalDoseFields,
@@ -21,9 +21,9 @@ from sessions_app.forms.doses import (
     supplemental_decision_field,
     window_explanation_field,
 )
-from sessions_app.forms.fields import WhenField, local_input
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_minutes
+from sessions_app.services.flowsheet.dose_corrections import initial_after_supplemental
 from sessions_app.services.flowsheet.doses import supplemental_deviation
 
 SUBMIT = Submit("save", "Save the correction")
@@ -232,11 +232,7 @@ class DoseCorrectionForm(KitNumberChecked, CorrectionForm):
         given_at = self.supplemental.administered_at
         minutes = elapsed_minutes(given_at, administered_at)
         if minutes < 0:
-            self.add_error(
-                "administered_at",
-                f"The supplemental dose was given at {timezone.localtime(given_at):%d %b %H:%M}: "
-                "the initial dose must precede it.",
-            )
+            self.add_error("administered_at", initial_after_supplemental(given_at))
             return
         try:
             supplemental_deviation(

@@ -6,11 +6,15 @@ from crispy_forms.layout import HTML, Div
 from django import forms
 from django.core.exceptions import ValidationError
 
-from sessions_app.forms.fields import WhenField, now_local
+from records.forms import WhenField, now_local
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_minutes
-from sessions_app.services.flowsheet.doses import supplemental_deviation
+from sessions_app.services.flowsheet.doses import (
+    DECISION_REASON_REQUIRED,
+    supplemental_deviation,
+    supplemental_dose_errors,
+)
 
 
 def kit_number_field(**kwargs) -> forms.CharField:
@@ -74,7 +78,7 @@ def decision_reason_field() -> forms.CharField:
         label="Reason for the decision",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Give the reason for this decision."},
+        error_messages={"required": DECISION_REASON_REQUIRED},
     )
 
 
@@ -120,21 +124,16 @@ class SupplementalDoseFields(KitNumberChecked, forms.Form):
         return cleaned
 
     def _check_dose_given(self, cleaned: dict) -> None:
-        missing = {
-            "administered_at": "Enter when the supplemental dose was given.",
-            "kit_number": "Enter the kit number.",
-            "dose_mg": "Enter the dose.",
-        }
-        for name, message in missing.items():
-            if cleaned.get(name) in (None, "") and name not in self.errors:
-                self.add_error(name, message)
         initial_dose = self.initial_dose
-        dose_mg = cleaned.get("dose_mg")
-        if initial_dose is not None and dose_mg is not None and dose_mg * 2 != initial_dose.dose_mg:
-            self.add_error(
-                "dose_mg",
-                f"The supplemental dose is half the initial dose: {initial_dose.dose_mg // 2} mg.",
-            )
+        errors = supplemental_dose_errors(
+            initial_mg=initial_dose.dose_mg if initial_dose is not None else None,
+            dose_mg=cleaned.get("dose_mg"),
+            kit_number=cleaned.get("kit_number") or "",
+            administered_at=cleaned.get("administered_at"),
+        )
+        for name, message in errors.items():
+            if name not in self.errors:  # a value refused already keeps its own message
+                self.add_error(name, message)
         given_at = cleaned.get("administered_at")
         checkable = initial_dose is not None and given_at is not None
         if checkable and "deviation_reason" not in self.errors:

@@ -8,7 +8,7 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from audit.forms import AuditedEditForm
+from records.forms import AuditedEditForm
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import NOTE_FIELDS
 

@@ -9,8 +9,7 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from audit.forms import AuditedEditForm
-from sessions_app.forms.fields import WhenField, local_input
+from records.forms import AuditedEditForm, WhenField, local_input
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import Observation, VitalSignReading
 

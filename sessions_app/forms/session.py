@@ -5,9 +5,11 @@ checks and the end.
 from crispy_forms.layout import Div, Hidden
 from django import forms
 
-from sessions_app.forms.fields import WhenField, local_input, now_local, yes_no_field
+from records.forms import WhenField, local_input, now_local
+from sessions_app.forms.fields import yes_no_field
 from sessions_app.forms.step import FlowsheetForm, VersionedFlowsheetForm
 from sessions_app.models import DosingSession
+from sessions_app.models.flowsheet import TWO_THERAPISTS
 
 
 class StartForm(VersionedFlowsheetForm):
@@ -46,7 +48,7 @@ class StartForm(VersionedFlowsheetForm):
         cleaned = super().clean()
         lead, co = cleaned.get("lead_therapist"), cleaned.get("co_therapist")
         if lead and co and lead == co:
-            self.add_error("co_therapist", "The co-therapist must be someone other than the lead.")
+            self.add_error("co_therapist", TWO_THERAPISTS)
         return cleaned
 
 

@@ -7,7 +7,7 @@ from crispy_forms.layout import Field, Hidden, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from sessions_app.forms.fields import local_input, now_local
+from records.forms import local_input, now_local
 from sessions_app.models import DosingSession
 from sessions_app.services.flowsheet.common import BEFORE_START_TOLERANCE
 
@@ -45,9 +45,7 @@ class FlowsheetForm(forms.Form):
             del self.fields["reason"]
         else:
             self.fields["reason"].required = True
-            self.fields["reason"].error_messages["required"] = (
-                "The session has ended: say why this is being added or changed."
-            )
+            self.fields["reason"].error_messages["required"] = session.late_change_message
         self.helper = FormHelper(self)
         self.helper.template = "sessions_app/_step_form.html"
         self.helper.form_action = f"#{self.action}"

@@ -14,15 +14,21 @@ from django.db.models import F, Q
 from accounts.models import Site
 from audit.models import VersionedModel
 from participants.models import Participant
-from screening.fields import (
+from records import measurements
+from records.fields import (
+    DIASTOLIC_BELOW_SYSTOLIC,
     CSSRSIdeationField,
     DiastolicPressureField,
     PulseField,
     SUDSField,
     SystolicPressureField,
     TemperatureField,
+    validate_diastolic_below_systolic,
 )
 from sessions_app.models.course import StudySessionSettings, Visit
+
+ENDS_AFTER_START = "The session must end after it started."
+TWO_THERAPISTS = "The co-therapist must be someone other than the lead."
 
 
 class DosingSession(VersionedModel):
@@ -111,7 +117,7 @@ class DosingSession(VersionedModel):
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
                 name="dosing_session_ends_after_start",
-                violation_error_message="The session must end after it started.",
+                violation_error_message=ENDS_AFTER_START,
             ),
             models.CheckConstraint(
                 condition=Q(supplemental_decision="") | ~Q(supplemental_reason=""),
@@ -155,17 +161,23 @@ class DosingSession(VersionedModel):
     def site(self) -> Site:
         return self.visit.participant.site
 
+    # The signed record of the flowsheet: once it has ended, any change to it or to its entries
+    # needs a reason and voids the investigator's signature (records.edits).
+    late_change_message = "The session has ended: say why this is being added or changed."
+
+    @property
+    def changes_need_reason(self) -> bool:
+        return self.status == self.Status.ENDED
+
     @property
     def predose_done(self) -> bool:
         return bool(self.pregnancy_test) and self.cssrs_pre_ideation is not None
 
     def clean(self) -> None:
         if self.ended_at and self.started_at and self.ended_at <= self.started_at:
-            raise ValidationError({"ended_at": "The session must end after it started."})
+            raise ValidationError({"ended_at": ENDS_AFTER_START})
         if self.lead_therapist_id and self.lead_therapist_id == self.co_therapist_id:
-            raise ValidationError(
-                {"co_therapist": "The co-therapist must be someone other than the lead."}
-            )
+            raise ValidationError({"co_therapist": TWO_THERAPISTS})
 
 
 class DoseAdministration(VersionedModel):
@@ -246,6 +258,10 @@ class DoseAdministration(VersionedModel):
         return self.session.visit.participant
 
     @property
+    def signature_root(self) -> DosingSession:
+        return self.session
+
+    @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
 
@@ -256,7 +272,8 @@ class DoseAdministration(VersionedModel):
             )
 
 
-VITAL_FIELDS = ("systolic", "diastolic", "pulse", "temperature")
+READING_EMPTY = "Enter at least one measurement."
+PRESSURE_PAIRS = "Blood pressure needs both systolic and diastolic."
 
 
 class VitalSignReading(VersionedModel):
@@ -294,20 +311,20 @@ class VitalSignReading(VersionedModel):
                 | Q(temperature__isnull=False)
                 | Q(suds__isnull=False),
                 name="reading_has_a_value",
-                violation_error_message="Enter at least one measurement.",
+                violation_error_message=READING_EMPTY,
             ),
             models.CheckConstraint(
                 condition=Q(systolic__isnull=True)
                 | Q(diastolic__isnull=True)
                 | Q(diastolic__lt=F("systolic")),
                 name="reading_diastolic_below_systolic",
-                violation_error_message="Diastolic pressure must be below systolic.",
+                violation_error_message=DIASTOLIC_BELOW_SYSTOLIC,
             ),
             models.CheckConstraint(
                 condition=(Q(systolic__isnull=True) & Q(diastolic__isnull=True))
                 | (Q(systolic__isnull=False) & Q(diastolic__isnull=False)),
                 name="reading_pressure_pairs",
-                violation_error_message="Blood pressure needs both systolic and diastolic.",
+                violation_error_message=PRESSURE_PAIRS,
             ),
         ]
 
@@ -318,21 +335,17 @@ class VitalSignReading(VersionedModel):
     def participant(self) -> Participant:
         return self.session.visit.participant
 
+    @property
+    def signature_root(self) -> DosingSession:
+        return self.session
+
     def clean(self) -> None:
-        if all(getattr(self, name) is None for name in (*VITAL_FIELDS, "suds")):
-            raise ValidationError("Enter at least one measurement.")
+        if all(getattr(self, name) is None for name in measurements.READING_NAMES):
+            raise ValidationError(READING_EMPTY)
         if (self.systolic is None) != (self.diastolic is None):
             missing = "diastolic" if self.diastolic is None else "systolic"
-            raise ValidationError({missing: "Blood pressure needs both systolic and diastolic."})
-        if (
-            self.systolic is not None
-            and self.diastolic is not None
-            and 50 <= self.systolic <= 300
-            and self.diastolic >= self.systolic
-        ):
-            raise ValidationError(
-                {"diastolic": f"Diastolic pressure must be below systolic ({self.systolic} mmHg)."}
-            )
+            raise ValidationError({missing: PRESSURE_PAIRS})
+        validate_diastolic_below_systolic(self.systolic, self.diastolic, field="diastolic")
 
     def exceeded(self, settings_: StudySessionSettings) -> list[str]:
         """The measurements above the study's thresholds."""
@@ -369,6 +382,10 @@ class Observation(VersionedModel):
     @property
     def participant(self) -> Participant:
         return self.session.visit.participant
+
+    @property
+    def signature_root(self) -> DosingSession:
+        return self.session
 
 
 auditlog.register(DosingSession)

@@ -10,7 +10,7 @@ from django.db import models
 
 from audit.models import VersionedModel
 from participants.models import Participant
-from screening.fields import CSSRSIdeationField
+from records.fields import CSSRSIdeationField
 from sessions_app.models.course import Visit
 
 

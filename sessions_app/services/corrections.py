@@ -6,7 +6,7 @@ names are re-exported here for the callers that import them as
 `sessions_app.services.corrections` (the correction views, the tests).
 """
 
-from sessions_app.services.flowsheet.common import STALE, UNCHANGED
+from sessions_app.services.flowsheet.common import UNCHANGED
 from sessions_app.services.flowsheet.dose_corrections import (
     dose_administration_correct,
     supplemental_decision_correct,
@@ -19,7 +19,6 @@ from sessions_app.services.flowsheet.team import (
 
 __all__ = [
     "ROLES",
-    "STALE",
     "UNCHANGED",
     "dose_administration_correct",
     "session_start_correct",

@@ -17,6 +17,13 @@ from django.utils import timezone
 from accounts.models import User
 from audit.context import change_reason
 from audit.services import versioned_save
+from records.edits import (
+    fresh_check,
+    late_change_check,
+    late_change_commit,
+    not_in_future,
+    reason_required,
+)
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_minutes
 from sessions_app.services.flowsheet.common import (
@@ -25,14 +32,12 @@ from sessions_app.services.flowsheet.common import (
     given_before_end,
     local_minute,
     lock_session,
-    not_in_future,
-    require_fresh,
-    require_reason,
     require_started,
     same_minute,
-    void_signature_if_ended,
 )
 from sessions_app.services.flowsheet.doses import (
+    DECISION_REASON_REQUIRED,
+    half_dose_message,
     supplemental_administration,
     supplemental_deviation,
     supplemental_timing,
@@ -48,6 +53,14 @@ def _live_dose(session: DosingSession, kind: str) -> DoseAdministration | None:
 
 
 # --- A dose administration ---------------------------------------------------------------------
+
+
+def initial_after_supplemental(given_at: datetime.datetime) -> str:
+    """The refusal of an initial dose corrected to a time after the supplemental one."""
+    return (
+        f"The supplemental dose was given at {local_minute(given_at)}: the initial dose must "
+        "precede it."
+    )
 
 
 def _supplemental_follows_initial(
@@ -78,10 +91,7 @@ def _supplemental_follows_initial(
     minutes = elapsed_minutes(supplemental.administered_at, administered_at)
     if minutes < 0:
         raise ValidationError(
-            {
-                "administered_at": "The supplemental dose was given at "
-                f"{local_minute(supplemental.administered_at)}: the initial dose must precede it."
-            }
+            {"administered_at": initial_after_supplemental(supplemental.administered_at)}
         )
     deviation = supplemental_deviation(
         minutes=minutes, settings_=settings_, deviation_reason=deviation_reason
@@ -113,20 +123,21 @@ def dose_administration_correct(
     dose is recorded needs the consistent supplemental strength too (`supplemental_dose_mg`);
     both are corrected together, with the same reason.
     """
-    reason = require_reason(reason, "Say why this dose is being corrected.")
+    reason = reason_required(reason, "Say why this dose is being corrected.")
     with transaction.atomic():
         session = lock_session(administration.session)
         require_started(session)
+        late = late_change_check(session, reason, root_fresh=True)
         dose = DoseAdministration.objects.select_for_update().get(pk=administration.pk)
         if dose.voided_at is not None:
             raise FlowsheetError(
                 "This administration was struck through as entered in error; it cannot be "
                 "corrected."
             )
-        require_fresh(dose, expected_version)
+        fresh_check(dose, expected_version)
         recorded = (dose.dose_mg, dose.kit_number, dose.administered_at, dose.deviation_reason)
         administered_at = same_minute(administered_at, dose.administered_at)
-        not_in_future("administered_at", administered_at)
+        not_in_future(administered_at, "administered_at")
         given_before_end(session, administered_at)
         settings_ = StudySessionSettings.for_study(session.site.study)
         moved = None  # the supplemental dose, when the corrected initial dose changes it
@@ -149,12 +160,7 @@ def dose_administration_correct(
         else:
             initial = _live_dose(session, DoseAdministration.Kind.INITIAL)
             if dose_mg * 2 != initial.dose_mg:
-                raise ValidationError(
-                    {
-                        "dose_mg": "The supplemental dose is half the initial dose: "
-                        f"{initial.dose_mg // 2} mg."
-                    }
-                )
+                raise ValidationError({"dose_mg": half_dose_message(initial.dose_mg)})
             dose.deviation_reason = supplemental_timing(
                 initial=initial,
                 administered_at=administered_at,
@@ -170,7 +176,8 @@ def dose_administration_correct(
         versioned_save(instance=dose, expected_version=expected_version, reason=reason)
         if moved is not None:
             versioned_save(instance=moved, expected_version=moved.version, reason=reason)
-        void_signature_if_ended(session, reason, saved=False)
+        if late:
+            late_change_commit(session, reason)
     return dose
 
 
@@ -196,17 +203,18 @@ def supplemental_decision_correct(
     with the reason for change. "Withhold" corrected to "give": the administration is recorded,
     with the same checks as when the decision is made.
     """
-    reason = require_reason(reason, "Say why the supplemental decision is being corrected.")
+    reason = reason_required(reason, "Say why the supplemental decision is being corrected.")
     if not decision_reason.strip():
-        raise ValidationError({"supplemental_reason": "Give the reason for this decision."})
+        raise ValidationError({"supplemental_reason": DECISION_REASON_REQUIRED})
     with transaction.atomic():
         session = lock_session(session)
         require_started(session)
+        late = late_change_check(session, reason, root_fresh=True)
         if not session.supplemental_decision:
             raise FlowsheetError(
                 "No supplemental decision is recorded yet: record it on the flowsheet."
             )
-        require_fresh(session, expected_version)
+        fresh_check(session, expected_version)
         initial = _live_dose(session, DoseAdministration.Kind.INITIAL)
         if initial is None:
             raise FlowsheetError("No initial dose is recorded: there is no supplemental decision.")
@@ -244,5 +252,6 @@ def supplemental_decision_correct(
             new_dose.full_clean()
             with change_reason(reason):
                 new_dose.save()
-        void_signature_if_ended(session, reason, saved=True)
+        if late:
+            late_change_commit(session, reason, root_saved=True)
     return session

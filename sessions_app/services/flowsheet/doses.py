@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from records.edits import not_in_future
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_label, elapsed_minutes
 from sessions_app.services.flowsheet.common import (
@@ -16,7 +17,6 @@ from sessions_app.services.flowsheet.common import (
     given_before_end,
     initial_dose,
     lock_session,
-    not_in_future,
 )
 
 
@@ -46,7 +46,7 @@ def dose_initial_administer(
                 "The pre-dose C-SSRS shows active suicidal ideation with intent: no dose may be "
                 "given. The investigator must assess the participant."
             )
-        not_in_future("administered_at", administered_at)
+        not_in_future(administered_at, "administered_at")
         if administered_at < session.started_at:
             raise ValidationError(
                 {"administered_at": "The dose cannot be given before the session started."}
@@ -112,6 +112,34 @@ def supplemental_timing(
     )
 
 
+DECISION_REASON_REQUIRED = "Give the reason for this decision."
+
+
+def half_dose_message(initial_mg: int) -> str:
+    return f"The supplemental dose is half the initial dose: {initial_mg // 2} mg."
+
+
+def supplemental_dose_errors(
+    *,
+    initial_mg: int | None,
+    dose_mg: int | None,
+    kit_number: str,
+    administered_at: datetime.datetime | None,
+) -> dict[str, str]:
+    """What is missing or wrong in a supplemental dose as given, by field. The decision's form
+    asks this too, so that every message comes at once, beside its field."""
+    errors = {}
+    if administered_at is None:
+        errors["administered_at"] = "Enter when the supplemental dose was given."
+    if not (kit_number or "").strip():
+        errors["kit_number"] = "Enter the kit number."
+    if dose_mg is None:
+        errors["dose_mg"] = "Enter the dose."
+    elif initial_mg is not None and dose_mg * 2 != initial_mg:
+        errors["dose_mg"] = half_dose_message(initial_mg)
+    return errors
+
+
 def supplemental_administration(
     *,
     actor: User,
@@ -123,20 +151,15 @@ def supplemental_administration(
     deviation_reason: str,
 ) -> DoseAdministration:
     """The supplemental half dose, checked and not yet saved: when decided, or corrected to."""
-    errors = {}
-    if administered_at is None:
-        errors["administered_at"] = "Enter when the supplemental dose was given."
-    if not kit_number.strip():
-        errors["kit_number"] = "Enter the kit number."
-    if dose_mg is None:
-        errors["dose_mg"] = "Enter the dose."
-    elif dose_mg * 2 != initial.dose_mg:
-        errors["dose_mg"] = (
-            f"The supplemental dose is half the initial dose: {initial.dose_mg // 2} mg."
-        )
+    errors = supplemental_dose_errors(
+        initial_mg=initial.dose_mg,
+        dose_mg=dose_mg,
+        kit_number=kit_number,
+        administered_at=administered_at,
+    )
     if errors:
         raise ValidationError(errors)
-    not_in_future("administered_at", administered_at)
+    not_in_future(administered_at, "administered_at")
     given_before_end(session, administered_at)
     return DoseAdministration(
         session=session,
@@ -180,7 +203,7 @@ def supplemental_decide(
         if initial is None:
             raise FlowsheetError("Record the initial dose first.")
         if not reason.strip():
-            raise ValidationError({"reason": "Give the reason for this decision."})
+            raise ValidationError({"reason": DECISION_REASON_REQUIRED})
         now = timezone.now()
         session.supplemental_decision = decision
         session.supplemental_reason = reason.strip()

@@ -7,20 +7,15 @@ true to the reading (sessions_app/services/alerts.py).
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
 from audit.context import change_reason
 from audit.services import versioned_save
+from records.edits import late_change_check, late_change_commit, reason_required
 from sessions_app.models import DosingSession, Observation, StudySessionSettings, VitalSignReading
 from sessions_app.services.alerts import alert_after_correction, alert_raise
-from sessions_app.services.flowsheet.common import (
-    FlowsheetError,
-    late_change,
-    touch_session,
-    within_session,
-)
+from sessions_app.services.flowsheet.common import FlowsheetError, within_session
 
 
 def vital_sign_record(
@@ -42,7 +37,7 @@ def vital_sign_record(
         )
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording readings.")
-        late = late_change(session, reason)
+        late = late_change_check(session, reason, root_fresh=True)
         within_session("measured_at", measured_at, session)
         reading = VitalSignReading(
             session=session,
@@ -60,8 +55,8 @@ def vital_sign_record(
         with change_reason(reason):
             reading.save()
             alert_raise(actor=actor, reading=reading, settings_=settings_)
-            if late:
-                touch_session(session, reason)
+        if late:
+            late_change_commit(reading, reason)
     return reading
 
 
@@ -74,13 +69,13 @@ def vital_sign_correct(
     reason: str,
 ) -> VitalSignReading:
     """Correct a reading (always with a reason); a session that has ended loses its signature."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why this reading is being corrected."})
+    reason_required(reason, "Say why this reading is being corrected.")
     with transaction.atomic():
         reading = VitalSignReading.objects.select_related(
             "session__visit__participant__site__study"
         ).get(pk=reading.pk)
         session = reading.session
+        late = late_change_check(reading, reason, root_fresh=True)
         for name, value in values.items():
             setattr(reading, name, value)
         within_session("measured_at", reading.measured_at, session)
@@ -90,8 +85,8 @@ def vital_sign_correct(
         versioned_save(instance=reading, expected_version=expected_version, reason=reason)
         with change_reason(reason):
             alert_after_correction(actor=actor, reading=reading, settings_=settings_, reason=reason)
-            if session.status == DosingSession.Status.ENDED:
-                touch_session(session, reason)
+        if late:
+            late_change_commit(reading, reason)
     return reading
 
 
@@ -108,7 +103,7 @@ def observation_record(
         session = DosingSession.objects.get(pk=session.pk)
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording observations.")
-        late = late_change(session, reason)
+        late = late_change_check(session, reason, root_fresh=True)
         within_session("observed_at", observed_at, session)
         observation = Observation(
             session=session,
@@ -120,8 +115,8 @@ def observation_record(
         observation.full_clean()
         with change_reason(reason):
             observation.save()
-            if late:
-                touch_session(session, reason)
+        if late:
+            late_change_commit(observation, reason)
     return observation
 
 
@@ -134,15 +129,15 @@ def observation_correct(
     reason: str,
 ) -> Observation:
     """Correct an observation or intervention (always with a reason), as readings are corrected."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why this entry is being corrected."})
+    reason_required(reason, "Say why this entry is being corrected.")
     with transaction.atomic():
         observation = Observation.objects.select_related("session").get(pk=observation.pk)
         session = observation.session
+        late = late_change_check(observation, reason, root_fresh=True)
         for name, value in values.items():
             setattr(observation, name, value.strip() if isinstance(value, str) else value)
         within_session("observed_at", observation.observed_at, session)
         versioned_save(instance=observation, expected_version=expected_version, reason=reason)
-        if session.status == DosingSession.Status.ENDED:
-            touch_session(session, reason)
+        if late:
+            late_change_commit(observation, reason)
     return observation

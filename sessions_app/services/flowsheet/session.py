@@ -13,20 +13,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import versioned_save
+from records.edits import late_change_check, late_change_commit, not_in_future
 from sessions_app.models import DosingSession
-from sessions_app.services.flowsheet.common import (
-    FlowsheetError,
-    initial_dose,
-    late_change,
-    lock_session,
-    not_in_future,
-)
+from sessions_app.models.flowsheet import ENDS_AFTER_START
+from sessions_app.services.flowsheet.common import FlowsheetError, initial_dose, lock_session
 from signatures.models import Signature
-from signatures.services import (
-    signature_password_confirm,
-    signature_sign,
-    signature_void_outdated,
-)
+from signatures.services import signature_password_confirm, signature_sign
 
 SIGN_STATEMENT = (
     "I have reviewed this dosing session's flowsheet and confirm it is complete and accurate."
@@ -47,7 +39,7 @@ def predose_checks_record(
         session = lock_session(session)
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording the pre-dose checks.")
-        late = late_change(session, reason)
+        late = late_change_check(session, reason, root_fresh=True)
         if not late and initial_dose(session) is not None:
             raise FlowsheetError(
                 "The pre-dose checks are closed once the dose is given. A correction can be "
@@ -59,14 +51,14 @@ def predose_checks_record(
         session.predose_checked_at = timezone.now()
         versioned_save(instance=session, expected_version=expected_version, reason=reason)
         if late:
-            signature_void_outdated(record=session, reason=reason)
+            late_change_commit(session, reason, root_saved=True)
     return session
 
 
 def _ends_after_entries(session: DosingSession, ended_at: datetime.datetime) -> None:
     """The end time comes after the start and after everything recorded during the session."""
     if ended_at <= session.started_at:
-        raise ValidationError({"ended_at": "The session must end after it started."})
+        raise ValidationError({"ended_at": ENDS_AFTER_START})
     latest = [
         (entry.administered_at, "a dose was given")
         for entry in session.administrations.filter(voided_at__isnull=True)
@@ -112,7 +104,7 @@ def dosing_session_end(
         session = lock_session(session)
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has not started.")
-        late = late_change(session, reason)
+        late = late_change_check(session, reason, root_fresh=True)
         if initial_dose(session) is None:
             if not not_dosed_reason.strip():
                 raise ValidationError(
@@ -125,7 +117,7 @@ def dosing_session_end(
             not_dosed_reason = ""
             if not session.supplemental_decision:
                 raise FlowsheetError("Record the supplemental-dose decision (go or no-go) first.")
-        not_in_future("ended_at", ended_at)
+        not_in_future(ended_at, "ended_at")
         _ends_after_entries(session, ended_at)
         if not overnight_ready and not overnight_note.strip():
             raise ValidationError(
@@ -140,7 +132,7 @@ def dosing_session_end(
         session.not_dosed_reason = not_dosed_reason.strip()
         versioned_save(instance=session, expected_version=expected_version, reason=reason)
         if late:
-            signature_void_outdated(record=session, reason=reason)
+            late_change_commit(session, reason, root_saved=True)
     return session
 
 

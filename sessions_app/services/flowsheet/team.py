@@ -16,22 +16,25 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.passwords import PasswordRefusedError, password_confirm
 from audit.context import change_reason
-from audit.services import ConcurrentEditError, versioned_save
+from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
 from participants.models import Participant
+from records.edits import (
+    fresh_check,
+    late_change_check,
+    late_change_commit,
+    not_in_future,
+    reason_required,
+)
 from sessions_app.models import DoseAdministration, DosingSession
+from sessions_app.models.flowsheet import TWO_THERAPISTS
 from sessions_app.services.flowsheet.common import (
     BEFORE_START_TOLERANCE,
-    STALE,
     UNCHANGED,
     FlowsheetError,
     local_minute,
     lock_session,
-    not_in_future,
-    require_fresh,
-    require_reason,
     require_started,
     same_minute,
-    void_signature_if_ended,
 )
 from sessions_app.services.visits import participation_check, visit_mark_held
 
@@ -70,7 +73,7 @@ def dosing_session_start(
         session = lock_session(session)
         if session.status != DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has already started.")
-        not_in_future("started_at", started_at)
+        not_in_future(started_at, "started_at")
         if session.start_closed_reason:
             raise FlowsheetError(session.start_closed_reason)
         held_on = timezone.localtime(started_at).date()
@@ -155,7 +158,7 @@ def _check_start(
 ) -> dict[str, User]:
     """Validate a corrected start and team; return the roles whose holder changes."""
     require_started(session)
-    not_in_future("started_at", started_at)
+    not_in_future(started_at, "started_at")
     initial = (
         DoseAdministration.objects.filter(
             session=session, kind=DoseAdministration.Kind.INITIAL, voided_at__isnull=True
@@ -201,9 +204,7 @@ def _check_start(
             }
         )
     if lead_therapist.pk == co_therapist.pk:
-        raise ValidationError(
-            {"co_therapist": "The co-therapist must be someone other than the lead."}
-        )
+        raise ValidationError({"co_therapist": TWO_THERAPISTS})
     joining = {
         role: user
         for role, user in (("lead", lead_therapist), ("co", co_therapist))
@@ -259,11 +260,11 @@ def session_start_correct(
     A new team member attests presence with their password (now). A start on another day moves
     the day the visit was held, which re-anchors the visits after it.
     """
-    reason = require_reason(reason, "Say why the start or the team is being corrected.")
+    reason = reason_required(reason, "Say why the start or the team is being corrected.")
     # First judged without a lock, so that passwords are checked outside the transaction: a
     # refused password must stay counted (lockout) rather than be rolled back with the change.
     current = DosingSession.objects.get(pk=session.pk)
-    require_fresh(current, expected_version)
+    fresh_check(current, expected_version)
     started_at = same_minute(started_at, current.started_at)
     joining = _check_start(
         session=current,
@@ -282,7 +283,8 @@ def session_start_correct(
     )
     with transaction.atomic():
         session = lock_session(session)
-        require_fresh(session, expected_version)
+        fresh_check(session, expected_version)
+        late = late_change_check(session, reason, root_fresh=True)
         if (
             _check_start(
                 session=session,
@@ -292,7 +294,7 @@ def session_start_correct(
             )
             != joining
         ):
-            raise ConcurrentEditError(STALE)
+            raise ConcurrentEditError(STALE_MESSAGE)
         visit = session.visit
         move_visit = held_on != visit.held_on or (
             visit.is_out_of_window and explanation != visit.deviation_explanation
@@ -313,5 +315,6 @@ def session_start_correct(
                 deviation_explanation=explanation,
                 reason=reason,
             )
-        void_signature_if_ended(session, reason, saved=True)
+        if late:
+            late_change_commit(session, reason, root_saved=True)
     return session
