@@ -1,17 +1,17 @@
 from django.urls import path
 
-from sessions_app.views import alerts, corrections, flowsheet, notes, visits
+from sessions_app.views import alerts, corrections, flowsheet, notes, session, visits
 
 app_name = "sessions_app"
 
 urlpatterns = [
     path("<int:pk>/", flowsheet.FlowsheetView.as_view(), name="flowsheet"),
-    path("<int:pk>/sign/", flowsheet.SessionSignView.as_view(), name="sign"),
-    path("<int:pk>/history/", flowsheet.SessionHistoryView.as_view(), name="history"),
-    path("readings/<int:pk>/edit/", flowsheet.ReadingEditView.as_view(), name="reading_edit"),
+    path("<int:pk>/sign/", session.SessionSignView.as_view(), name="sign"),
+    path("<int:pk>/history/", session.SessionHistoryView.as_view(), name="history"),
+    path("readings/<int:pk>/edit/", corrections.ReadingEditView.as_view(), name="reading_edit"),
     path(
         "observations/<int:pk>/edit/",
-        flowsheet.ObservationEditView.as_view(),
+        corrections.ObservationEditView.as_view(),
         name="observation_edit",
     ),
     path("visits/<int:pk>/held/", visits.VisitHeldView.as_view(), name="visit_held"),

@@ -17,7 +17,7 @@ from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
 from sessions_app.services.alerts import ACKNOWLEDGE_ALERT, AlertError, alert_acknowledge
 
-# The filter is this page's alone, so it lives beside the view (sessions_app/forms.py holds the
+# The filter is this page's alone, so it lives beside the view (sessions_app/forms/ holds the
 # flowsheet's forms).
 
 

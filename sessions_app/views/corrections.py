@@ -1,4 +1,5 @@
-"""Pages correcting the start and team, a dose, and the supplemental decision of a session.
+"""Pages correcting a session's flowsheet: its entries (a reading, an observation), the start
+and team, a dose, and the supplemental decision.
 
 Each loads the session within the user's site scope (404 outside it), needs the right to change
 it (403 otherwise), and works as the reading correction does: a refused value is shown beside its
@@ -10,21 +11,140 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
 from accounts.middleware import SiteTimeZoneMixin
+from audit.views import ServiceFormMixin
 from sessions_app import selectors
 from sessions_app.forms.corrections import (
     DoseCorrectionForm,
     StartCorrectionForm,
     SupplementalDecisionCorrectionForm,
 )
+from sessions_app.forms.readings import ObservationEditForm, ReadingEditForm
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.services import corrections as services
-from sessions_app.views.flowsheet import CHANGE, FlowsheetServiceFormMixin
+from sessions_app.services.flowsheet import FlowsheetError, observation_correct, vital_sign_correct
+from sessions_app.views.flowsheet import CHANGE
+
+
+class FlowsheetServiceFormMixin(ServiceFormMixin):
+    """ServiceFormMixin for the session's services, whose refusals of a step the session's state
+    does not allow (FlowsheetError) are shown above the form too."""
+
+    refusals = (ValidationError, FlowsheetError)
+
+
+# --- An entry: a reading, an observation -----------------------------------------------------
+
+
+class EntryCorrectView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):
+    """Correct one entry of a session, with a reason; refused if someone else changed it first.
+
+    A subclass names the entry's form, how to load it within the user's sites, who may correct
+    it and the service that does.
+    """
+
+    form_class = None
+    context_name = ""
+    anchor = ""
+    denied_message = ""
+    success_message = ""
+
+    def load(self, pk):
+        raise NotImplementedError
+
+    def may_correct(self, entry) -> bool:
+        raise NotImplementedError
+
+    def correct(self, entry, **kwargs) -> None:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.entry = self.record = self.load(kwargs["pk"])
+        if not self.may_correct(self.entry):
+            raise PermissionDenied(self.denied_message)
+        return super().dispatch(request, *args, **kwargs)
+
+    def time_zone_site(self):
+        return self.entry.session.site
+
+    def form_for(self, record, **kwargs):
+        # A bound ModelForm writes what was typed onto its instance; the page's heading and the
+        # service keep reading the entry as stored.
+        return self.form_class(**kwargs, instance=copy.copy(record))
+
+    def reload(self):
+        """The entry as now stored, which the page shows from here on."""
+        self.entry = self.load(self.entry.pk)
+        return self.entry
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = self.entry.session
+        context.update(
+            {self.context_name: self.entry, "session": session, "participant": session.participant}
+        )
+        return context
+
+    def save(self, form):
+        values = {name: form.cleaned_data[name] for name in self.form_class.Meta.fields}
+        self.correct(
+            self.entry,
+            values=values,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(self.request, self.success_message)
+        return redirect(
+            reverse("sessions_app:flowsheet", args=[self.entry.session_id]) + self.anchor
+        )
+
+
+class ReadingEditView(EntryCorrectView):
+    template_name = "sessions_app/reading_form.html"
+    form_class = ReadingEditForm
+    context_name = "reading"
+    anchor = "#readings"
+    denied_message = "Your role does not include correcting readings."
+    success_message = "Reading corrected. The audit trail keeps both values."
+
+    def load(self, pk):
+        return selectors.reading_get(user=self.request.user, pk=pk)
+
+    def may_correct(self, entry) -> bool:
+        return self.request.user.has_perm("sessions_app.change_vitalsignreading", entry)
+
+    def correct(self, entry, **kwargs) -> None:
+        vital_sign_correct(actor=self.request.user, reading=entry, **kwargs)
+
+
+class ObservationEditView(EntryCorrectView):
+    """Correct an observation or intervention, as a reading is corrected."""
+
+    template_name = "sessions_app/observation_form.html"
+    form_class = ObservationEditForm
+    context_name = "observation"
+    anchor = "#observations"
+    denied_message = "Your role does not include correcting session entries."
+    success_message = "Entry corrected. The audit trail keeps both versions."
+
+    def load(self, pk):
+        return selectors.observation_get(user=self.request.user, pk=pk)
+
+    def may_correct(self, entry) -> bool:
+        return self.request.user.has_perm(CHANGE, entry.session)
+
+    def correct(self, entry, **kwargs) -> None:
+        observation_correct(actor=self.request.user, observation=entry, **kwargs)
+
+
+# --- The start and team, a dose, the supplemental decision ------------------------------------
 
 
 class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):

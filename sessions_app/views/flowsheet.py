@@ -4,8 +4,6 @@ Every step posts to the page with its `action`; a refused step re-renders the pa
 step's form bound, its errors beside the fields and everything typed still there.
 """
 
-import copy
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,12 +11,11 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
 from accounts.middleware import SiteTimeZoneMixin
 from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError
-from audit.views import RecordHistoryView, ServiceFormMixin
 from participants.selectors import can_see_identity
 from sessions_app import selectors
 from sessions_app.forms.flowsheet import (
@@ -28,23 +25,12 @@ from sessions_app.forms.flowsheet import (
     StartForm,
     SupplementalForm,
 )
-from sessions_app.forms.readings import ObservationEditForm, ReadingEditForm
-from sessions_app.models import DosingSession, VitalSignAlert
+from sessions_app.models import DosingSession
 from sessions_app.services import flowsheet as services
-from signatures.forms import SignatureForm
-from signatures.models import Signature
-from signatures.selectors import signature_rows, signatures_for
-from signatures.services import SignatureRefusedError
+from signatures.selectors import signature_rows
 
 CHANGE = "sessions_app.change_dosingsession"
 SIGN = "sessions_app.sign_dosingsession"
-
-
-class FlowsheetServiceFormMixin(ServiceFormMixin):
-    """ServiceFormMixin for the session's services, whose refusals of a step the session's state
-    does not allow (FlowsheetError) are shown above the form too."""
-
-    refusals = (ValidationError, services.FlowsheetError)
 
 
 class SessionMixin(SiteTimeZoneMixin, LoginRequiredMixin):
@@ -299,176 +285,3 @@ class FlowsheetView(SessionMixin, TemplateView):
                 return "End-of-session details corrected."
             return "Session ended. The site investigator can now sign it."
         raise ValueError(action)  # pragma: no cover - the caller checked the action
-
-
-class SessionSignView(SessionMixin, FormView):
-    permission = SIGN
-    denied_message = "Only the site investigator can sign dosing sessions."
-    template_name = "sessions_app/sign.html"
-
-    def get(self, request, *args, **kwargs):
-        if self.session.status != DosingSession.Status.ENDED:
-            messages.warning(request, "A session is signed once it has ended.")
-            return redirect("sessions_app:flowsheet", pk=self.session.pk)
-        return super().get(request, *args, **kwargs)
-
-    def get_form(self, form_class=None):
-        return SignatureForm(
-            **self.get_form_kwargs(), signer=self.request.user, submit_label="Sign the session"
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.session_context())
-        sheet = selectors.flowsheet_for(session=self.session)
-        context.update(
-            sheet=sheet,
-            flagged=sum(1 for r in sheet.readings if r.flags),
-            sign_form=context["form"],
-            meaning_label=Signature.Meaning.APPROVED.label,
-            statement=services.SIGN_STATEMENT,
-        )
-        return context
-
-    def form_valid(self, form):
-        try:
-            services.dosing_session_sign(
-                actor=self.request.user,
-                session=self.session,
-                password=form.cleaned_data["password"],
-                request=self.request,
-            )
-        except SignatureRefusedError as error:
-            form.add_error("password", str(error))
-            return self.form_invalid(form)
-        except services.FlowsheetError as error:
-            form.add_error(None, str(error))
-            return self.form_invalid(form)
-        messages.success(self.request, "Session signed.")
-        return redirect("sessions_app:flowsheet", pk=self.session.pk)
-
-
-class EntryCorrectView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):
-    """Correct one entry of a session, with a reason; refused if someone else changed it first.
-
-    A subclass names the entry's form, how to load it within the user's sites, who may correct
-    it and the service that does.
-    """
-
-    form_class = None
-    context_name = ""
-    anchor = ""
-    denied_message = ""
-    success_message = ""
-
-    def load(self, pk):
-        raise NotImplementedError
-
-    def may_correct(self, entry) -> bool:
-        raise NotImplementedError
-
-    def correct(self, entry, **kwargs) -> None:
-        raise NotImplementedError
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.entry = self.record = self.load(kwargs["pk"])
-        if not self.may_correct(self.entry):
-            raise PermissionDenied(self.denied_message)
-        return super().dispatch(request, *args, **kwargs)
-
-    def time_zone_site(self):
-        return self.entry.session.site
-
-    def form_for(self, record, **kwargs):
-        # A bound ModelForm writes what was typed onto its instance; the page's heading and the
-        # service keep reading the entry as stored.
-        return self.form_class(**kwargs, instance=copy.copy(record))
-
-    def reload(self):
-        """The entry as now stored, which the page shows from here on."""
-        self.entry = self.load(self.entry.pk)
-        return self.entry
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        session = self.entry.session
-        context.update(
-            {self.context_name: self.entry, "session": session, "participant": session.participant}
-        )
-        return context
-
-    def save(self, form):
-        values = {name: form.cleaned_data[name] for name in self.form_class.Meta.fields}
-        self.correct(
-            self.entry,
-            values=values,
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
-        )
-        messages.success(self.request, self.success_message)
-        return redirect(
-            reverse("sessions_app:flowsheet", args=[self.entry.session_id]) + self.anchor
-        )
-
-
-class ReadingEditView(EntryCorrectView):
-    template_name = "sessions_app/reading_form.html"
-    form_class = ReadingEditForm
-    context_name = "reading"
-    anchor = "#readings"
-    denied_message = "Your role does not include correcting readings."
-    success_message = "Reading corrected. The audit trail keeps both values."
-
-    def load(self, pk):
-        return selectors.reading_get(user=self.request.user, pk=pk)
-
-    def may_correct(self, entry) -> bool:
-        return self.request.user.has_perm("sessions_app.change_vitalsignreading", entry)
-
-    def correct(self, entry, **kwargs) -> None:
-        services.vital_sign_correct(actor=self.request.user, reading=entry, **kwargs)
-
-
-class ObservationEditView(EntryCorrectView):
-    """Correct an observation or intervention, as a reading is corrected."""
-
-    template_name = "sessions_app/observation_form.html"
-    form_class = ObservationEditForm
-    context_name = "observation"
-    anchor = "#observations"
-    denied_message = "Your role does not include correcting session entries."
-    success_message = "Entry corrected. The audit trail keeps both versions."
-
-    def load(self, pk):
-        return selectors.observation_get(user=self.request.user, pk=pk)
-
-    def may_correct(self, entry) -> bool:
-        return self.request.user.has_perm(CHANGE, entry.session)
-
-    def correct(self, entry, **kwargs) -> None:
-        services.observation_correct(actor=self.request.user, observation=entry, **kwargs)
-
-
-class SessionHistoryView(RecordHistoryView):
-    """The audit trail of the session and everything recorded on it."""
-
-    def get_records(self):
-        session = selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
-        self.session = session
-        # Querysets, matched inside the audit query: the readings are never loaded here.
-        return [
-            session,
-            session.visit,
-            session.administrations.all(),
-            session.readings.all(),
-            session.observations.all(),
-            VitalSignAlert.objects.filter(reading__session=session),
-            signatures_for(record=session),
-        ]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["session"] = self.session
-        return context

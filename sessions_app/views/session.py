@@ -1,0 +1,85 @@
+"""The ended session: the investigator's signature, and the audit trail of the session."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views.generic import FormView
+
+from audit.views import RecordHistoryView
+from sessions_app import selectors
+from sessions_app.models import DosingSession, VitalSignAlert
+from sessions_app.services import flowsheet as services
+from sessions_app.views.flowsheet import SIGN, SessionMixin
+from signatures.forms import SignatureForm
+from signatures.models import Signature
+from signatures.selectors import signatures_for
+from signatures.services import SignatureRefusedError
+
+
+class SessionSignView(SessionMixin, FormView):
+    permission = SIGN
+    denied_message = "Only the site investigator can sign dosing sessions."
+    template_name = "sessions_app/sign.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.session.status != DosingSession.Status.ENDED:
+            messages.warning(request, "A session is signed once it has ended.")
+            return redirect("sessions_app:flowsheet", pk=self.session.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return SignatureForm(
+            **self.get_form_kwargs(), signer=self.request.user, submit_label="Sign the session"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.session_context())
+        sheet = selectors.flowsheet_for(session=self.session)
+        context.update(
+            sheet=sheet,
+            flagged=sum(1 for r in sheet.readings if r.flags),
+            sign_form=context["form"],
+            meaning_label=Signature.Meaning.APPROVED.label,
+            statement=services.SIGN_STATEMENT,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.dosing_session_sign(
+                actor=self.request.user,
+                session=self.session,
+                password=form.cleaned_data["password"],
+                request=self.request,
+            )
+        except SignatureRefusedError as error:
+            form.add_error("password", str(error))
+            return self.form_invalid(form)
+        except services.FlowsheetError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, "Session signed.")
+        return redirect("sessions_app:flowsheet", pk=self.session.pk)
+
+
+class SessionHistoryView(RecordHistoryView):
+    """The audit trail of the session and everything recorded on it."""
+
+    def get_records(self):
+        session = selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
+        self.session = session
+        # Querysets, matched inside the audit query: the readings are never loaded here.
+        return [
+            session,
+            session.visit,
+            session.administrations.all(),
+            session.readings.all(),
+            session.observations.all(),
+            VitalSignAlert.objects.filter(reading__session=session),
+            signatures_for(record=session),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session"] = self.session
+        return context
