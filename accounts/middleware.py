@@ -52,7 +52,3 @@ class SiteTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
-
-
-# Temporary re-export while sessions_app moves to records.views; removed in the same change.
-from records.views import SiteTimeZoneMixin, activate_site_time_zone  # noqa: E402, F401

@@ -19,7 +19,3 @@ class ChainVerifyView(LoginRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         return self.render_to_response(self.get_context_data(report=chain_verify()))
-
-
-# Temporary re-export while sessions_app moves to records.views; removed in the same change.
-from records.views import RecordHistoryView, ServiceFormMixin  # noqa: E402, F401

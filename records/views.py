@@ -116,6 +116,10 @@ class ScopedRecordMixin(SiteTimeZoneMixin, LoginRequiredMixin):
     def record_loaded(self) -> None:
         """Load what else the page is about (within the user's scope)."""
 
+    def check_record(self) -> None:
+        """Once the user's permission is checked: refuse (raise) a record this page does not
+        serve."""
+
     def record_site(self):
         return getattr(self, self.record_name).site
 
@@ -132,6 +136,7 @@ class ScopedRecordMixin(SiteTimeZoneMixin, LoginRequiredMixin):
         self.record_loaded()
         if self.permission and not request.user.has_perm(self.permission, record):
             raise PermissionDenied(self.denied_message)
+        self.check_record()
         return super().dispatch(request, *args, **kwargs)
 
 

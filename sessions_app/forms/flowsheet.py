@@ -1,4 +1,4 @@
-"""The flowsheet's forms: every step, by its action (`FLOWSHEET_FORMS`).
+"""The flowsheet's forms, one per step (the steps themselves: sessions_app/views/steps.py).
 
 The steps live by concept: sessions_app/forms/session.py (start, attestations, pre-dose checks,
 end), doses.py (initial dose, supplemental decision), readings.py (readings, observations and
@@ -16,7 +16,6 @@ from sessions_app.forms.readings import ObservationForm, ReadingForm
 from sessions_app.forms.session import AttestForm, EndForm, PredoseForm, StartForm
 
 __all__ = [
-    "FLOWSHEET_FORMS",
     "AttestForm",
     "EndForm",
     "InitialDoseForm",
@@ -27,17 +26,3 @@ __all__ = [
     "SupplementalDoseFields",
     "SupplementalForm",
 ]
-
-
-FLOWSHEET_FORMS = {
-    form.action: form
-    for form in (
-        StartForm,
-        PredoseForm,
-        InitialDoseForm,
-        ReadingForm,
-        SupplementalForm,
-        ObservationForm,
-        EndForm,
-    )
-}

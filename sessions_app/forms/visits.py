@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from sessions_app.models import Visit
+from sessions_app.services.visits import MISSED_REASON_REQUIRED, UNDO_REASON_REQUIRED
 
 
 class VisitHeldForm(forms.Form):
@@ -68,14 +69,14 @@ class VisitMissedForm(forms.Form):
         field = self.fields["reason"]
         if undo:
             field.label = "Why it was recorded as missed in error"
-            self.required_message = "Say why the visit was recorded as missed in error."
+            self.required_message = UNDO_REASON_REQUIRED
             submit = Submit("undo", "Not missed: expect it again")
         else:
             field.label = "Why it did not take place"
             field.help_text = (
                 "For example: participant unwell, rescheduling not possible within the window."
             )
-            self.required_message = "Say why the visit did not take place."
+            self.required_message = MISSED_REASON_REQUIRED
             submit = Submit("missed", "Record as missed")
         field.error_messages["required"] = self.required_message
         self.helper = FormHelper(self)

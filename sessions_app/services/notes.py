@@ -12,6 +12,7 @@ from sessions_app.services.visits import visit_mark_held
 
 ADD_NOTE = "sessions_app.add_integrationnote"
 CHANGE_NOTE = "sessions_app.change_integrationnote"
+WRITE_REFUSED = "Your role does not include writing integration notes."
 
 # What a user writes in a note; everything else (visit, author, version, times) is set here.
 NOTE_FIELDS = (
@@ -84,7 +85,7 @@ def integration_note_write(
         note = IntegrationNote.objects.select_for_update().filter(visit=visit).first()
         if note is None:
             if not actor.has_perm(ADD_NOTE, visit):
-                raise PermissionDenied("Your role does not include writing integration notes.")
+                raise PermissionDenied(WRITE_REFUSED)
             if expected_version is not None:
                 raise ConcurrentEditError("These notes no longer exist.")
             _after_dosing(visit, held_on)

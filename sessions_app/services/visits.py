@@ -10,8 +10,12 @@ from accounts.models import User
 from audit.context import change_reason
 from audit.services import versioned_save
 from participants.models import Participant
+from participants.validators import validate_withdrawal_details
 from sessions_app import schedule
 from sessions_app.models import DosingSession, Visit
+
+MISSED_REASON_REQUIRED = "Say why the visit did not take place."
+UNDO_REASON_REQUIRED = "Say why the visit was recorded as missed in error."
 
 
 def visit_schedule_create(*, actor: User, participant: Participant) -> list[Visit]:
@@ -169,7 +173,7 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
                 )
             raise ValidationError(f"The {visit.label} session has started: it was not missed.")
         if not reason:
-            raise ValidationError({"reason": "Say why the visit did not take place."})
+            raise ValidationError({"reason": MISSED_REASON_REQUIRED})
         visit.status = Visit.Status.MISSED
         visit.missed_reason = reason
         versioned_save(
@@ -198,7 +202,7 @@ def visit_missed_undo(*, actor: User, visit: Visit, reason: str, expected_versio
         if visit.status != Visit.Status.MISSED:
             raise ValidationError(f"{visit.label} is not recorded as missed.")
         if not reason:
-            raise ValidationError({"reason": "Say why the visit was recorded as missed in error."})
+            raise ValidationError({"reason": UNDO_REASON_REQUIRED})
         visit.status = Visit.Status.SCHEDULED
         visit.missed_reason = ""
         versioned_save(
@@ -266,8 +270,7 @@ def participant_withdraw(
                 f"The {running.label} session is in progress: end it on its flowsheet before "
                 "withdrawing the participant."
             )
-        if category == Participant.WithdrawalCategory.OTHER and not details:
-            raise ValidationError({"details": "Say why the participant is withdrawn."})
+        validate_withdrawal_details(category, details)
         participant.status = Participant.Status.WITHDRAWN
         participant.withdrawn_on = withdrawn_on
         participant.withdrawal_category = category

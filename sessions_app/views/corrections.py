@@ -16,8 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
-from accounts.middleware import SiteTimeZoneMixin
-from audit.views import ServiceFormMixin
+from records.views import ServiceFormMixin, SiteTimeZoneMixin
 from sessions_app import selectors
 from sessions_app.forms.corrections import (
     DoseCorrectionForm,
@@ -28,6 +27,8 @@ from sessions_app.forms.readings import ObservationEditForm, ReadingEditForm
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.services import corrections as services
 from sessions_app.services.flowsheet import FlowsheetError, observation_correct, vital_sign_correct
+from sessions_app.services.flowsheet.common import NOTHING_TO_CORRECT
+from sessions_app.services.flowsheet.dose_corrections import NO_DECISION, VOIDED_DOSE
 from sessions_app.views.flowsheet import CHANGE
 
 
@@ -166,7 +167,7 @@ class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequired
     def refused(self) -> str:
         """Why this correction cannot be opened in the session's state ("" if it can)."""
         if self.session.status == DosingSession.Status.NOT_STARTED:
-            return "This session has not started: there is nothing to correct yet."
+            return NOTHING_TO_CORRECT
         return ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -269,10 +270,7 @@ class DoseCorrectView(CorrectionView):
 
     def refused(self) -> str:
         if self.administration.voided_at is not None:
-            return (
-                "This administration was struck through as entered in error; it cannot be "
-                "corrected."
-            )
+            return VOIDED_DOSE
         return super().refused()
 
     @property
@@ -320,7 +318,7 @@ class SupplementalCorrectView(CorrectionView):
 
     def refused(self) -> str:
         if not self.session.supplemental_decision:
-            return "No supplemental decision is recorded yet: record it on the flowsheet."
+            return NO_DECISION
         return super().refused()
 
     def form_for(self, record, **kwargs):

@@ -8,26 +8,27 @@ gets 404 for every note, whether or not it exists: the answer reveals nothing.
 import copy
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
-from accounts.middleware import SiteTimeZoneMixin
-from audit.forms import add_service_error, rebind_after_conflict
 from audit.services import ConcurrentEditError, access_log
-from audit.views import RecordHistoryView
 from participants.selectors import can_see_identity
+from records.forms import add_service_error, rebind_after_conflict
+from records.views import RecordHistoryView, ScopedRecordMixin
 from sessions_app.forms.notes import IntegrationNoteForm
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.selectors import VIEW_NOTE, visit_get
 from sessions_app.services.notes import (
     ADD_NOTE,
     CHANGE_NOTE,
+    WRITE_REFUSED,
     integration_note_view,
     integration_note_write,
 )
+
+NO_NOTES = "No notes for this session."
 
 
 def _note_visit(*, user, pk) -> Visit:
@@ -46,17 +47,18 @@ def _note_of(visit: Visit) -> IntegrationNote | None:
     )
 
 
-class NoteMixin(SiteTimeZoneMixin, LoginRequiredMixin):
+class NoteMixin(ScopedRecordMixin):
     """The integration visit of the URL and its note; dates and times are the site's."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.visit = _note_visit(user=request.user, pk=kwargs["visit_pk"])
-        self.note = _note_of(self.visit)
-        return super().dispatch(request, *args, **kwargs)
+    record_name = "visit"
 
-    def time_zone_site(self):
+    def load_record(self):
+        return _note_visit(user=self.request.user, pk=self.kwargs["visit_pk"])
+
+    def record_loaded(self) -> None:
+        self.note = _note_of(self.visit)
+
+    def record_site(self):
         return self.visit.participant.site
 
     def get_context_data(self, **kwargs):
@@ -85,7 +87,7 @@ class NoteView(NoteMixin, TemplateView):
         if self.note is None:
             if request.user.has_perm(ADD_NOTE, self.visit):
                 return redirect("sessions_app:note_edit", visit_pk=self.visit.pk)
-            raise Http404("No notes for this session.")
+            raise Http404(NO_NOTES)
         integration_note_view(actor=request.user, note=self.note)
         return super().get(request, *args, **kwargs)
 
@@ -94,20 +96,16 @@ class NoteEditView(NoteMixin, FormView):
     template_name = "sessions_app/note_form.html"
     form_class = IntegrationNoteForm
 
-    def _check_permission(self):
-        perm = CHANGE_NOTE if self.note else ADD_NOTE
-        if not self.request.user.has_perm(perm, self.visit):
-            raise PermissionDenied("Your role does not include writing integration notes.")
+    denied_message = WRITE_REFUSED
+
+    @property
+    def permission(self) -> str:
+        return CHANGE_NOTE if self.note else ADD_NOTE
 
     def get(self, request, *args, **kwargs):
-        self._check_permission()
         if self.note is not None:
             integration_note_view(actor=request.user, note=self.note)
         return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self._check_permission()
-        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -172,7 +170,7 @@ class NoteHistoryView(RecordHistoryView):
         visit = _note_visit(user=self.request.user, pk=self.kwargs["visit_pk"])
         note = _note_of(visit)
         if note is None:
-            raise Http404("No notes for this session.")
+            raise Http404(NO_NOTES)
         self.visit = visit
         return [note, visit]
 

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
-from audit.views import RecordHistoryView
+from records.views import RecordHistoryView
 from sessions_app import selectors
 from sessions_app.models import DosingSession, VitalSignAlert
 from sessions_app.services import flowsheet as services
+from sessions_app.services.flowsheet.session import SIGN_BEFORE_END, SIGN_REFUSED
 from sessions_app.views.flowsheet import SIGN, SessionMixin
 from signatures.forms import SignatureForm
 from signatures.models import Signature
@@ -17,12 +18,12 @@ from signatures.services import SignatureRefusedError
 
 class SessionSignView(SessionMixin, FormView):
     permission = SIGN
-    denied_message = "Only the site investigator can sign dosing sessions."
+    denied_message = SIGN_REFUSED
     template_name = "sessions_app/sign.html"
 
     def get(self, request, *args, **kwargs):
         if self.session.status != DosingSession.Status.ENDED:
-            messages.warning(request, "A session is signed once it has ended.")
+            messages.warning(request, SIGN_BEFORE_END)
             return redirect("sessions_app:flowsheet", pk=self.session.pk)
         return super().get(request, *args, **kwargs)
 

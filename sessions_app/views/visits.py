@@ -1,33 +1,26 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
-from accounts.middleware import SiteTimeZoneMixin
-from audit.views import ServiceFormMixin
+from records.views import ScopedRecordMixin, ServiceFormMixin
 from sessions_app import selectors
 from sessions_app.forms.visits import VisitHeldForm, VisitMissedForm
 from sessions_app.models import Visit
 from sessions_app.services.visits import visit_mark_held, visit_mark_missed, visit_missed_undo
 
 
-class VisitFormMixin(SiteTimeZoneMixin, ServiceFormMixin, LoginRequiredMixin):
+class VisitFormMixin(ServiceFormMixin, ScopedRecordMixin):
     """A form about one visit, for site staff who record visits; its dates are the site's."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.record = self.visit = selectors.visit_get(user=request.user, pk=kwargs["pk"])
-        if not request.user.has_perm("sessions_app.change_visit", self.visit):
-            raise PermissionDenied("Your role does not include recording visits.")
-        self.check_visit(self.visit)
-        return super().dispatch(request, *args, **kwargs)
+    record_name = "visit"
+    permission = "sessions_app.change_visit"
+    denied_message = "Your role does not include recording visits."
 
-    def check_visit(self, visit) -> None:
-        """Raise PermissionDenied for a visit this form does not record."""
+    def load_record(self):
+        return selectors.visit_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def time_zone_site(self):
+    def record_site(self):
         return self.visit.participant.site
 
     def reload(self):
@@ -46,7 +39,8 @@ class VisitHeldView(VisitFormMixin, FormView):
 
     template_name = "sessions_app/visit_held.html"
 
-    def check_visit(self, visit) -> None:
+    def check_record(self) -> None:
+        visit = self.visit
         if visit.kind != Visit.Kind.PREPARATORY:
             raise PermissionDenied(
                 "A dosing session is held when its flowsheet starts, and an integration session "

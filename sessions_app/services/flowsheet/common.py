@@ -71,11 +71,12 @@ def given_before_end(session: DosingSession, administered_at: datetime.datetime)
 
 
 UNCHANGED = "Nothing was changed: these are the values already recorded."
+NOTHING_TO_CORRECT = "This session has not started: there is nothing to correct yet."
 
 
 def require_started(session: DosingSession) -> None:
     if session.status == DosingSession.Status.NOT_STARTED:
-        raise FlowsheetError("This session has not started: there is nothing to correct yet.")
+        raise FlowsheetError(NOTHING_TO_CORRECT)
 
 
 def same_minute(new: datetime.datetime, old: datetime.datetime | None) -> datetime.datetime:

@@ -55,6 +55,10 @@ def _live_dose(session: DosingSession, kind: str) -> DoseAdministration | None:
 # --- A dose administration ---------------------------------------------------------------------
 
 
+VOIDED_DOSE = "This administration was struck through as entered in error; it cannot be corrected."
+NO_DECISION = "No supplemental decision is recorded yet: record it on the flowsheet."
+
+
 def initial_after_supplemental(given_at: datetime.datetime) -> str:
     """The refusal of an initial dose corrected to a time after the supplemental one."""
     return (
@@ -130,10 +134,7 @@ def dose_administration_correct(
         late = late_change_check(session, reason, root_fresh=True)
         dose = DoseAdministration.objects.select_for_update().get(pk=administration.pk)
         if dose.voided_at is not None:
-            raise FlowsheetError(
-                "This administration was struck through as entered in error; it cannot be "
-                "corrected."
-            )
+            raise FlowsheetError(VOIDED_DOSE)
         fresh_check(dose, expected_version)
         recorded = (dose.dose_mg, dose.kit_number, dose.administered_at, dose.deviation_reason)
         administered_at = same_minute(administered_at, dose.administered_at)
@@ -211,9 +212,7 @@ def supplemental_decision_correct(
         require_started(session)
         late = late_change_check(session, reason, root_fresh=True)
         if not session.supplemental_decision:
-            raise FlowsheetError(
-                "No supplemental decision is recorded yet: record it on the flowsheet."
-            )
+            raise FlowsheetError(NO_DECISION)
         fresh_check(session, expected_version)
         initial = _live_dose(session, DoseAdministration.Kind.INITIAL)
         if initial is None:

@@ -20,6 +20,8 @@ from sessions_app.services.flowsheet.common import FlowsheetError, initial_dose,
 from signatures.models import Signature
 from signatures.services import signature_password_confirm, signature_sign
 
+SIGN_REFUSED = "Only the site investigator can sign dosing sessions."
+SIGN_BEFORE_END = "A session is signed once it has ended."
 SIGN_STATEMENT = (
     "I have reviewed this dosing session's flowsheet and confirm it is complete and accurate."
 )
@@ -149,12 +151,12 @@ def dosing_session_sign(
     lockout (the refusal's rollback would undo the count); signing inside re-checks it plainly.
     """
     if not actor.has_perm("sessions_app.sign_dosingsession", session):
-        raise PermissionDenied("Only the site investigator can sign dosing sessions.")
+        raise PermissionDenied(SIGN_REFUSED)
     signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         session = lock_session(session)
         if session.status != DosingSession.Status.ENDED:
-            raise FlowsheetError("A session is signed once it has ended.")
+            raise FlowsheetError(SIGN_BEFORE_END)
         return signature_sign(
             signer=actor,
             record=session,

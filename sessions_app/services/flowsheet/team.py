@@ -38,6 +38,7 @@ from sessions_app.services.flowsheet.common import (
 )
 from sessions_app.services.visits import participation_check, visit_mark_held
 
+NOT_OF_THE_SITE = "Choose a therapist of this participant's site."
 ROLES = {"lead": "lead therapist", "co": "co-therapist"}
 
 
@@ -81,7 +82,7 @@ def dosing_session_start(
         team = set(session_team_candidates(session=session).values_list("pk", flat=True))
         for field, user in (("lead_therapist", lead_therapist), ("co_therapist", co_therapist)):
             if user.pk not in team:
-                raise ValidationError({field: "Choose a therapist of this participant's site."})
+                raise ValidationError({field: NOT_OF_THE_SITE})
         session.status = DosingSession.Status.IN_PROGRESS
         session.started_at = started_at
         session.lead_therapist = lead_therapist
@@ -214,9 +215,7 @@ def _check_start(
         team = set(session_team_candidates(session=session).values_list("pk", flat=True))
         for role, user in joining.items():
             if user.pk not in team:
-                raise ValidationError(
-                    {f"{role}_therapist": "Choose a therapist of this participant's site."}
-                )
+                raise ValidationError({f"{role}_therapist": NOT_OF_THE_SITE})
     return joining
 
 
