@@ -1,9 +1,9 @@
 """Telling the medical monitors about a vital-sign alert, each kind of news once per monitor.
 
-Raised: a reading went over a threshold; every active monitor of the study is told. Withdrawn: a
+Raised: a reading went over a threshold; every active monitor of the study is told. Retracted: a
 correction brought the reading back within every threshold; the monitors told of the raise are
-told. Reinstated: a later correction put a withdrawn alert back over a threshold; the monitors
-told of the withdrawal are told it stands again, and any monitor not yet told of the alert is told
+told. Reinstated: a later correction put a retracted alert back over a threshold; the monitors
+told of the retraction are told it stands again, and any monitor not yet told of the alert is told
 of it as raised (see `alert_after_correction` in sessions_app/services/alerts.py).
 
 An `AlertNotification` row (unique per alert, recipient and kind) is written in the transaction
@@ -12,11 +12,11 @@ already told (by an earlier run, or a concurrent one) is skipped. That transacti
 alert's row and checks the alert is still in the state the email describes, so a correction
 changing the alert waits for the email in flight, and an email overtaken by a correction is not
 sent (the correction's own task tells the monitors). A monitor is therefore never left with
-"withdrawn" as the last word on an alert that stands.
+"retracted" as the last word on an alert that stands.
 
-Each kind is sent at most once per monitor: an alert withdrawn and reinstated a second time sends
+Each kind is sent at most once per monitor: an alert retracted and reinstated a second time sends
 nothing more (the alerts list shows its current state). The last email of such a monitor is then
-"stands again" on an alert withdrawn once more, which errs towards looking at it.
+"stands again" on an alert retracted once more, which errs towards looking at it.
 """
 
 from collections.abc import Callable, Iterable
@@ -72,9 +72,9 @@ def _notify(
     """Email each recipient the `kind` of news once, while the alert is in the state it tells.
 
     Returns how many were sent. Stops at the first monitor for whom the alert has changed state
-    (withdrawn, or standing again) since the task was queued.
+    (retracted, or standing again) since the task was queued.
     """
-    withdrawn = kind == Kind.WITHDRAWN
+    retracted = kind == Kind.RETRACTED
     sent = 0
     for monitor in recipients:
         if not monitor.email:
@@ -85,7 +85,7 @@ def _notify(
                 .select_related(*RELATED)
                 .get(pk=alert_id)
             )
-            if (alert.withdrawn_at is not None) != withdrawn:
+            if (alert.retracted_at is not None) != retracted:
                 break
             _, created = AlertNotification.objects.get_or_create(
                 alert=alert, recipient=monitor, kind=kind, defaults={"email": monitor.email}
@@ -115,16 +115,16 @@ def _raised_email(alert: VitalSignAlert) -> tuple[str, str]:
     )
 
 
-def _withdrawn_email(alert: VitalSignAlert) -> tuple[str, str]:
+def _retracted_email(alert: VitalSignAlert) -> tuple[str, str]:
     summary = alert_summary(alert)
     return (
-        f"[trialsite] Vital-sign alert withdrawn: {summary}",
+        f"[trialsite] Vital-sign alert retracted: {summary}",
         "A reading you were alerted to was corrected back within the study's thresholds: the "
-        "alert is withdrawn and closed.\n\n"
+        "alert is retracted and closed.\n\n"
         f"Alert: {summary}\n"
         f"Reading corrected to: {_reading_now(alert)}\n"
         f"Reason: {alert.correction_reason}\n\n"
-        f"Site: {alert.site}\nWithdrawn: {_site_time(alert, alert.withdrawn_at)}\n\n"
+        f"Site: {alert.site}\nRetracted: {_site_time(alert, alert.retracted_at)}\n\n"
         f"Review the alerts: {_alerts_link()}\n",
     )
 
@@ -133,7 +133,7 @@ def _reinstated_email(alert: VitalSignAlert) -> tuple[str, str]:
     summary = alert_summary(alert)
     return (
         f"[trialsite] Vital-sign alert stands again: {summary}",
-        "A reading whose alert was withdrawn was corrected back over the study's thresholds: "
+        "A reading whose alert was retracted was corrected back over the study's thresholds: "
         "the alert stands again and is open.\n\n"
         f"Alert: {summary}\n"
         f"Reading corrected to: {_reading_now(alert)}\n"
@@ -148,8 +148,8 @@ def _reinstated_email(alert: VitalSignAlert) -> tuple[str, str]:
 def vital_sign_alert_notify(alert_id: int) -> int:
     """Email every active medical monitor of the study about the alert; returns how many.
 
-    Sent only while the alert stands: a monitor not yet emailed when a correction withdrew it is
-    not told (nor, then, of the withdrawal); if it is reinstated later, this task runs again.
+    Sent only while the alert stands: a monitor not yet emailed when a correction retracted it is
+    not told (nor, then, of the retraction); if it is reinstated later, this task runs again.
     """
     return _notify(
         alert_id, kind=Kind.RAISED, recipients=_study_monitors(alert_id), compose=_raised_email
@@ -158,24 +158,24 @@ def vital_sign_alert_notify(alert_id: int) -> int:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 @acting_as_queuing_user
-def vital_sign_alert_withdrawn_notify(alert_id: int) -> int:
-    """Email the monitors told of the alert that it is withdrawn; returns how many were sent.
+def vital_sign_alert_retracted_notify(alert_id: int) -> int:
+    """Email the monitors told of the alert that it is retracted; returns how many were sent.
 
     Only monitors who were emailed the raise and are still active monitors of the study; the
     email names the participant by study ID, gives the reading's corrected values and the reason.
-    Once per monitor and alert: a second withdrawal of the same alert is not emailed.
+    Once per monitor and alert: a second retraction of the same alert is not emailed.
     """
     recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RAISED))
-    return _notify(alert_id, kind=Kind.WITHDRAWN, recipients=recipients, compose=_withdrawn_email)
+    return _notify(alert_id, kind=Kind.RETRACTED, recipients=recipients, compose=_retracted_email)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 @acting_as_queuing_user
 def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
-    """Email the monitors told of the withdrawal that the alert stands again; returns how many.
+    """Email the monitors told of the retraction that the alert stands again; returns how many.
 
     Once per monitor and alert. Monitors never told of the alert are told by
     `vital_sign_alert_notify`, queued beside this task.
     """
-    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.WITHDRAWN))
+    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RETRACTED))
     return _notify(alert_id, kind=Kind.REINSTATED, recipients=recipients, compose=_reinstated_email)

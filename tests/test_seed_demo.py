@@ -373,7 +373,7 @@ class TestDemoStudy:
     def test_demo_session_leaves_its_alert_open_for_the_monitor(self, demo):
         alert = VitalSignAlert.objects.select_related("reading__session").get()
         assert alert.reading.session == demo_session()
-        assert alert.acknowledged_at is None and alert.withdrawn_at is None
+        assert alert.acknowledged_at is None and alert.retracted_at is None
         assert [e["measurement"] for e in alert.exceeded] == ["systolic"]
 
     def test_demo_session_is_followed_by_its_integration_notes(self, demo):

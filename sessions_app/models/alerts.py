@@ -33,7 +33,7 @@ class VitalSignAlert(AuditedModel):
         null=True, blank=True, help_text="When the reading was last corrected after the alert."
     )
     correction_reason = models.TextField(blank=True)
-    withdrawn_at = models.DateTimeField(
+    retracted_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="Set when a correction brought the reading back within every threshold.",
@@ -55,13 +55,13 @@ class VitalSignAlert(AuditedModel):
 class AlertNotification(AuditedModel):
     """That one monitor was emailed one kind of news of one alert: the record that makes it once.
 
-    Raised: the reading went over a threshold. Withdrawn: a correction brought it back within
-    every threshold. Reinstated: a later correction put a withdrawn alert back over a threshold.
+    Raised: the reading went over a threshold. Retracted: a correction brought it back within
+    every threshold. Reinstated: a later correction put a retracted alert back over a threshold.
     """
 
     class Kind(models.TextChoices):
         RAISED = "raised", "Raised"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        RETRACTED = "retracted", "Retracted"
         REINSTATED = "reinstated", "Reinstated"
 
     alert = models.ForeignKey(

@@ -19,8 +19,8 @@ def alert_list(*, user: User) -> QuerySet[VitalSignAlert]:
 
 
 def open_alerts(alerts: QuerySet[VitalSignAlert]) -> QuerySet[VitalSignAlert]:
-    """Alerts still waiting for a monitor: not acknowledged, and not withdrawn by a correction."""
-    return alerts.filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True)
+    """Alerts still waiting for a monitor: not acknowledged, and not retracted by a correction."""
+    return alerts.filter(acknowledged_at__isnull=True, retracted_at__isnull=True)
 
 
 def open_alert_count(*, user: User) -> int:

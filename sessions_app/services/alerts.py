@@ -1,7 +1,7 @@
 """Writes of vital-sign alerts, the whole of an alert's life.
 
 A reading over a threshold raises an alert; a correction of the reading keeps its alert true to it
-(withdrawn when back within every threshold, standing again when back over one); the medical
+(retracted when back within every threshold, standing again when back over one); the medical
 monitor acknowledges an alert, once, while it stands. The emails to the monitors are sent after
 commit by sessions_app/tasks.py.
 """
@@ -15,7 +15,7 @@ from sessions_app.models import VitalSignAlert, VitalSignReading
 from sessions_app.tasks import (
     vital_sign_alert_notify,
     vital_sign_alert_reinstated_notify,
-    vital_sign_alert_withdrawn_notify,
+    vital_sign_alert_retracted_notify,
 )
 
 ACKNOWLEDGE_ALERT = "sessions_app.acknowledge_vitalsignalert"
@@ -54,9 +54,9 @@ def alert_after_correction(
     """Keep a corrected reading's alert true to it; the audit trail keeps what it said before.
 
     Still over a threshold: the alert shows the corrected values and the reason. Back within every
-    threshold (a typing error, say): the alert is withdrawn and closed, never deleted, and the
-    monitors who were emailed the alert are emailed that it is withdrawn, after commit. Back over
-    a threshold once withdrawn: the alert stands again, and the monitors are told so (see
+    threshold (a typing error, say): the alert is retracted and closed, never deleted, and the
+    monitors who were emailed the alert are emailed that it is retracted, after commit. Back over
+    a threshold once retracted: the alert stands again, and the monitors are told so (see
     sessions_app/tasks.py). A reading corrected over a threshold for the first time raises a new
     alert.
     """
@@ -64,27 +64,27 @@ def alert_after_correction(
     if alert is None:
         return alert_raise(actor=actor, reading=reading, settings_=settings_)
     exceeded = _exceeded(reading, settings_)
-    if exceeded == alert.exceeded and alert.withdrawn_at is None:
+    if exceeded == alert.exceeded and alert.retracted_at is None:
         return alert
-    was_withdrawn = alert.withdrawn_at is not None
+    was_retracted = alert.retracted_at is not None
     now = timezone.now()
     alert.corrected_at = now
     alert.correction_reason = reason.strip()
     if exceeded:
         alert.exceeded = exceeded
-        alert.withdrawn_at = None
-        if was_withdrawn:  # it stands again, with values nobody has reviewed: open again
+        alert.retracted_at = None
+        if was_retracted:  # it stands again, with values nobody has reviewed: open again
             alert.acknowledged_at = None
             alert.acknowledged_by = None
     else:
-        alert.withdrawn_at = now
+        alert.retracted_at = now
     alert.full_clean()
     alert.save()
-    if exceeded and was_withdrawn:
+    if exceeded and was_retracted:
         vital_sign_alert_reinstated_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
         vital_sign_alert_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
-    elif not exceeded and not was_withdrawn:
-        vital_sign_alert_withdrawn_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
+    elif not exceeded and not was_retracted:
+        vital_sign_alert_retracted_notify.delay_on_commit(alert.pk, actor_id=actor.pk)
     return alert
 
 
@@ -92,7 +92,7 @@ def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
     """Record that the medical monitor has seen the alert (audited by django-auditlog).
 
     The row is locked, so of two monitors acknowledging at the same moment the second is told
-    who was first, rather than overwriting them. A withdrawn alert (its reading corrected back
+    who was first, rather than overwriting them. A retracted alert (its reading corrected back
     within the thresholds) is closed: there is nothing left to acknowledge.
     """
     with transaction.atomic():
@@ -109,10 +109,10 @@ def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
             raise AlertError(
                 f"This alert was already acknowledged by {who} at {when:%d %b %Y %H:%M}."
             )
-        if alert.withdrawn_at is not None:
-            when = timezone.localtime(alert.withdrawn_at, alert.site.zoneinfo)
+        if alert.retracted_at is not None:
+            when = timezone.localtime(alert.retracted_at, alert.site.zoneinfo)
             raise AlertError(
-                f"This alert was withdrawn on {when:%d %b %Y %H:%M %Z}: its reading was corrected "
+                f"This alert was retracted on {when:%d %b %Y %H:%M %Z}: its reading was corrected "
                 f"back within the thresholds ({alert.correction_reason}). It is closed and "
                 "needs no acknowledgement."
             )

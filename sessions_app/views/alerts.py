@@ -22,14 +22,14 @@ from sessions_app.services.alerts import ACKNOWLEDGE_ALERT, AlertError, alert_ac
 
 
 class AlertFilter(django_filters.FilterSet):
-    OPEN, ACKNOWLEDGED, WITHDRAWN = "open", "acknowledged", "withdrawn"
+    OPEN, ACKNOWLEDGED, RETRACTED = "open", "acknowledged", "retracted"
 
     status = django_filters.ChoiceFilter(
         label="Status",
         choices=[
             (OPEN, "Open"),
             (ACKNOWLEDGED, "Acknowledged"),
-            (WITHDRAWN, "Withdrawn (reading corrected)"),
+            (RETRACTED, "Retracted (reading corrected)"),
         ],
         method="filter_status",
         empty_label="All",
@@ -47,8 +47,8 @@ class AlertFilter(django_filters.FilterSet):
             return selectors.open_alerts(queryset)
         if value == self.ACKNOWLEDGED:
             return queryset.filter(acknowledged_at__isnull=False)
-        if value == self.WITHDRAWN:
-            return queryset.filter(withdrawn_at__isnull=False)
+        if value == self.RETRACTED:
+            return queryset.filter(retracted_at__isnull=False)
         return queryset
 
 
@@ -79,10 +79,10 @@ def alert_rows(*, user, alerts) -> list[VitalSignAlert]:
         alert.elapsed_label = selectors.elapsed_label(
             selectors.elapsed_minutes(reading.measured_at, dose_at)
         )
-        # A withdrawn alert is closed: nothing to acknowledge.
+        # A retracted alert is closed: nothing to acknowledge.
         alert.can_acknowledge = (
             alert.acknowledged_at is None
-            and alert.withdrawn_at is None
+            and alert.retracted_at is None
             and user.has_perm(ACKNOWLEDGE_ALERT, alert)
         )
     return rows
@@ -110,7 +110,7 @@ class AlertListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
 class AlertAcknowledgeView(LoginRequiredMixin, View):
     """POST only: the medical monitor acknowledges one alert of their study.
 
-    A step the alert no longer allows (already acknowledged, or withdrawn) is refused with a
+    A step the alert no longer allows (already acknowledged, or retracted) is refused with a
     message on the list, not an error page.
     """
 

@@ -225,7 +225,7 @@ def test_an_observation_corrected_after_signing_voids_the_signature(
 # --- Alerts after a correction ---------------------------------------------------------------
 
 
-def test_a_reading_corrected_below_the_thresholds_withdraws_its_alert(
+def test_a_reading_corrected_below_the_thresholds_retracts_its_alert(
     dosed_session, therapist, monitor
 ):
     reading = _flag(dosed_session, therapist)
@@ -233,12 +233,12 @@ def test_a_reading_corrected_below_the_thresholds_withdraws_its_alert(
     assert open_alert_count(user=monitor) == 1
     reading_correct(reading, therapist, reason="172 was a typing error for 127", systolic=127)
     alert.refresh_from_db()
-    assert alert.withdrawn_at is not None
+    assert alert.retracted_at is not None
     assert alert.correction_reason == "172 was a typing error for 127"
     assert alert.exceeded[0]["value"] == "172"  # what the monitors were told stays visible
     assert open_alert_count(user=monitor) == 0
     entry = LogEntry.objects.get_for_object(alert).order_by("-seq").first()
-    assert "withdrawn_at" in entry.changes
+    assert "retracted_at" in entry.changes
 
 
 def test_a_reading_corrected_to_other_values_over_the_threshold_updates_its_alert(
@@ -247,14 +247,14 @@ def test_a_reading_corrected_to_other_values_over_the_threshold_updates_its_aler
     reading = _flag(dosed_session, therapist)
     reading_correct(reading, therapist, reason="Misread the monitor", systolic=182)
     alert = VitalSignAlert.objects.get(reading=reading)
-    assert alert.withdrawn_at is None
+    assert alert.retracted_at is None
     assert alert.corrected_at is not None
     assert alert.exceeded == [{"measurement": "systolic", "value": "182", "limit": "160"}]
     assert VitalSignAlert.objects.count() == 1
     assert open_alert_count(user=monitor) == 1
 
 
-def test_a_withdrawn_alert_stands_again_if_the_reading_is_corrected_back_over(
+def test_a_retracted_alert_stands_again_if_the_reading_is_corrected_back_over(
     dosed_session, therapist
 ):
     reading = _flag(dosed_session, therapist)
@@ -262,7 +262,7 @@ def test_a_withdrawn_alert_stands_again_if_the_reading_is_corrected_back_over(
         reading.refresh_from_db()
         reading_correct(reading, therapist, reason=reason, systolic=systolic)
     alert = VitalSignAlert.objects.get(reading=reading)
-    assert alert.withdrawn_at is None
+    assert alert.retracted_at is None
     assert alert.correction_reason == "It was 172 after all"
 
 
@@ -275,18 +275,18 @@ def test_a_correction_that_leaves_the_values_alone_does_not_touch_the_alert(
     assert alert.corrected_at is None
 
 
-def test_the_alerts_list_shows_a_withdrawn_alert_with_its_reason(
+def test_the_alerts_list_shows_a_retracted_alert_with_its_reason(
     client, dosed_session, therapist, monitor
 ):
     reading = _flag(dosed_session, therapist)
     reading_correct(reading, therapist, reason="172 was a typing error for 127", systolic=127)
     client.force_login(monitor)
     page = client.get(ALERTS).content.decode()
-    assert 'data-testid="alert-withdrawn"' in page
+    assert 'data-testid="alert-retracted"' in page
     assert "172 was a typing error for 127" in page
     assert "No alerts match." in client.get(ALERTS + "?status=open").content.decode()
-    withdrawn = client.get(ALERTS + "?status=withdrawn").content.decode()
-    assert withdrawn.count('data-testid="alert-row"') == 1
+    retracted = client.get(ALERTS + "?status=retracted").content.decode()
+    assert retracted.count('data-testid="alert-row"') == 1
 
 
 # --- Observation correction page --------------------------------------------------------------

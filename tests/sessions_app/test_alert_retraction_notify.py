@@ -1,4 +1,4 @@
-"""An alert withdrawn by a correction is emailed to the monitors told of it, once, and is closed.
+"""An alert retracted by a correction is emailed to the monitors told of it, once, and is closed.
 
 Celery runs eagerly in unit tests, so a task queued with `delay_on_commit` runs when the on-commit
 callbacks are executed (`django_capture_on_commit_callbacks(execute=True)`).
@@ -21,7 +21,7 @@ from sessions_app.services.alerts import AlertError, alert_acknowledge
 from sessions_app.tasks import (
     vital_sign_alert_notify,
     vital_sign_alert_reinstated_notify,
-    vital_sign_alert_withdrawn_notify,
+    vital_sign_alert_retracted_notify,
 )
 from tests.accounts.factories import MembershipFactory, StudyFactory, UserFactory
 from tests.sessions_app.factories import dosed_session_of, monitor_of, reading_correct
@@ -30,7 +30,7 @@ from tests.sessions_app.test_concurrency import _run_together
 pytestmark = pytest.mark.django_db
 
 ALERTS = reverse("sessions_app:alerts")
-WITHDRAWN_SUBJECT = "[trialsite] Vital-sign alert withdrawn: "
+RETRACTED_SUBJECT = "[trialsite] Vital-sign alert retracted: "
 Kind = AlertNotification.Kind
 
 
@@ -51,8 +51,8 @@ def _correct(reading, actor, systolic, reason="172 was a typing error for 127"):
     return VitalSignAlert.objects.get(reading=reading)
 
 
-def _withdrawals(mailoutbox):
-    return [m for m in mailoutbox if m.subject.startswith(WITHDRAWN_SUBJECT)]
+def _retractions(mailoutbox):
+    return [m for m in mailoutbox if m.subject.startswith(RETRACTED_SUBJECT)]
 
 
 @pytest.fixture
@@ -67,54 +67,54 @@ def raised(dosed_session, therapist, monitors, mailoutbox, django_capture_on_com
 # --- Who is told, and when --------------------------------------------------------------------
 
 
-def test_withdrawal_emails_only_the_monitors_told_of_the_raise_after_commit(
+def test_retraction_emails_only_the_monitors_told_of_the_raise_after_commit(
     raised, therapist, monitors, study, mailoutbox, django_capture_on_commit_callbacks
 ):
     late = monitor_of("monitor_late", study)  # a monitor since, never told of the alert
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         alert = _correct(raised, therapist, 127)
-        assert _withdrawals(mailoutbox) == []  # not before the correction commits
+        assert _retractions(mailoutbox) == []  # not before the correction commits
     assert len(callbacks) == 1
 
-    sent = _withdrawals(mailoutbox)
+    sent = _retractions(mailoutbox)
     assert sorted(m.to for m in sent) == sorted([m.email] for m in monitors)
     assert late.email not in [m.to[0] for m in mailoutbox]
     assert sorted(
-        alert.notifications.filter(kind=Kind.WITHDRAWN).values_list("recipient_id", flat=True)
+        alert.notifications.filter(kind=Kind.RETRACTED).values_list("recipient_id", flat=True)
     ) == sorted(m.pk for m in monitors)
 
 
-def test_the_withdrawal_email_names_the_participant_by_id_and_gives_the_correction(
+def test_the_retraction_email_names_the_participant_by_id_and_gives_the_correction(
     site1, raised, therapist, monitor, participant1, mailoutbox, django_capture_on_commit_callbacks
 ):
     site1.time_zone = "Asia/Tokyo"
     site1.save()
     with django_capture_on_commit_callbacks(execute=True):
         alert = _correct(raised, therapist, 127)
-    message = next(m for m in _withdrawals(mailoutbox) if m.to == [monitor.email])
+    message = next(m for m in _retractions(mailoutbox) if m.to == [monitor.email])
     text = f"{message.subject}\n{message.body}"
     assert "S01-0001" in message.subject
     assert "Systolic 172 mmHg (threshold 160)" in message.subject  # the alert as it was told
     assert "Reading corrected to: Systolic 127 mmHg, Diastolic 95 mmHg, Pulse 88 bpm" in text
     assert "Reason: 172 was a typing error for 127" in text
-    tokyo = timezone.localtime(alert.withdrawn_at, site1.zoneinfo)
-    assert f"Withdrawn: {tokyo:%d %b %Y %H:%M} JST" in text
+    tokyo = timezone.localtime(alert.retracted_at, site1.zoneinfo)
+    assert f"Retracted: {tokyo:%d %b %Y %H:%M} JST" in text
     assert "/sessions/alerts/" in message.body
     for identity in ("Alice", "Ashdown", participant1.identity.email, "1980"):
         assert identity not in text
 
 
-def test_running_the_withdrawal_task_again_sends_no_second_email(
+def test_running_the_retraction_task_again_sends_no_second_email(
     raised, therapist, therapist2, monitors, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         alert = _correct(raised, therapist, 127)
-    assert len(_withdrawals(mailoutbox)) == 2
+    assert len(_retractions(mailoutbox)) == 2
 
-    assert vital_sign_alert_withdrawn_notify(alert.pk) == 0
-    assert vital_sign_alert_withdrawn_notify.delay(alert.pk, actor_id=therapist.pk).get() == 0
-    assert len(_withdrawals(mailoutbox)) == 2
-    assert alert.notifications.filter(kind=Kind.WITHDRAWN).count() == 2
+    assert vital_sign_alert_retracted_notify(alert.pk) == 0
+    assert vital_sign_alert_retracted_notify.delay(alert.pk, actor_id=therapist.pk).get() == 0
+    assert len(_retractions(mailoutbox)) == 2
+    assert alert.notifications.filter(kind=Kind.RETRACTED).count() == 2
 
 
 def test_a_rolled_back_correction_sends_nothing(
@@ -129,12 +129,12 @@ def test_a_rolled_back_correction_sends_nothing(
                 _correct(raised, therapist, 127)
                 raise Abort
     assert callbacks == []
-    assert _withdrawals(mailoutbox) == []
-    assert VitalSignAlert.objects.get().withdrawn_at is None
-    assert not AlertNotification.objects.filter(kind=Kind.WITHDRAWN).exists()
+    assert _retractions(mailoutbox) == []
+    assert VitalSignAlert.objects.get().retracted_at is None
+    assert not AlertNotification.objects.filter(kind=Kind.RETRACTED).exists()
 
 
-def test_a_correction_still_over_the_threshold_sends_no_withdrawal(
+def test_a_correction_still_over_the_threshold_sends_no_retraction(
     raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -152,10 +152,10 @@ def test_a_monitor_who_left_the_study_since_the_raise_is_not_told(
     membership.save()
     with django_capture_on_commit_callbacks(execute=True):
         _correct(raised, therapist, 127)
-    assert [m.to for m in _withdrawals(mailoutbox)] == [[monitors[0].email]]
+    assert [m.to for m in _retractions(mailoutbox)] == [[monitors[0].email]]
 
 
-def test_a_second_sites_withdrawal_reaches_its_studys_monitors_only(
+def test_a_second_sites_retraction_reaches_its_studys_monitors_only(
     participant2,
     therapist2,
     site2,
@@ -175,7 +175,7 @@ def test_a_second_sites_withdrawal_reaches_its_studys_monitors_only(
 
     with django_capture_on_commit_callbacks(execute=True):
         _correct(reading, therapist2, 127)
-    (message,) = _withdrawals(mailoutbox)
+    (message,) = _retractions(mailoutbox)
     assert message.to == [monitor.email]
     assert "S02-0001" in message.subject
     everyone = [m.to[0] for m in mailoutbox]
@@ -183,7 +183,7 @@ def test_a_second_sites_withdrawal_reaches_its_studys_monitors_only(
         assert outsider.email not in everyone
 
 
-def test_an_alert_withdrawn_before_anyone_was_told_sends_nothing(
+def test_an_alert_retracted_before_anyone_was_told_sends_nothing(
     dosed_session, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as raise_callbacks:
@@ -198,21 +198,21 @@ def test_an_alert_withdrawn_before_anyone_was_told_sends_nothing(
     assert not alert.notifications.exists()
 
 
-def test_withdrawal_notifications_are_audited_as_the_user_who_corrected(
+def test_retraction_notifications_are_audited_as_the_user_who_corrected(
     raised, therapist, investigator, monitor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _correct(raised, investigator, 127)
-    notification = AlertNotification.objects.filter(kind=Kind.WITHDRAWN).first()
+    notification = AlertNotification.objects.filter(kind=Kind.RETRACTED).first()
     entry = LogEntry.objects.get_for_object(notification).get()
     assert entry.action == LogEntry.Action.CREATE
     assert entry.actor == investigator
 
 
-# --- Withdrawn, then standing again -----------------------------------------------------------
+# --- Retracted, then standing again -----------------------------------------------------------
 
 
-def test_an_alert_standing_again_is_emailed_to_the_monitors_told_it_was_withdrawn(
+def test_an_alert_standing_again_is_emailed_to_the_monitors_told_it_was_retracted(
     raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -222,7 +222,7 @@ def test_an_alert_standing_again_is_emailed_to_the_monitors_told_it_was_withdraw
     again = [m for m in mailoutbox if "stands again" in m.subject]
     assert sorted(m.to for m in again) == sorted([m.email] for m in monitors)
     assert "Reason: It was 172 after all" in again[0].body
-    assert alert.withdrawn_at is None
+    assert alert.retracted_at is None
 
     # A second round of corrections is not emailed again: one of each kind per monitor.
     count = len(mailoutbox)
@@ -232,14 +232,14 @@ def test_an_alert_standing_again_is_emailed_to_the_monitors_told_it_was_withdraw
         _correct(raised, therapist, 172, reason="Checked the paper sheet")
     assert len(mailoutbox) == count
     assert vital_sign_alert_reinstated_notify(alert.pk) == 0
-    assert alert.notifications.count() == 6  # raised, withdrawn, reinstated for each
+    assert alert.notifications.count() == 6  # raised, retracted, reinstated for each
 
 
 def test_an_alert_standing_again_is_told_to_monitors_never_told_of_it(
     dosed_session, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        reading = _raise(dosed_session, therapist)  # withdrawn before its raise task ran
+        reading = _raise(dosed_session, therapist)  # retracted before its raise task ran
     with django_capture_on_commit_callbacks(execute=True):
         _correct(reading, therapist, 127)
     with django_capture_on_commit_callbacks(execute=True):
@@ -248,22 +248,22 @@ def test_an_alert_standing_again_is_told_to_monitors_never_told_of_it(
     assert all(m.subject.startswith("[trialsite] Vital-sign alert: ") for m in mailoutbox)
 
 
-def test_a_withdrawal_overtaken_by_a_later_correction_is_not_sent(
+def test_a_retraction_overtaken_by_a_later_correction_is_not_sent(
     raised, therapist, monitors, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False) as withdrawal:
+    with django_capture_on_commit_callbacks(execute=False) as retraction:
         alert = _correct(raised, therapist, 127)
     with django_capture_on_commit_callbacks(execute=False):
         _correct(raised, therapist, 172, reason="It was 172 after all")
-    (callback,) = withdrawal
-    callback()  # the withdrawal task runs only now, when the alert stands again
-    assert _withdrawals(mailoutbox) == []
-    assert vital_sign_alert_withdrawn_notify(alert.pk) == 0
-    assert not alert.notifications.filter(kind=Kind.WITHDRAWN).exists()
+    (callback,) = retraction
+    callback()  # the retraction task runs only now, when the alert stands again
+    assert _retractions(mailoutbox) == []
+    assert vital_sign_alert_retracted_notify(alert.pk) == 0
+    assert not alert.notifications.filter(kind=Kind.RETRACTED).exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_simultaneous_runs_of_the_withdrawal_task_email_each_monitor_once(
+def test_two_simultaneous_runs_of_the_retraction_task_email_each_monitor_once(
     dosed_session, therapist, monitors, mailoutbox, monkeypatch
 ):
     _raise(dosed_session, therapist)  # committed: the raise task has run
@@ -272,55 +272,55 @@ def test_two_simultaneous_runs_of_the_withdrawal_task_email_each_monitor_once(
     queued = []
     monkeypatch.setattr(
         alerts,
-        "vital_sign_alert_withdrawn_notify",
+        "vital_sign_alert_retracted_notify",
         types.SimpleNamespace(delay_on_commit=lambda *args, **kwargs: queued.append(args)),
     )
     alert = _correct(reading, therapist, 127)
     assert queued == [(alert.pk,)]
 
     outcomes = _run_together(
-        lambda: vital_sign_alert_withdrawn_notify(alert.pk),
-        lambda: vital_sign_alert_withdrawn_notify(alert.pk),
+        lambda: vital_sign_alert_retracted_notify(alert.pk),
+        lambda: vital_sign_alert_retracted_notify(alert.pk),
     )
 
     assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
     assert sum(sent for _, sent in outcomes) == 2
-    assert sorted(m.to for m in _withdrawals(mailoutbox)) == sorted([m.email] for m in monitors)
-    assert AlertNotification.objects.filter(kind=Kind.WITHDRAWN).count() == 2
+    assert sorted(m.to for m in _retractions(mailoutbox)) == sorted([m.email] for m in monitors)
+    assert AlertNotification.objects.filter(kind=Kind.RETRACTED).count() == 2
 
 
-# --- A withdrawn alert is closed --------------------------------------------------------------
+# --- A retracted alert is closed --------------------------------------------------------------
 
 
 @pytest.fixture
-def withdrawn(raised, therapist):
+def retracted(raised, therapist):
     return _correct(raised, therapist, 127)
 
 
-def test_acknowledging_a_withdrawn_alert_is_refused(withdrawn, monitor):
-    with pytest.raises(AlertError, match="withdrawn"):
-        alert_acknowledge(actor=monitor, alert=withdrawn)
-    withdrawn.refresh_from_db()
-    assert withdrawn.acknowledged_at is None
+def test_acknowledging_a_retracted_alert_is_refused(retracted, monitor):
+    with pytest.raises(AlertError, match="retracted"):
+        alert_acknowledge(actor=monitor, alert=retracted)
+    retracted.refresh_from_db()
+    assert retracted.acknowledged_at is None
 
 
-def test_posting_an_acknowledgement_of_a_withdrawn_alert_says_why_it_is_refused(
-    client, withdrawn, monitor
+def test_posting_an_acknowledgement_of_a_retracted_alert_says_why_it_is_refused(
+    client, retracted, monitor
 ):
     client.force_login(monitor)
-    url = reverse("sessions_app:alert_acknowledge", args=[withdrawn.pk])
+    url = reverse("sessions_app:alert_acknowledge", args=[retracted.pk])
     response = client.post(url, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "This alert was withdrawn on" in page
+    assert "This alert was retracted on" in page
     assert "172 was a typing error for 127" in page
-    withdrawn.refresh_from_db()
-    assert withdrawn.acknowledged_at is None
-    assert withdrawn.acknowledged_by is None
+    retracted.refresh_from_db()
+    assert retracted.acknowledged_at is None
+    assert retracted.acknowledged_by is None
 
 
-def test_the_list_offers_no_acknowledge_for_a_withdrawn_alert(
-    client, withdrawn, dosed_session, therapist, monitor
+def test_the_list_offers_no_acknowledge_for_a_retracted_alert(
+    client, retracted, dosed_session, therapist, monitor
 ):
     open_reading = _raise(dosed_session, therapist, pulse=125)
     open_alert = VitalSignAlert.objects.get(reading=open_reading)
@@ -328,16 +328,16 @@ def test_the_list_offers_no_acknowledge_for_a_withdrawn_alert(
     page = client.get(ALERTS).content.decode()
     rows = {
         alert.pk: page.split(f'id="alert-{alert.pk}"')[1].split("</tr>")[0]
-        for alert in (withdrawn, open_alert)
+        for alert in (retracted, open_alert)
     }
-    assert "Acknowledge</button>" not in rows[withdrawn.pk]
-    assert 'data-testid="alert-closed"' in rows[withdrawn.pk]
+    assert "Acknowledge</button>" not in rows[retracted.pk]
+    assert 'data-testid="alert-closed"' in rows[retracted.pk]
     assert "Acknowledge</button>" in rows[open_alert.pk]
     assert page.count("Acknowledge</button>") == 1
 
 
-def test_an_alert_standing_again_can_be_acknowledged(withdrawn, therapist, monitor):
-    alert = _correct(withdrawn.reading, therapist, 172, reason="It was 172 after all")
+def test_an_alert_standing_again_can_be_acknowledged(retracted, therapist, monitor):
+    alert = _correct(retracted.reading, therapist, 172, reason="It was 172 after all")
     alert_acknowledge(actor=monitor, alert=alert)
     alert.refresh_from_db()
     assert alert.acknowledged_by == monitor
@@ -345,8 +345,8 @@ def test_an_alert_standing_again_can_be_acknowledged(withdrawn, therapist, monit
 
 def test_an_acknowledged_alert_that_stands_again_is_open_again(raised, therapist, monitor):
     alert_acknowledge(actor=monitor, alert=VitalSignAlert.objects.get(reading=raised))
-    _correct(raised, therapist, 127)  # withdrawn
+    _correct(raised, therapist, 127)  # retracted
     alert = _correct(raised, therapist, 181, reason="It was 181 after all")
-    assert alert.withdrawn_at is None
+    assert alert.retracted_at is None
     assert alert.acknowledged_at is None and alert.acknowledged_by is None
     assert open_alerts(VitalSignAlert.objects.all()).get() == alert
