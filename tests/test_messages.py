@@ -7,8 +7,6 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 APPS = sorted(path.parent.name for path in ROOT.glob("*/apps.py"))
 
@@ -60,7 +58,6 @@ def test_the_walk_finds_the_apps_messages():
     assert len(found) > 100
 
 
-@pytest.mark.xfail(strict=True, reason="sessions_app still repeats messages until its split lands")
 def test_no_message_is_written_twice():
     twice = {text: places for text, places in sentences().items() if len(places) > 1}
     assert twice == {}, "\n".join(f"{text!r}: {', '.join(p)}" for text, p in twice.items())

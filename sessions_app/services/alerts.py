@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from records.edits import StepRefused
 from sessions_app.models import VitalSignAlert, VitalSignReading
 from sessions_app.tasks import (
     vital_sign_alert_notify,
@@ -19,9 +20,10 @@ from sessions_app.tasks import (
 )
 
 ACKNOWLEDGE_ALERT = "sessions_app.acknowledge_vitalsignalert"
+ACKNOWLEDGE_REFUSED = "Only the study's medical monitor can acknowledge alerts."
 
 
-class AlertError(Exception):
+class AlertError(StepRefused):
     """A step the alert's state does not allow (for example acknowledging it twice)."""
 
 
@@ -102,7 +104,7 @@ def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
             .get(pk=alert.pk)
         )
         if not actor.has_perm(ACKNOWLEDGE_ALERT, alert):
-            raise PermissionDenied("Only the study's medical monitor can acknowledge alerts.")
+            raise PermissionDenied(ACKNOWLEDGE_REFUSED)
         if alert.acknowledged_at is not None:
             who = alert.acknowledged_by.printed_name if alert.acknowledged_by else "someone"
             when = timezone.localtime(alert.acknowledged_at)

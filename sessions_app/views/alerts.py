@@ -15,7 +15,12 @@ from django_filters.views import FilterView
 from accounts.selectors import site_list
 from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
-from sessions_app.services.alerts import ACKNOWLEDGE_ALERT, AlertError, alert_acknowledge
+from sessions_app.services.alerts import (
+    ACKNOWLEDGE_ALERT,
+    ACKNOWLEDGE_REFUSED,
+    AlertError,
+    alert_acknowledge,
+)
 
 # The filter is this page's alone, so it lives beside the view (sessions_app/forms/ holds the
 # flowsheet's forms).
@@ -122,7 +127,7 @@ class AlertAcknowledgeView(LoginRequiredMixin, View):
         except VitalSignAlert.DoesNotExist:
             raise Http404("No such alert.") from None
         if not request.user.has_perm(ACKNOWLEDGE_ALERT, alert):
-            raise PermissionDenied("Only the study's medical monitor can acknowledge alerts.")
+            raise PermissionDenied(ACKNOWLEDGE_REFUSED)
         try:
             alert_acknowledge(actor=request.user, alert=alert)
         except AlertError as error:

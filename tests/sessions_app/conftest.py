@@ -13,6 +13,7 @@ from tests.sessions_app.factories import (
     initial_of,
     monitor_of,
     predose_and_dose,
+    predose_checks,
     session_end,
     supplemental_withhold,
 )
@@ -58,6 +59,13 @@ def attested_session(started_session, therapist, password):
         )
     started_session.refresh_from_db()
     return started_session
+
+
+@pytest.fixture
+def checked(attested_session, therapist):
+    """Started, presence attested, pre-dose checks passed (C-SSRS 1), no vitals yet."""
+    predose_checks(attested_session, therapist, cssrs_pre_ideation=1)
+    return attested_session
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import Role
+from audit.models import LogEntry
 from sessions_app.models import DoseAdministration, DosingSession
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
@@ -129,3 +130,37 @@ def monitor_of(username, study, **user_fields):
     user = UserFactory(username=username, **user_fields)
     MembershipFactory(user=user, role=Role.MONITOR, site=None, study=study)
     return user
+
+
+def predose_checks(session, actor, **overrides):
+    """Pre-dose checks (negative pregnancy test, C-SSRS 0) from the session's current version."""
+    values = {
+        "pregnancy_test": DosingSession.PregnancyTest.NEGATIVE,
+        "cssrs_pre_ideation": 0,
+        "cssrs_pre_behaviour": False,
+        "expected_version": session.version,
+    }
+    values.update(overrides)
+    flowsheet.predose_checks_record(actor=actor, session=session, **values)
+    session.refresh_from_db()
+
+
+def initial_dose_at(session: DosingSession) -> datetime.datetime:
+    """When the session's initial dose was given."""
+    return session.administrations.get(kind=DoseAdministration.Kind.INITIAL).administered_at
+
+
+def reading_record(session, actor, at, **values):
+    """A reading of `values` measured at `at`, recorded by `actor`."""
+    return flowsheet.vital_sign_record(actor=actor, session=session, measured_at=at, **values)
+
+
+def withhold_and_end(session, actor, ended_at, **kwargs):
+    """Withhold the supplemental dose, then end the session at `ended_at`."""
+    supplemental_withhold(session, actor, reason="Participant settled; not needed.")
+    return session_end(session, actor, ended_at=ended_at, **kwargs)
+
+
+def log_entries_of(instance):
+    """The audit trail's entries about `instance`."""
+    return LogEntry.objects.get_for_object(instance)

@@ -44,6 +44,12 @@ def field_error(body: str, field_id: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
+def input_tag(body: str, name: str) -> str:
+    """The tag of the input, textarea or select named `name`, or ""."""
+    match = re.search(rf'<(?:input|textarea|select)[^>]*name="{name}"[^>]*>', body)
+    return match.group(0) if match else ""
+
+
 def post_reading(client, session, **values):
     """Post the flowsheet's reading form, measured now, with `values` as typed."""
     data = {"action": "reading", "reading-measured_at": local(timezone.now())}
