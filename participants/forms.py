@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
 from participants.validators import validate_date_of_birth, validate_withdrawal_details
-from records.forms import AuditedEditForm
+from records.forms import AuditedEditForm, text_field
 
 
 class IdentityForm(AuditedEditForm):
@@ -76,11 +76,9 @@ class WithdrawalForm(forms.Form):
         label="Reason for withdrawal",
         choices=[("", "Choose…"), *Participant.WithdrawalCategory.choices],
     )
-    details = forms.CharField(
-        label="Details",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    details = text_field(
+        "Details",
+        rows=3,
         help_text="Required when the reason is Other. No names: use the participant ID.",
     )
 

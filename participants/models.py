@@ -139,20 +139,11 @@ class ParticipantIdentity(VersionedModel):
         return f"{self.given_name} {self.family_name}"
 
 
-IDENTITY_FIELDS = [
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address_line",
-    "city",
-    "postal_code",
-    "country",
-    "support_contact_name",
-    "support_contact_phone",
-]
+# The person, their address and their support contact: together, the identity form.
+PERSON_FIELDS = ["given_name", "family_name", "date_of_birth", "sex", "phone", "email"]
+ADDRESS_FIELDS = ["address_line", "city", "postal_code", "country"]
+SUPPORT_CONTACT_FIELDS = ["support_contact_name", "support_contact_phone"]
+IDENTITY_FIELDS = PERSON_FIELDS + ADDRESS_FIELDS + SUPPORT_CONTACT_FIELDS
 
 auditlog.register(Participant)
 auditlog.register(ParticipantIdentity, mask_fields=IDENTITY_FIELDS)

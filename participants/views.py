@@ -1,24 +1,19 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
-from django_filters.views import FilterView
 
 from participants import selectors, services
 from participants.forms import IdentityForm, ParticipantFilter
 from participants.models import ParticipantIdentity
-from records.views import ScopedRecordMixin, ServiceFormMixin
+from records.views import RecordListView, ScopedRecordMixin, ServiceFormMixin
 
 
-class ParticipantListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+class ParticipantListView(RecordListView):
     permission_required = "participants.view_participant"
     filterset_class = ParticipantFilter
     template_name = "participants/participant_list.html"
-    paginate_by = 25
     context_object_name = "participants"
-
-    def get_queryset(self):
-        return selectors.participant_list(user=self.request.user)
+    selector = selectors.participant_list
 
 
 class ParticipantContextMixin:

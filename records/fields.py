@@ -10,6 +10,7 @@ and study settings. Each field takes its range and message from the measurement 
 from decimal import Decimal, DecimalException
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -180,8 +181,12 @@ class WeightField(RangedDecimalField):
     measurement = measurements.WEIGHT
 
 
-# The database's constraint says it without the value; clean() says it beside the field.
+# The database's constraint says it without the value; clean() says it beside the field, with it.
 DIASTOLIC_BELOW_SYSTOLIC = "Diastolic pressure must be below systolic."
+
+
+def diastolic_below_systolic_message(systolic: int) -> str:
+    return f"{DIASTOLIC_BELOW_SYSTOLIC.removesuffix('.')} ({systolic} mmHg)."
 
 
 def validate_diastolic_below_systolic(
@@ -192,4 +197,17 @@ def validate_diastolic_below_systolic(
     if measurements.SYSTOLIC.outside(systolic):
         return  # the systolic value is refused on its own; comparing with it would mislead
     if diastolic >= systolic:
-        raise ValidationError({field: f"{DIASTOLIC_BELOW_SYSTOLIC[:-1]} ({systolic} mmHg)."})
+        raise ValidationError({field: diastolic_below_systolic_message(systolic)})
+
+
+def user_field(*, optional: bool = False, **kwargs) -> models.ForeignKey:
+    """Who did something to a clinical record (recorded it, attested, acknowledged): a user, kept
+    as long as the record (PROTECT), with no reverse accessor; `optional` until it is done."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=optional,
+        blank=optional,
+        **kwargs,
+    )

@@ -15,6 +15,20 @@ from records.edits import REASON_MESSAGE, not_in_future, reason_required
 EARLIEST_YEAR = 2015
 
 
+def text_field(
+    label: str, *, required: bool = False, max_length: int = 2000, rows: int = 2, **kwargs
+) -> forms.CharField:
+    """A few lines of free text (an explanation, a reason, a note), optional unless `required`;
+    the page counts the characters left (static/js/text-limits.js), the server refuses more."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
 class AuditedEditForm(forms.ModelForm):
     """A ModelForm for a versioned record that asks why it is being changed.
 
@@ -26,10 +40,10 @@ class AuditedEditForm(forms.ModelForm):
     require_reason = True
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(
-        label="Reason for change",
+    reason = text_field(
+        "Reason for change",
+        required=True,
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept with the audit trail entry for this change.",
         error_messages={"required": REASON_MESSAGE},
     )

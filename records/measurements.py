@@ -32,6 +32,11 @@ class Measurement:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
     @property
+    def term(self) -> str:
+        """How an adverse event's verbatim term names it ("Systolic blood pressure")."""
+        return _TERMS.get(self.name, self.label)
+
+    @property
     def threshold_setting(self) -> str:
         """The StudySessionSettings field of its alert threshold; "" where it has none."""
         return _THRESHOLD_SETTINGS.get(self.name, "")
@@ -73,6 +78,11 @@ CSSRS_IDEATION = M(
     "cssrs_ideation", "C-SSRS ideation severity", "", 0, 5, "C-SSRS ideation severity"
 )
 
+_TERMS = {
+    "systolic": "Systolic blood pressure",
+    "diastolic": "Diastolic blood pressure",
+    "temperature": "Body temperature",
+}
 _THRESHOLD_SETTINGS = {
     "systolic": "systolic_max",
     "diastolic": "diastolic_max",

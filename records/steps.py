@@ -1,16 +1,16 @@
 """The steps a page offers on its record, each once: its form, the service it runs, when the
 record's state offers it, and what the user is told after it.
 
-A page with several steps (the dosing-session flowsheet; the adverse event's submit, review and
-follow-up; a query's answer and closing) lists them in a `Steps` registry and serves them with
-`StepsViewMixin`: the form posted names its step in `action`, the step's form is bound and
-validated, its service runs, and the page either redirects with the step's message or shows the
-form again with the refusal beside its field. A save that lost to someone else's keeps what the
-user typed, bound to the record as it now is.
+A page with several steps (the dosing-session flowsheet today; the adverse event's and the
+monitor's queries' steps are meant to plug in the same way) lists them in a `Steps` registry and
+serves them with `StepsViewMixin`: the form posted names its step in `action`, the step's form
+is bound and validated, its service runs, and the page either redirects with the step's message
+or shows the form again with the refusal beside its field. A save that lost to someone else's
+keeps what the user typed, bound to the record as it now is.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -30,15 +30,39 @@ def _always(view) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One step. `form(view, data)` builds its form (prefixed with the action); `perform(view,
-    form)` runs its service and returns what the user is told; `offered(view)` says whether the
-    record's state offers it now; `anchor` is where the page lands after it."""
+    """One step. `form(view, data)` builds its form (prefixed with the action); `offered(view)`
+    says whether the record's state offers it now; `anchor` is where the page lands after it.
+
+    What it does is either `perform(view, form)`, which runs its service and returns what the
+    user is told, or, declared: its `service`, called with the view's `step_arguments()` and the
+    form's `arguments` (each field by its name; the form's `version` as `expected_version`, other
+    names as `renamed` says), and its `message` (text, or a function of the service's result).
+    """
 
     action: str
     form: Callable[[Any, Any], forms.BaseForm]
-    perform: Callable[[Any, forms.BaseForm], str]
+    perform: Callable[[Any, forms.BaseForm], str] | None = None
     offered: Callable[[Any], bool] = _always
     anchor: str = ""
+    service: Callable[..., Any] | None = None
+    arguments: tuple[str, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+    message: str | Callable[[Any], str] = ""
+
+    def run(self, view, form: forms.BaseForm) -> str:
+        if self.perform is not None:
+            return self.perform(view, form)
+        values = service_values(form, self.arguments, self.renamed)
+        result = self.service(**view.step_arguments(), **values)
+        return self.message(result) if callable(self.message) else self.message
+
+
+def service_values(form, arguments: Iterable[str], renamed: dict | None = None) -> dict:
+    """The form's values of `arguments`, named as the service's arguments: the form's `version`
+    is the version the user opened (`expected_version`); a field the form left out (a reason
+    asked for only late) is ""."""
+    names = {"version": "expected_version", **(renamed or {})}
+    return {names.get(name, name): form.cleaned_data.get(name, "") for name in arguments}
 
 
 class Steps:
@@ -78,6 +102,7 @@ class StepsViewMixin:
     """
 
     steps: Steps
+    unknown_step_message = "Unknown step."
     step_permission: str = ""
     step_denied_message = ""
     # What the services raise to refuse a step (shown beside its field, or above the form).
@@ -85,6 +110,10 @@ class StepsViewMixin:
 
     def step_record(self):
         raise NotImplementedError
+
+    def step_arguments(self) -> dict:
+        """What every step's service is given besides the form's values (the actor, the record)."""
+        return {"actor": self.request.user}
 
     def load_step_state(self) -> None:
         """Load what the steps' forms and `offered` read (called before a posted form is built,
@@ -136,12 +165,12 @@ class StepsViewMixin:
             raise PermissionDenied(self.step_denied_message)
         step = self.steps.get(request.POST.get("action", ""))
         if step is None:
-            return HttpResponseBadRequest("Unknown step.")
+            return HttpResponseBadRequest(self.unknown_step_message)
         self.load_step_state()
         form = self.build_form(step.action, data=request.POST)
         if form.is_valid():
             try:
-                message = step.perform(self, form)
+                message = step.run(self, form)
             except ConcurrentEditError as error:
                 current = self.reload()
                 self.load_step_state()

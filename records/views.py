@@ -2,11 +2,14 @@
 record in that site's time zone, and a record's history."""
 
 import copy
+from collections.abc import Callable
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.generic import ListView
+from django_filters.views import FilterView
 
 from audit.masking import CONFIDENTIAL_NOTICE
 from audit.selectors import history_for
@@ -84,7 +87,7 @@ class ServiceFormMixin:
             rebound = rebind_after_conflict(
                 lambda data: self.form_for(copy.copy(current), data=data),
                 data=self.request.POST,
-                version=current.version,
+                version=current.version if current.pk else None,
                 error=error,
             )
             # The page can show what was saved meanwhile beside what the user typed.
@@ -94,6 +97,17 @@ class ServiceFormMixin:
         except self.refusals as error:
             add_service_error(form, error)
             return self.form_invalid(form)
+
+
+class RecordListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    """A list page of one kind of record: what its `selector(user=)` finds in the user's sites,
+    filtered by `filterset_class`, 25 a page."""
+
+    paginate_by = 25
+    selector: Callable[..., QuerySet]
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
 
 
 class ScopedRecordMixin(SiteTimeZoneMixin, LoginRequiredMixin):

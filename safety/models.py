@@ -5,11 +5,11 @@ review are the adverse-event workflow's to add (see DESIGN.md, "Adverse events")
 """
 
 from auditlog.registry import auditlog
-from django.conf import settings
 from django.db import models
 
 from audit.models import VersionedModel
 from participants.models import Participant
+from records.fields import user_field
 
 
 class AdverseEvent(VersionedModel):
@@ -40,9 +40,7 @@ class AdverseEvent(VersionedModel):
     onset_at = models.DateTimeField("onset")
     description = models.TextField(max_length=4000, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    reported_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

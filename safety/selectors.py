@@ -4,18 +4,13 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
+from records import measurements
 from safety.models import AdverseEvent
 from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignReading
 
 VIEW_AE = "safety.view_adverseevent"
 
 # How a measurement over its threshold reads as an adverse-event term.
-TERM_LABELS = {
-    "systolic": ("Systolic blood pressure", "mmHg"),
-    "diastolic": ("Diastolic blood pressure", "mmHg"),
-    "pulse": ("Pulse", "bpm"),
-    "temperature": ("Body temperature", "°C"),
-}
 
 
 def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
@@ -51,8 +46,8 @@ def reading_term(reading: VitalSignReading) -> str:
         limits.update({name: thresholds.thresholds[name] for name in missing})
     parts = []
     for name in reading.flags:
-        if name not in TERM_LABELS:
+        m = measurements.BY_NAME.get(name)
+        if m is None or not m.threshold_setting:
             continue
-        label, unit = TERM_LABELS[name]
-        parts.append(f"{label} {getattr(reading, name)} {unit} (threshold {limits[name]})")
+        parts.append(f"{m.term} {getattr(reading, name)} {m.unit} (threshold {limits[name]})")
     return "; ".join(parts)

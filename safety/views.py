@@ -4,16 +4,20 @@ Only the draft is built; every page says so, so nobody takes it for a submitted 
 """
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
-from django_filters.views import FilterView
 
 from accounts.selectors import user_scope
 from participants.selectors import participant_get, participant_list
 from records.forms import add_service_error
-from records.views import ScopedRecordMixin, ServiceFormMixin, SiteTimeZoneMixin
+from records.views import (
+    RecordListView,
+    ScopedRecordMixin,
+    ServiceFormMixin,
+    SiteTimeZoneMixin,
+)
 from safety import selectors, services
 from safety.forms import (
     AdverseEventDraftForm,
@@ -23,14 +27,12 @@ from safety.forms import (
 )
 from safety.models import AdverseEvent
 from sessions_app.selectors import elapsed_label, elapsed_minutes, reading_get
-from sessions_app.services.flowsheet import initial_dose
 
 
-class AdverseEventListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+class AdverseEventListView(RecordListView):
     permission_required = selectors.VIEW_AE
     filterset_class = AdverseEventFilter
     template_name = "safety/ae_list.html"
-    paginate_by = 25
     context_object_name = "adverse_events"
 
     def get_queryset(self):
@@ -100,7 +102,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
         context.update(participant=self.participant, reading=self.reading)
         if self.reading is not None:
             session = self.reading.session
-            dose = initial_dose(session)
+            dose = session.initial_dose
             context.update(
                 session=session,
                 reading_elapsed=elapsed_label(

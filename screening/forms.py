@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.selectors import site_list
-from participants.models import ParticipantIdentity
+from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
 from records.forms import AuditedEditForm
 from screening.eligibility import BORN_AFTER_SCREENING
@@ -28,16 +28,7 @@ class ScreeningStartForm(forms.ModelForm):
 
     class Meta:
         model = ParticipantIdentity
-        fields = [
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "email",
-            "support_contact_name",
-            "support_contact_phone",
-        ]
+        fields = PERSON_FIELDS + SUPPORT_CONTACT_FIELDS  # the address is added later
         widgets = {"date_of_birth": DATE_WIDGET}
 
     def __init__(self, *args, sites, **kwargs):

@@ -1,7 +1,6 @@
 """Eligibility criteria (per study, configurable) and screening attempts with their answers."""
 
 from auditlog.registry import auditlog
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -18,6 +17,7 @@ from records.fields import (
     QTcField,
     SystolicPressureField,
     WeightField,
+    user_field,
     validate_diastolic_below_systolic,
 )
 from screening import eligibility
@@ -165,9 +165,7 @@ class ScreeningAttempt(VersionedModel):
     results = models.JSONField(default=list, blank=True, editable=False)
     failed_codes = models.JSONField(default=list, blank=True, editable=False)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -8,7 +8,12 @@ from django_filters.views import FilterView
 from accounts.selectors import site_list
 from participants.models import Participant
 from participants.selectors import can_see_identity
-from records.views import RecordHistoryView, ScopedRecordMixin, ServiceFormMixin
+from records.views import (
+    RecordHistoryView,
+    RecordListView,
+    ScopedRecordMixin,
+    ServiceFormMixin,
+)
 from screening import selectors, services
 from screening.eligibility import InconsistentDataError
 from screening.forms import (
@@ -25,15 +30,12 @@ from signatures.selectors import signature_rows, signatures_for
 from signatures.services import SignatureRefusedError
 
 
-class AttemptListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+class AttemptListView(RecordListView):
     permission_required = "screening.view_screeningattempt"
     filterset_class = AttemptFilter
     template_name = "screening/attempt_list.html"
-    paginate_by = 25
     context_object_name = "attempts"
-
-    def get_queryset(self):
-        return selectors.attempt_list(user=self.request.user)
+    selector = selectors.attempt_list
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

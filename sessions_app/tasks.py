@@ -20,6 +20,7 @@ nothing more (the alerts list shows its current state). The last email of such a
 """
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -115,30 +116,34 @@ def _raised_email(alert: VitalSignAlert) -> tuple[str, str]:
     )
 
 
-def _retracted_email(alert: VitalSignAlert) -> tuple[str, str]:
-    summary = alert_summary(alert)
-    return (
-        f"[trialsite] Vital-sign alert retracted: {summary}",
+# What a correction of an alerted reading did to the alert: the news, the email's opening, and
+# the time it gives (its label and the alert's field).
+_CORRECTION_NEWS = {
+    Kind.RETRACTED: (
+        "retracted",
         "A reading you were alerted to was corrected back within the study's thresholds: the "
-        "alert is retracted and closed.\n\n"
-        f"Alert: {summary}\n"
-        f"Reading corrected to: {_reading_now(alert)}\n"
-        f"Reason: {alert.correction_reason}\n\n"
-        f"Site: {alert.site}\nRetracted: {_site_time(alert, alert.retracted_at)}\n\n"
-        f"Review the alerts: {_alerts_link()}\n",
-    )
+        "alert is retracted and closed.",
+        ("Retracted", "retracted_at"),
+    ),
+    Kind.REINSTATED: (
+        "stands again",
+        "A reading whose alert was retracted was corrected back over the study's thresholds: the "
+        "alert stands again and is open.",
+        ("Corrected", "corrected_at"),
+    ),
+}
 
 
-def _reinstated_email(alert: VitalSignAlert) -> tuple[str, str]:
+def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
+    news, opening, (when_label, when_field) = _CORRECTION_NEWS[kind]
     summary = alert_summary(alert)
     return (
-        f"[trialsite] Vital-sign alert stands again: {summary}",
-        "A reading whose alert was retracted was corrected back over the study's thresholds: "
-        "the alert stands again and is open.\n\n"
+        f"[trialsite] Vital-sign alert {news}: {summary}",
+        f"{opening}\n\n"
         f"Alert: {summary}\n"
         f"Reading corrected to: {_reading_now(alert)}\n"
         f"Reason: {alert.correction_reason}\n\n"
-        f"Site: {alert.site}\nCorrected: {_site_time(alert, alert.corrected_at)}\n\n"
+        f"Site: {alert.site}\n{when_label}: {_site_time(alert, getattr(alert, when_field))}\n\n"
         f"Review the alerts: {_alerts_link()}\n",
     )
 
@@ -166,7 +171,24 @@ def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     Once per monitor and alert: a second retraction of the same alert is not emailed.
     """
     recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RAISED))
-    return _notify(alert_id, kind=Kind.RETRACTED, recipients=recipients, compose=_retracted_email)
+    return _notify(
+        alert_id,
+        kind=Kind.RETRACTED,
+        recipients=recipients,
+        compose=partial(_correction_email, kind=Kind.RETRACTED),
+    )
+
+
+@shared_task(
+    name="sessions_app.tasks.vital_sign_alert_withdrawn_notify",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def vital_sign_alert_retracted_notify_by_its_former_name(alert_id: int, **kwargs) -> int:
+    """The retraction's email under the name its task had before the alert's "withdrawn" became
+    "retracted", so that a message queued before an upgrade is still sent."""
+    return vital_sign_alert_retracted_notify.run(alert_id, **kwargs)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
@@ -178,4 +200,9 @@ def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
     `vital_sign_alert_notify`, queued beside this task.
     """
     recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RETRACTED))
-    return _notify(alert_id, kind=Kind.REINSTATED, recipients=recipients, compose=_reinstated_email)
+    return _notify(
+        alert_id,
+        kind=Kind.REINSTATED,
+        recipients=recipients,
+        compose=partial(_correction_email, kind=Kind.REINSTATED),
+    )

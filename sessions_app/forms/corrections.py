@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from records.forms import AuditedEditForm, WhenField, local_input
+from records.forms import AuditedEditForm, WhenField, local_input, text_field
 from sessions_app.forms.doses import (
     KitNumberChecked,
     SupplementalDoseFields,
@@ -72,11 +72,8 @@ class StartCorrectionForm(CorrectionForm):
     co_therapist = forms.ModelChoiceField(queryset=None, label="Co-therapist")
     lead_password = password_field("Password of the new lead therapist")
     co_password = password_field("Password of the new co-therapist")
-    deviation_explanation = forms.CharField(
-        label="Explanation if the visit's day falls outside its window",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    deviation_explanation = text_field(
+        "Explanation if the visit's day falls outside its window",
         help_text="A start on another day moves the day the visit was held.",
     )
 

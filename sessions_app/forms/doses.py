@@ -6,7 +6,7 @@ from crispy_forms.layout import HTML, Div
 from django import forms
 from django.core.exceptions import ValidationError
 
-from records.forms import WhenField, now_local
+from records.forms import WhenField, now_local, text_field
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_minutes
@@ -56,11 +56,8 @@ class InitialDoseForm(KitNumberChecked, FlowsheetForm):
 
 def window_explanation_field(**kwargs) -> forms.CharField:
     """Why a supplemental dose falls outside its window (a protocol deviation)."""
-    return forms.CharField(
-        label="Explanation if outside the supplemental window",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    return text_field(
+        "Explanation if outside the supplemental window",
         **kwargs,
     )
 
@@ -74,10 +71,10 @@ def supplemental_decision_field() -> forms.ChoiceField:
 
 
 def decision_reason_field() -> forms.CharField:
-    return forms.CharField(
-        label="Reason for the decision",
+    return text_field(
+        "Reason for the decision",
+        required=True,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": DECISION_REASON_REQUIRED},
     )
 

@@ -8,7 +8,7 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import AuditedEditForm
+from records.forms import AuditedEditForm, text_field
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import NOTE_FIELDS
 
@@ -28,10 +28,9 @@ class IntegrationNoteForm(AuditedEditForm):
     """Writing the notes needs no reason; changing them needs one, and the version opened."""
 
     held_on = forms.DateField(label="Day the session was held", widget=DATE_WIDGET)
-    deviation_explanation = forms.CharField(
-        label="Explanation of the deviation",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    deviation_explanation = text_field(
+        "Explanation of the deviation",
+        max_length=None,
         help_text="Only needed when the session was held outside its window.",
     )
     # An explicit answer, never an unticked box that reads as "no".

@@ -9,25 +9,29 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from records.forms import AuditedEditForm, WhenField, local_input
+from records import measurements
+from records.forms import AuditedEditForm, WhenField, local_input, text_field
+from records.measurements import Measurement
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import Observation, VitalSignReading
 
 
-def measurement_field(name: str, label: str) -> forms.Field:
+def measurement_field(measurement: Measurement) -> forms.Field:
     """The reading model's own form field: its range, its message for any number outside, and a
-    text input that keeps what was typed (see screening.fields.RangedFormFieldMixin)."""
-    return VitalSignReading._meta.get_field(name).formfield(label=label, required=False)
+    text input that keeps what was typed (see records.fields.RangedFormFieldMixin)."""
+    return VitalSignReading._meta.get_field(measurement.name).formfield(
+        label=measurement.form_label, required=False
+    )
 
 
 class MeasurementFields(forms.Form):
     """The measurements of a reading, all optional; their ranges are the model fields' own."""
 
-    systolic = measurement_field("systolic", "Systolic (mmHg)")
-    diastolic = measurement_field("diastolic", "Diastolic (mmHg)")
-    pulse = measurement_field("pulse", "Pulse (bpm)")
-    temperature = measurement_field("temperature", "Temperature (°C)")
-    suds = measurement_field("suds", "SUDS (0–10)")
+    systolic = measurement_field(measurements.SYSTOLIC)
+    diastolic = measurement_field(measurements.DIASTOLIC)
+    pulse = measurement_field(measurements.PULSE)
+    temperature = measurement_field(measurements.TEMPERATURE)
+    suds = measurement_field(measurements.SUDS)
 
     def measurements_refused(self) -> bool:
         """A measurement was typed and refused beside its field: "enter at least one
@@ -35,7 +39,7 @@ class MeasurementFields(forms.Form):
         return any(name in self.errors for name in MEASUREMENTS)
 
 
-MEASUREMENTS = ("systolic", "diastolic", "pulse", "temperature", "suds")
+MEASUREMENTS = measurements.READING_NAMES
 MEASUREMENT_ROW = Div(
     *(Div(name, css_class="col-6") for name in MEASUREMENTS[:4]),
     css_class="row",
@@ -88,10 +92,11 @@ class ObservationForm(FlowsheetForm):
 
     observed_at = WhenField(label="At")
     kind = forms.ChoiceField(choices=Observation.Kind.choices, initial=Observation.Kind.OBSERVATION)
-    text = forms.CharField(
-        label="What was observed or done",
+    text = text_field(
+        "What was observed or done",
+        required=True,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
     )
 
     def __init__(self, *args, **kwargs):

@@ -5,7 +5,7 @@ checks and the end.
 from crispy_forms.layout import Div, Hidden
 from django import forms
 
-from records.forms import WhenField, local_input, now_local
+from records.forms import WhenField, local_input, now_local, text_field
 from sessions_app.forms.fields import yes_no_field
 from sessions_app.forms.step import FlowsheetForm, VersionedFlowsheetForm
 from sessions_app.models import DosingSession
@@ -28,11 +28,7 @@ class StartForm(VersionedFlowsheetForm):
     started_at = WhenField(label="Started at")
     lead_therapist = forms.ModelChoiceField(queryset=None, label="Lead therapist")
     co_therapist = forms.ModelChoiceField(queryset=None, label="Co-therapist")
-    deviation_explanation = forms.CharField(
-        label="Explanation if outside the visit window",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    deviation_explanation = text_field("Explanation if outside the visit window", max_length=None)
 
     def __init__(self, *args, team, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,11 +117,8 @@ class EndForm(VersionedFlowsheetForm):
         "overnight_note",
     )
 
-    not_dosed_reason = forms.CharField(
-        label="Why no dose was given",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    not_dosed_reason = text_field(
+        "Why no dose was given",
         help_text="Only when the session ends without a dose.",
     )
     ended_at = WhenField(label="Ended at")
@@ -136,11 +129,8 @@ class EndForm(VersionedFlowsheetForm):
     )
     cssrs_post_behaviour = yes_no_field("Suicidal behaviour during the session")
     overnight_ready = yes_no_field("Ready for the overnight stay")
-    overnight_note = forms.CharField(
-        label="Readiness notes",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    overnight_note = text_field(
+        "Readiness notes",
         help_text="Required if the participant is not ready: why, and what was done.",
     )
 

@@ -7,7 +7,7 @@ from crispy_forms.layout import Field, Hidden, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import local_input, now_local
+from records.forms import local_input, now_local, text_field
 from sessions_app.models import DosingSession
 from sessions_app.services.flowsheet.common import BEFORE_START_TOLERANCE
 
@@ -28,11 +28,9 @@ class FlowsheetForm(forms.Form):
     fields_layout: tuple = ()
     kept_note = "Everything you typed is still there."
 
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
+    reason = text_field(
+        "Reason",
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=LATE_REASON_HELP,
     )
 

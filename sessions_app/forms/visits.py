@@ -3,6 +3,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
+from records.forms import text_field
 from sessions_app.models import Visit
 from sessions_app.services.visits import MISSED_REASON_REQUIRED, UNDO_REASON_REQUIRED
 
@@ -12,17 +13,10 @@ class VisitHeldForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     held_on = forms.DateField(label="Held on", widget=forms.DateInput(attrs={"type": "date"}))
-    deviation_explanation = forms.CharField(
-        label="Explanation if outside the window",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    reason = forms.CharField(
-        label="Reason for change",
-        required=False,
+    deviation_explanation = text_field("Explanation if outside the window")
+    reason = text_field(
+        "Reason for change",
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, visit, **kwargs):

@@ -1,19 +1,9 @@
 # An alert closed by a correction is "retracted", no longer "withdrawn" (a word kept for a
-# participant's withdrawal from the study).
+# participant's withdrawal from the study). The field is renamed; the notifications' stored code
+# stays "withdrawn" (its label is "Retracted"): rewriting stored rows here would change audited
+# records outside the audit trail.
 
 from django.db import migrations, models
-
-
-def notifications_retracted(apps, schema_editor):
-    """Notifications of the kind "withdrawn" are of the kind now named "retracted"."""
-    AlertNotification = apps.get_model('sessions_app', 'AlertNotification')
-    AlertNotification.objects.filter(kind='withdrawn').update(kind='retracted')
-
-
-def notifications_withdrawn(apps, schema_editor):
-    """Back: notifications of the kind "retracted" are of the kind "withdrawn" again."""
-    AlertNotification = apps.get_model('sessions_app', 'AlertNotification')
-    AlertNotification.objects.filter(kind='retracted').update(kind='withdrawn')
 
 
 class Migration(migrations.Migration):
@@ -31,7 +21,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='alertnotification',
             name='kind',
-            field=models.CharField(choices=[('raised', 'Raised'), ('retracted', 'Retracted'), ('reinstated', 'Reinstated')], default='raised', max_length=12),
+            field=models.CharField(choices=[('raised', 'Raised'), ('withdrawn', 'Retracted'), ('reinstated', 'Reinstated')], default='raised', max_length=12),
         ),
-        migrations.RunPython(notifications_retracted, notifications_withdrawn),
     ]

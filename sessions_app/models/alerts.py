@@ -5,12 +5,12 @@ Audited (registered at the bottom).
 """
 
 from auditlog.registry import auditlog
-from django.conf import settings
 from django.db import models
 
 from accounts.models import Site
 from audit.models import AuditedModel
 from participants.models import Participant
+from records.fields import user_field
 from sessions_app.models.flowsheet import VitalSignReading
 
 
@@ -22,13 +22,7 @@ class VitalSignAlert(AuditedModel):
     exceeded = models.JSONField(help_text="Each measurement over its threshold, with the limit.")
     raised_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    acknowledged_by = user_field(optional=True)
     corrected_at = models.DateTimeField(
         null=True, blank=True, help_text="When the reading was last corrected after the alert."
     )
@@ -61,15 +55,15 @@ class AlertNotification(AuditedModel):
 
     class Kind(models.TextChoices):
         RAISED = "raised", "Raised"
-        RETRACTED = "retracted", "Retracted"
+        # Stored as "withdrawn", the code it had before the alert's "withdrawn" became
+        # "retracted" (migration 0007): stored codes are not rewritten outside the audit trail.
+        RETRACTED = "withdrawn", "Retracted"
         REINSTATED = "reinstated", "Reinstated"
 
     alert = models.ForeignKey(
         VitalSignAlert, on_delete=models.PROTECT, related_name="notifications"
     )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recipient = user_field()
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RAISED)
     email = models.EmailField()
     sent_at = models.DateTimeField(auto_now_add=True)

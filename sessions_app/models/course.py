@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Study
 from audit.models import VersionedModel
 from participants.models import Participant
+from records import measurements
 from sessions_app import schedule
 
 
@@ -92,12 +93,8 @@ class StudySessionSettings(VersionedModel):
 
     @property
     def thresholds(self) -> dict[str, Decimal | int]:
-        return {
-            "systolic": self.systolic_max,
-            "diastolic": self.diastolic_max,
-            "pulse": self.pulse_max,
-            "temperature": self.temperature_max,
-        }
+        """Each vital sign's alert threshold (the measurement registry names its setting)."""
+        return {m.name: getattr(self, m.threshold_setting) for m in measurements.VITAL_SIGNS}
 
 
 class Visit(VersionedModel):

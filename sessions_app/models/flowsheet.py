@@ -5,7 +5,6 @@ someone else's is refused.
 """
 
 from auditlog.registry import auditlog
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -23,6 +22,7 @@ from records.fields import (
     SUDSField,
     SystolicPressureField,
     TemperatureField,
+    user_field,
     validate_diastolic_below_systolic,
 )
 from sessions_app.models.course import StudySessionSettings, Visit
@@ -52,20 +52,8 @@ class DosingSession(VersionedModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    lead_therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    co_therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    lead_therapist = user_field(optional=True)
+    co_therapist = user_field(optional=True)
     lead_attested_at = models.DateTimeField(null=True, blank=True)
     co_attested_at = models.DateTimeField(null=True, blank=True)
     # Pre-dose checks.
@@ -170,6 +158,19 @@ class DosingSession(VersionedModel):
         return self.status == self.Status.ENDED
 
     @property
+    def initial_dose(self) -> "DoseAdministration | None":
+        """The initial dose that stands (read from the administrations prefetched, if they are);
+        to lock it for a change: DoseAdministration.live()."""
+        return next(
+            (
+                a
+                for a in self.administrations.all()
+                if a.kind == DoseAdministration.Kind.INITIAL and a.voided_at is None
+            ),
+            None,
+        )
+
+    @property
     def predose_done(self) -> bool:
         return bool(self.pregnancy_test) and self.cssrs_pre_ideation is not None
 
@@ -180,7 +181,20 @@ class DosingSession(VersionedModel):
             raise ValidationError({"co_therapist": TWO_THERAPISTS})
 
 
-class DoseAdministration(VersionedModel):
+class SessionEntry:
+    """An entry of a session's flowsheet: the session's participant's, and signed with it (a
+    change after the session's end voids the session's signature: records.edits)."""
+
+    @property
+    def participant(self) -> Participant:
+        return self.session.visit.participant
+
+    @property
+    def signature_root(self) -> DosingSession:
+        return self.session
+
+
+class DoseAdministration(SessionEntry, VersionedModel):
     """An administration of investigational product (blinded): kit number, dose label and time."""
 
     class Kind(models.TextChoices):
@@ -212,20 +226,12 @@ class DoseAdministration(VersionedModel):
         blank=True,
         help_text="Why a supplemental dose was given outside its window (a protocol deviation).",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_field()
     # Entered in error (the supplemental decision was corrected to "not given"): the record is
     # kept, struck through with its reason, and left out of the session's live dose logic.
     voided_at = models.DateTimeField("struck through at", null=True, blank=True)
     void_reason = models.TextField("why it was entered in error", blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    voided_by = user_field(optional=True)
 
     class Meta:
         ordering = ["administered_at"]
@@ -254,16 +260,15 @@ class DoseAdministration(VersionedModel):
         return f"{self.get_kind_display()} kit {self.kit_number}"
 
     @property
-    def participant(self) -> Participant:
-        return self.session.visit.participant
-
-    @property
-    def signature_root(self) -> DosingSession:
-        return self.session
-
-    @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+    @classmethod
+    def live(cls, session, kind: str, *, lock: bool = False) -> "DoseAdministration | None":
+        """The session's dose of `kind` that stands (not struck through), if any; `lock` locks it
+        for a correction."""
+        doses = cls.objects.filter(session=session, kind=kind, voided_at__isnull=True)
+        return (doses.select_for_update() if lock else doses).first()
 
     def clean(self) -> None:
         if self.voided_at is not None and not self.void_reason.strip():
@@ -276,7 +281,7 @@ READING_EMPTY = "Enter at least one measurement."
 PRESSURE_PAIRS = "Blood pressure needs both systolic and diastolic."
 
 
-class VitalSignReading(VersionedModel):
+class VitalSignReading(SessionEntry, VersionedModel):
     """One set of vital signs and/or SUDS, at its wall-clock time.
 
     Its time relative to the initial dose (CDISC VSELTM) is derived from the session's initial
@@ -295,9 +300,7 @@ class VitalSignReading(VersionedModel):
         blank=True,
         help_text="The measurements over the study's thresholds when recorded.",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -331,14 +334,6 @@ class VitalSignReading(VersionedModel):
     def __str__(self) -> str:
         return f"Reading at {self.measured_at:%H:%M}"
 
-    @property
-    def participant(self) -> Participant:
-        return self.session.visit.participant
-
-    @property
-    def signature_root(self) -> DosingSession:
-        return self.session
-
     def clean(self) -> None:
         if all(getattr(self, name) is None for name in measurements.READING_NAMES):
             raise ValidationError(READING_EMPTY)
@@ -356,7 +351,7 @@ class VitalSignReading(VersionedModel):
         ]
 
 
-class Observation(VersionedModel):
+class Observation(SessionEntry, VersionedModel):
     """What the therapists observed or did during the session, at its time."""
 
     class Kind(models.TextChoices):
@@ -369,23 +364,13 @@ class Observation(VersionedModel):
     observed_at = models.DateTimeField()
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OBSERVATION)
     text = models.TextField(max_length=4000)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_field()
 
     class Meta:
         ordering = ["observed_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.observed_at:%H:%M}"
-
-    @property
-    def participant(self) -> Participant:
-        return self.session.visit.participant
-
-    @property
-    def signature_root(self) -> DosingSession:
-        return self.session
 
 
 auditlog.register(DosingSession)

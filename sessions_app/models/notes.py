@@ -5,12 +5,11 @@ someone else's is refused.
 """
 
 from auditlog.registry import auditlog
-from django.conf import settings
 from django.db import models
 
 from audit.models import VersionedModel
 from participants.models import Participant
-from records.fields import CSSRSIdeationField
+from records.fields import CSSRSIdeationField, user_field
 from sessions_app.models.course import Visit
 
 
@@ -25,7 +24,7 @@ class IntegrationNote(VersionedModel):
     safety_notes = models.TextField("safety check", max_length=4000, blank=True)
     plan = models.TextField(max_length=4000)
     free_text = models.TextField("further notes", max_length=10000, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
 from participants.models import Participant
+from records import measurements
 from sessions_app.models import (
     DoseAdministration,
     DosingSession,
@@ -24,12 +25,8 @@ from sessions_app.models import (
 
 VIEW_SESSION = "sessions_app.view_dosingsession"
 
-MEASUREMENT_LABELS = {
-    "systolic": ("Systolic", "mmHg"),
-    "diastolic": ("Diastolic", "mmHg"),
-    "pulse": ("Pulse", "bpm"),
-    "temperature": ("Temperature", "°C"),
-}
+# The vital signs of a reading, as the flowsheet, the alerts and their emails label them.
+MEASUREMENT_LABELS = {m.name: (m.label, m.unit) for m in measurements.VITAL_SIGNS}
 
 
 def elapsed_minutes(at: datetime.datetime, dose_at: datetime.datetime | None) -> int | None:
@@ -101,7 +98,7 @@ class Flowsheet:
                 self.supplemental.administered_at, self.initial.administered_at
             )
         return {
-            "series": {name: series(name) for name in (*MEASUREMENT_LABELS, "suds")},
+            "series": {name: series(name) for name in measurements.READING_NAMES},
             "thresholds": {k: float(v) for k, v in self.settings.thresholds.items()},
             "supplemental": supplemental,
             "supplemental_window": {
@@ -151,8 +148,9 @@ def flowsheet_for(*, session: DosingSession) -> Flowsheet:
     settings_ = StudySessionSettings.for_study(session.visit.participant.site.study)
     # An administration struck through as entered in error stays listed, but is not a live dose.
     live = [a for a in administrations if a.voided_at is None]
-    initial = next((a for a in live if a.kind == "initial"), None)
-    supplemental = next((a for a in live if a.kind == "supplemental"), None)
+    Kind = DoseAdministration.Kind
+    initial = next((a for a in live if a.kind == Kind.INITIAL), None)
+    supplemental = next((a for a in live if a.kind == Kind.SUPPLEMENTAL), None)
     dose_at = initial.administered_at if initial else None
     for item in (*readings, *observations):
         at = item.measured_at if isinstance(item, VitalSignReading) else item.observed_at
@@ -221,36 +219,44 @@ def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
     return sessions
 
 
-def reading_get(*, user: User, pk: int) -> VitalSignReading:
+def _entry_get(model, *, user: User, pk: int, missing: str, related: tuple[str, ...]):
+    """One entry of a session in the user's scope (404 otherwise)."""
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
+    entries = model.objects.select_related(*related)
     return get_in_scope(
-        VitalSignReading.objects.select_related("session__visit__participant__site__study").filter(
-            session__visit__participant__site_id__in=site_ids
-        ),
-        pk,
+        entries.filter(session__visit__participant__site_id__in=site_ids), pk, missing=missing
+    )
+
+
+def reading_get(*, user: User, pk: int) -> VitalSignReading:
+    return _entry_get(
+        VitalSignReading,
+        user=user,
+        pk=pk,
         missing="No such reading.",
+        related=("session__visit__participant__site__study",),
     )
 
 
 def administration_get(*, user: User, pk: int) -> DoseAdministration:
-    site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    return get_in_scope(
-        DoseAdministration.objects.select_related(
+    return _entry_get(
+        DoseAdministration,
+        user=user,
+        pk=pk,
+        missing="No such administration.",
+        related=(
             "session__visit__participant__site__study",
             "session__lead_therapist",
             "session__co_therapist",
-        ).filter(session__visit__participant__site_id__in=site_ids),
-        pk,
-        missing="No such administration.",
+        ),
     )
 
 
 def observation_get(*, user: User, pk: int) -> Observation:
-    site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    return get_in_scope(
-        Observation.objects.select_related("session__visit__participant__site").filter(
-            session__visit__participant__site_id__in=site_ids
-        ),
-        pk,
+    return _entry_get(
+        Observation,
+        user=user,
+        pk=pk,
         missing="No such observation.",
+        related=("session__visit__participant__site",),
     )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.context import records_actor
 from records.edits import StepRefused
 from sessions_app.models import VitalSignAlert, VitalSignReading
 from sessions_app.tasks import (
@@ -35,6 +36,7 @@ def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
     ]
 
 
+@records_actor
 def alert_raise(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
     """An alert for a reading over a threshold (it has none yet), notified after commit."""
     if not reading.flags:
@@ -50,6 +52,7 @@ def alert_raise(*, actor: User, reading: VitalSignReading, settings_) -> VitalSi
     return alert
 
 
+@records_actor
 def alert_after_correction(
     *, actor: User, reading: VitalSignReading, settings_, reason: str
 ) -> VitalSignAlert | None:
@@ -90,6 +93,7 @@ def alert_after_correction(
     return alert
 
 
+@records_actor
 def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
     """Record that the medical monitor has seen the alert (audited by django-auditlog).
 

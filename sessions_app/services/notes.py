@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from audit.context import records_actor
 from audit.services import ConcurrentEditError, access_log, versioned_save
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.visits import visit_mark_held
@@ -52,6 +53,7 @@ def _after_dosing(visit: Visit, held_on: datetime.date) -> None:
         )
 
 
+@records_actor
 def integration_note_write(
     *,
     actor: User,
@@ -127,6 +129,7 @@ def integration_note_write(
     return note
 
 
+@records_actor
 def integration_note_view(*, actor: User, note: IntegrationNote) -> None:
     """Every view of an integration note leaves an access entry in the audit trail."""
     access_log(actor=actor, instance=note, what="integration note")

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from audit.context import change_reason
+from audit.context import change_reason, records_actor
 from audit.services import versioned_save
 from participants.models import Participant
 from participants.validators import validate_withdrawal_details
@@ -18,6 +18,7 @@ MISSED_REASON_REQUIRED = "Say why the visit did not take place."
 UNDO_REASON_REQUIRED = "Say why the visit was recorded as missed in error."
 
 
+@records_actor
 def visit_schedule_create(*, actor: User, participant: Participant) -> list[Visit]:
     """Create the participant's 15 visits (and a flowsheet per dosing visit), once.
 
@@ -95,6 +96,7 @@ def participation_check(participant: Participant, day: datetime.date, field: str
         )
 
 
+@records_actor
 def visit_mark_held(
     *,
     actor: User,
@@ -140,6 +142,7 @@ def _missed_with(dosing_visit: Visit) -> str:
     return f"{dosing_visit.label} was missed"
 
 
+@records_actor
 def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_version: int) -> Visit:
     """Record that an expected visit did not take place, and why.
 
@@ -192,6 +195,7 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
     return visit
 
 
+@records_actor
 def visit_missed_undo(*, actor: User, visit: Visit, reason: str, expected_version: int) -> Visit:
     """Take back a visit recorded as missed in error: it is expected again, and so are the
     integration sessions its missed dosing session took with it."""
@@ -220,6 +224,7 @@ def visit_missed_undo(*, actor: User, visit: Visit, reason: str, expected_versio
     return visit
 
 
+@records_actor
 def participant_withdraw(
     *,
     actor: User,

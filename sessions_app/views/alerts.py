@@ -2,7 +2,7 @@
 
 import django_filters
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
@@ -10,9 +10,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django_filters.views import FilterView
 
 from accounts.selectors import site_list
+from records.views import RecordListView
 from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
 from sessions_app.services.alerts import (
@@ -47,6 +47,13 @@ class AlertFilter(django_filters.FilterSet):
         model = VitalSignAlert
         fields = ["status", "site"]
 
+    def __init__(self, data=None, *args, **kwargs):
+        # A link from before the alert's "withdrawn" became "retracted" still filters.
+        if data is not None and data.get("status") == "withdrawn":
+            data = data.copy()
+            data["status"] = self.RETRACTED
+        super().__init__(data, *args, **kwargs)
+
     def filter_status(self, queryset, name, value):
         if value == self.OPEN:
             return selectors.open_alerts(queryset)
@@ -60,7 +67,9 @@ class AlertFilter(django_filters.FilterSet):
 def alerts_with_dose_time(queryset):
     """Alerts annotated with their session's initial dose time (one subquery, no extra query)."""
     initial = DoseAdministration.objects.filter(
-        session_id=OuterRef("reading__session_id"), kind=DoseAdministration.Kind.INITIAL
+        session_id=OuterRef("reading__session_id"),
+        kind=DoseAdministration.Kind.INITIAL,
+        voided_at__isnull=True,
     ).values("administered_at")[:1]
     return queryset.annotate(initial_dose_at=Subquery(initial))
 
@@ -93,13 +102,12 @@ def alert_rows(*, user, alerts) -> list[VitalSignAlert]:
     return rows
 
 
-class AlertListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+class AlertListView(RecordListView):
     """Alerts of the user's sites (all sites of the study for a monitor), newest first."""
 
     permission_required = selectors.VIEW_ALERT
     filterset_class = AlertFilter
     template_name = "sessions_app/alert_list.html"
-    paginate_by = 25
     context_object_name = "alerts"
 
     def get_queryset(self):

@@ -25,7 +25,7 @@ from sessions_app.forms.corrections import (
 )
 from sessions_app.forms.readings import ObservationEditForm, ReadingEditForm
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
-from sessions_app.services import corrections as services
+from sessions_app.services import flowsheet
 from sessions_app.services.flowsheet import FlowsheetError, observation_correct, vital_sign_correct
 from sessions_app.services.flowsheet.common import NOTHING_TO_CORRECT
 from sessions_app.services.flowsheet.dose_corrections import NO_DECISION, VOIDED_DOSE
@@ -233,13 +233,13 @@ class StartCorrectView(CorrectionView):
     def form_for(self, record, **kwargs):
         return StartCorrectionForm(
             instance=copy.copy(record),  # the form's checks must not alter the page's
-            team=services.start_team_choices(session=record),
+            team=flowsheet.start_team_choices(session=record),
             **kwargs,
         )
 
     def perform(self, form) -> None:
         data = form.cleaned_data
-        services.session_start_correct(
+        flowsheet.session_start_correct(
             actor=self.request.user,
             session=self.session,
             started_at=data["started_at"],
@@ -280,11 +280,9 @@ class DoseCorrectView(CorrectionView):
     def form_for(self, record, **kwargs):
         supplemental = None
         if record.kind == DoseAdministration.Kind.INITIAL:
-            supplemental = DoseAdministration.objects.filter(
-                session=self.session,
-                kind=DoseAdministration.Kind.SUPPLEMENTAL,
-                voided_at__isnull=True,
-            ).first()
+            supplemental = DoseAdministration.live(
+                self.session, DoseAdministration.Kind.SUPPLEMENTAL
+            )
         return DoseCorrectionForm(
             instance=copy.copy(record),
             supplemental=supplemental,
@@ -296,7 +294,7 @@ class DoseCorrectView(CorrectionView):
 
     def perform(self, form) -> None:
         data = form.cleaned_data
-        services.dose_administration_correct(
+        flowsheet.dose_administration_correct(
             actor=self.request.user,
             administration=self.administration,
             dose_mg=data["dose_mg"],
@@ -322,16 +320,14 @@ class SupplementalCorrectView(CorrectionView):
         return super().refused()
 
     def form_for(self, record, **kwargs):
-        initial_dose = DoseAdministration.objects.filter(
-            session=record, kind=DoseAdministration.Kind.INITIAL, voided_at__isnull=True
-        ).first()
+        initial_dose = DoseAdministration.live(record, DoseAdministration.Kind.INITIAL)
         return SupplementalDecisionCorrectionForm(
             instance=copy.copy(record), initial_dose=initial_dose, **kwargs
         )
 
     def perform(self, form) -> None:
         data = form.cleaned_data
-        services.supplemental_decision_correct(
+        flowsheet.supplemental_decision_correct(
             actor=self.request.user,
             session=self.session,
             decision=data["supplemental_decision"],

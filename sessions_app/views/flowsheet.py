@@ -51,11 +51,15 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
 
     template_name = "sessions_app/flowsheet.html"
     steps = FLOWSHEET_STEPS
+    unknown_step_message = "Unknown flowsheet step."
     step_permission = CHANGE
     step_denied_message = "Your role does not include logging dosing sessions."
 
     def step_record(self):
         return self.session
+
+    def step_arguments(self) -> dict:
+        return {"actor": self.request.user, "session": self.session}
 
     def record_url(self) -> str:
         return reverse("sessions_app:flowsheet", args=[self.session.pk])

@@ -5,18 +5,14 @@ permission at the participant's site (another site's staff, a medical monitor, a
 gets 404 for every note, whether or not it exists: the answer reveals nothing.
 """
 
-import copy
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
-from audit.services import ConcurrentEditError, access_log
+from audit.services import access_log
 from participants.selectors import can_see_identity
-from records.forms import add_service_error, rebind_after_conflict
-from records.views import RecordHistoryView, ScopedRecordMixin
+from records.views import RecordHistoryView, ScopedRecordMixin, ServiceFormMixin
 from sessions_app.forms.notes import IntegrationNoteForm
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.selectors import VIEW_NOTE, visit_get
@@ -92,73 +88,49 @@ class NoteView(NoteMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
 
-class NoteEditView(NoteMixin, FormView):
+class NoteEditView(ServiceFormMixin, NoteMixin, FormView):
     template_name = "sessions_app/note_form.html"
-    form_class = IntegrationNoteForm
-
     denied_message = WRITE_REFUSED
 
     @property
     def permission(self) -> str:
         return CHANGE_NOTE if self.note else ADD_NOTE
 
+    def record_loaded(self) -> None:
+        super().record_loaded()
+        self.record = self.note or IntegrationNote(visit=self.visit, author=self.request.user)
+
     def get(self, request, *args, **kwargs):
         if self.note is not None:
             integration_note_view(actor=request.user, note=self.note)
         return super().get(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["visit"] = self.visit
-        kwargs["instance"] = self.note or IntegrationNote(
-            visit=self.visit, author=self.request.user
-        )
-        return kwargs
+    def form_for(self, record, **kwargs):
+        return IntegrationNoteForm(visit=self.visit, instance=record, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            integration_note_write(
-                actor=self.request.user,
-                visit=self.visit,
-                data=form.note_data(),
-                held_on=form.cleaned_data["held_on"],
-                deviation_explanation=form.cleaned_data["deviation_explanation"],
-                expected_version=form.cleaned_data.get("version"),
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ConcurrentEditError as error:
-            return self._conflict(error)
-        except ValidationError as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
+    def reload(self):
+        """Someone else saved first: the page shows what is now saved (a view of the note)."""
+        self.note = _note_of(self.visit)
+        if self.note is None:
+            return IntegrationNote(visit=self.visit, author=self.request.user)
+        integration_note_view(actor=self.request.user, note=self.note)
+        return self.note
+
+    def save(self, form):
+        integration_note_write(
+            actor=self.request.user,
+            visit=self.visit,
+            data=form.note_data(),
+            held_on=form.cleaned_data["held_on"],
+            deviation_explanation=form.cleaned_data["deviation_explanation"],
+            expected_version=form.cleaned_data.get("version"),
+            reason=form.cleaned_data.get("reason", ""),
+        )
         messages.success(
             self.request,
             "Notes saved. The change is in the audit trail." if self.note else "Notes saved.",
         )
         return redirect("sessions_app:note", visit_pk=self.visit.pk)
-
-    def _conflict(self, error: ConcurrentEditError):
-        """Someone else saved first: keep what the user typed and show what is now saved."""
-        current = _note_of(self.visit)
-        self.note = current
-        if current is not None:
-            integration_note_view(actor=self.request.user, note=current)
-        rebound = rebind_after_conflict(
-            lambda data: self.get_form_class()(
-                data=data,
-                visit=self.visit,
-                # A separate instance: validating the form writes the user's input into it.
-                instance=copy.copy(current)
-                if current is not None
-                else IntegrationNote(visit=self.visit, author=self.request.user),
-            ),
-            data=self.request.POST,
-            version=current.version if current is not None else None,
-            error=error,
-        )
-        return self.render_to_response(
-            self.get_context_data(form=rebound, current=current, conflict=True)
-        )
 
 
 class NoteHistoryView(RecordHistoryView):

@@ -69,3 +69,13 @@ def test_a_service_records_the_actor_it_is_given_not_the_requests(participant1, 
     entries = LogEntry.objects.order_by("seq")[before:]
     assert entries, "the change was not logged"
     assert {entry.actor_id for entry in entries} == {investigator.pk}
+
+
+def test_a_service_is_refused_without_the_user_it_acts_for(participant1):
+    with pytest.raises(ValueError, match="actor"):
+        participant_set_status(
+            actor=None,
+            participant=participant1,
+            status=Participant.Status.SCREEN_FAILED,
+            reason="no one",
+        )

@@ -350,3 +350,35 @@ def test_an_acknowledged_alert_that_stands_again_is_open_again(raised, therapist
     assert alert.retracted_at is None
     assert alert.acknowledged_at is None and alert.acknowledged_by is None
     assert open_alerts(VitalSignAlert.objects.all()).get() == alert
+
+
+# --- What was named after "withdrawn" before the alert's retraction was named so ---------------
+
+
+def test_a_message_queued_under_the_tasks_former_name_still_emails_the_retraction(
+    raised, therapist, monitors, mailoutbox
+):
+    from trialsite.celery import app
+
+    alert = _correct(raised, therapist, 127)  # on-commit callbacks not run: nothing sent yet
+    assert _retractions(mailoutbox) == []
+    former = app.tasks["sessions_app.tasks.vital_sign_alert_withdrawn_notify"]
+    assert former.apply(args=[alert.pk]).get() == len(monitors)
+    assert len(_retractions(mailoutbox)) == len(monitors)
+
+
+def test_a_link_to_the_former_withdrawn_filter_lists_the_retracted_alerts(
+    client, raised, therapist, monitor
+):
+    _correct(raised, therapist, 127)
+    client.force_login(monitor)
+    former = client.get(ALERTS + "?status=withdrawn").content.decode()
+    assert former.count('data-testid="alert-row"') == 1
+    assert (
+        client.get(ALERTS + "?status=open").content.decode().count('data-testid="alert-row"') == 0
+    )
+
+
+def test_a_retraction_keeps_the_code_it_was_stored_with():
+    assert Kind.RETRACTED == "withdrawn"
+    assert Kind.RETRACTED.label == "Retracted"

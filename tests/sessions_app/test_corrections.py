@@ -14,7 +14,7 @@ from audit.models import LogEntry
 from audit.services import ConcurrentEditError
 from sessions_app.models import DosingSession, Visit
 from sessions_app.selectors import flowsheet_for
-from sessions_app.services import corrections, flowsheet
+from sessions_app.services import flowsheet
 from sessions_app.services.flowsheet import FlowsheetError, team
 from signatures.models import Signature
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -63,7 +63,7 @@ def _correct_start(session, actor, **kwargs):
         "reason": "Start time taken from the paper log.",
     }
     values.update(kwargs)
-    return corrections.session_start_correct(actor=actor, session=session, **values)
+    return flowsheet.session_start_correct(actor=actor, session=session, **values)
 
 
 def _correct_dose(administration, actor, **kwargs):
@@ -75,7 +75,7 @@ def _correct_dose(administration, actor, **kwargs):
         "reason": "Kit label re-read.",
     }
     values.update(kwargs)
-    return corrections.dose_administration_correct(
+    return flowsheet.dose_administration_correct(
         actor=actor, administration=administration, **values
     )
 
@@ -88,7 +88,7 @@ def _correct_decision(session, actor, **kwargs):
         "reason": "Decision transcribed wrongly.",
     }
     values.update(kwargs)
-    return corrections.supplemental_decision_correct(actor=actor, session=session, **values)
+    return flowsheet.supplemental_decision_correct(actor=actor, session=session, **values)
 
 
 # --- Start time and team ----------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_a_start_after_the_end_is_refused(attested_session, therapist):
 
 def test_a_session_not_started_has_nothing_to_correct(session1, therapist, investigator):
     with pytest.raises(FlowsheetError, match="not started"):
-        corrections.session_start_correct(
+        flowsheet.session_start_correct(
             actor=therapist,
             session=session1,
             started_at=timezone.now() - 5 * MINUTE,

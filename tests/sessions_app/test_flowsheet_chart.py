@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import flowsheet_for
-from sessions_app.services import corrections, flowsheet
+from sessions_app.services import flowsheet
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_chart_leaves_out_a_supplemental_dose_struck_through_as_entered_in_error
     dosed_session, therapist
 ):
     session = _give_supplemental(dosed_session, therapist, after_minutes=100)
-    corrections.supplemental_decision_correct(
+    flowsheet.supplemental_decision_correct(
         actor=therapist,
         session=session,
         decision=DosingSession.Supplemental.WITHHOLD,

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from sessions_app.forms.corrections import SupplementalDecisionCorrectionForm
-from sessions_app.forms.flowsheet import SupplementalDoseFields, SupplementalForm
+from sessions_app.forms.doses import SupplementalDoseFields, SupplementalForm
 from sessions_app.models import DosingSession
-from sessions_app.services import corrections
+from sessions_app.services import flowsheet
 from tests.sessions_app.factories import initial_of as _initial
 from tests.sessions_app.factories import supplemental_of as _supplemental
 from tests.sessions_app.pages import dose_form, dose_url, field_error, flowsheet_url, local
@@ -39,7 +39,7 @@ def test_a_supplemental_strength_not_half_the_initial_is_refused_beside_the_supp
 def test_the_service_names_the_supplemental_strength_too(therapist, given):
     initial = _initial(given)
     with pytest.raises(ValidationError) as caught:
-        corrections.dose_administration_correct(
+        flowsheet.dose_administration_correct(
             actor=therapist,
             administration=initial,
             dose_mg=80,

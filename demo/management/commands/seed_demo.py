@@ -15,7 +15,6 @@ import random
 import secrets
 from decimal import Decimal
 
-from auditlog.context import set_actor
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -23,7 +22,7 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Membership, Role, Site, Study, User
-from audit.context import change_reason
+from audit.context import acting_as, change_reason
 from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
@@ -219,7 +218,7 @@ class Command(BaseCommand):
 
     def _study(self) -> tuple[Study, dict[str, Site]]:
         """The study administrator sets up the study, its sites and the demo memberships."""
-        with set_actor(self.users["admin"]), change_reason(REASON):
+        with acting_as(self.users["admin"]), change_reason(REASON):
             study, _ = Study.objects.get_or_create(
                 code="MAPP-DEMO",
                 defaults={
@@ -255,7 +254,7 @@ class Command(BaseCommand):
         ]
         made = {}
         actor = self.users["investigator"]
-        with set_actor(actor), change_reason(REASON):
+        with acting_as(actor), change_reason(REASON):
             for site in new_sites:
                 made[site.number] = [
                     self._make_participant(actor, site, status, index)
@@ -507,7 +506,7 @@ class Command(BaseCommand):
             )
         ended_at = start + datetime.timedelta(hours=8, minutes=30)
 
-        with set_actor(therapist), change_reason(REASON):
+        with acting_as(therapist), change_reason(REASON):
             flowsheet.dosing_session_start(
                 actor=therapist,
                 session=session,
@@ -547,12 +546,12 @@ class Command(BaseCommand):
                 "baseline. Settled in the overnight room; night attendant briefed.",
                 expected_version=session.version,
             )
-        with set_actor(investigator), change_reason(REASON):
+        with acting_as(investigator), change_reason(REASON):
             flowsheet.dosing_session_sign(
                 actor=investigator, session=session, password=self.passwords["investigator"]
             )
         held_on = session.visit.target_date
-        with set_actor(therapist), change_reason(REASON):
+        with acting_as(therapist), change_reason(REASON):
             for code, data in INTEGRATION_NOTES.items():
                 visit = Visit.objects.get(participant=participant, code=code)
                 integration_note_write(

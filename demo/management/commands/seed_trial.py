@@ -22,7 +22,6 @@ import secrets
 import time
 from pathlib import Path
 
-from auditlog.context import set_actor
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
@@ -31,7 +30,7 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Membership, Role, Site, Study, User
-from audit.context import change_reason
+from audit.context import acting_as, change_reason
 from audit.models import LogEntry
 from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
@@ -168,7 +167,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin = _user(f"{prefix}-admin", "Ada", "Admin", hashed, is_staff=True)
             monitor = _user(f"{prefix}-monitor", "Mona", "Monitor", hashed)
-            with set_actor(admin), change_reason(REASON):
+            with acting_as(admin), change_reason(REASON):
                 study = Study(
                     code=opts["study_code"],
                     name="Benchmark: MDMA-assisted therapy for PTSD (synthetic data)",
@@ -266,7 +265,7 @@ def _seed_site(job):
         )
     )
     seeder = _SiteSeeder(site, staff[0], staff[1], readings, password, seed)
-    with set_actor(staff[0]), change_reason(REASON):
+    with acting_as(staff[0]), change_reason(REASON):
         for _ in range(count):
             seeder.participant()
     connections.close_all()

@@ -18,9 +18,11 @@ re-exported here, so `from sessions_app.services import flowsheet` and
 
 from sessions_app.services.flowsheet.common import (
     BEFORE_START_TOLERANCE,
-    FUTURE_TOLERANCE,
     FlowsheetError,
-    initial_dose,
+)
+from sessions_app.services.flowsheet.dose_corrections import (
+    dose_administration_correct,
+    supplemental_decision_correct,
 )
 from sessions_app.services.flowsheet.doses import (
     dose_initial_administer,
@@ -44,19 +46,23 @@ from sessions_app.services.flowsheet.session import (
 from sessions_app.services.flowsheet.team import (
     dosing_session_start,
     presence_attest,
+    session_start_correct,
     session_team_candidates,
+    start_team_choices,
 )
 
 __all__ = [
+    "dose_administration_correct",
+    "session_start_correct",
+    "start_team_choices",
+    "supplemental_decision_correct",
     "BEFORE_START_TOLERANCE",
-    "FUTURE_TOLERANCE",
     "SIGN_STATEMENT",
     "FlowsheetError",
     "dose_initial_administer",
     "dosing_session_end",
     "dosing_session_sign",
     "dosing_session_start",
-    "initial_dose",
     "observation_correct",
     "observation_record",
     "predose_checks_record",

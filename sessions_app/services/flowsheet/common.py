@@ -11,10 +11,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from records.edits import FUTURE_TOLERANCE, StepRefused, not_in_future
-from sessions_app.models import DoseAdministration, DosingSession
-
-__all__ = ["FUTURE_TOLERANCE"]
+from records.edits import StepRefused, not_in_future
+from sessions_app.models import DosingSession
 
 
 class FlowsheetError(StepRefused):
@@ -45,13 +43,6 @@ def lock_session(session: DosingSession) -> DosingSession:
         DosingSession.objects.select_for_update(of=("self",))
         .select_related("visit__participant__site")
         .get(pk=session.pk)
-    )
-
-
-def initial_dose(session: DosingSession) -> DoseAdministration | None:
-    return next(
-        (a for a in session.administrations.all() if a.kind == DoseAdministration.Kind.INITIAL),
-        None,
     )
 
 

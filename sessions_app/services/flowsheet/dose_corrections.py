@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from audit.context import change_reason
+from audit.context import change_reason, records_actor
 from audit.services import versioned_save
 from records.edits import (
     fresh_check,
@@ -42,15 +42,6 @@ from sessions_app.services.flowsheet.doses import (
     supplemental_deviation,
     supplemental_timing,
 )
-
-
-def _live_dose(session: DosingSession, kind: str) -> DoseAdministration | None:
-    return (
-        DoseAdministration.objects.select_for_update()
-        .filter(session=session, kind=kind, voided_at__isnull=True)
-        .first()
-    )
-
 
 # --- A dose administration ---------------------------------------------------------------------
 
@@ -80,7 +71,7 @@ def _supplemental_follows_initial(
 
     It stays half the initial dose, and its window is recomputed from the new initial time.
     """
-    supplemental = _live_dose(session, DoseAdministration.Kind.SUPPLEMENTAL)
+    supplemental = DoseAdministration.live(session, DoseAdministration.Kind.SUPPLEMENTAL, lock=True)
     if supplemental is None:
         return None
     half = supplemental.dose_mg if supplemental_dose_mg is None else supplemental_dose_mg
@@ -107,6 +98,7 @@ def _supplemental_follows_initial(
     return supplemental
 
 
+@records_actor
 def dose_administration_correct(
     *,
     actor: User,
@@ -159,7 +151,7 @@ def dose_administration_correct(
                 settings_=settings_,
             )
         else:
-            initial = _live_dose(session, DoseAdministration.Kind.INITIAL)
+            initial = DoseAdministration.live(session, DoseAdministration.Kind.INITIAL, lock=True)
             if dose_mg * 2 != initial.dose_mg:
                 raise ValidationError({"dose_mg": half_dose_message(initial.dose_mg)})
             dose.deviation_reason = supplemental_timing(
@@ -185,6 +177,7 @@ def dose_administration_correct(
 # --- The supplemental decision -----------------------------------------------------------------
 
 
+@records_actor
 def supplemental_decision_correct(
     *,
     actor: User,
@@ -214,10 +207,12 @@ def supplemental_decision_correct(
         if not session.supplemental_decision:
             raise FlowsheetError(NO_DECISION)
         fresh_check(session, expected_version)
-        initial = _live_dose(session, DoseAdministration.Kind.INITIAL)
+        initial = DoseAdministration.live(session, DoseAdministration.Kind.INITIAL, lock=True)
         if initial is None:
             raise FlowsheetError("No initial dose is recorded: there is no supplemental decision.")
-        supplemental = _live_dose(session, DoseAdministration.Kind.SUPPLEMENTAL)
+        supplemental = DoseAdministration.live(
+            session, DoseAdministration.Kind.SUPPLEMENTAL, lock=True
+        )
         Supplemental = DosingSession.Supplemental
         if decision not in Supplemental.values:
             raise ValidationError({"supplemental_decision": "Choose go or no-go."})

@@ -9,17 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.context import records_actor
 from records.edits import not_in_future
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_label, elapsed_minutes
 from sessions_app.services.flowsheet.common import (
     FlowsheetError,
     given_before_end,
-    initial_dose,
     lock_session,
 )
 
 
+@records_actor
 def dose_initial_administer(
     *,
     actor: User,
@@ -140,6 +141,7 @@ def supplemental_dose_errors(
     return errors
 
 
+@records_actor
 def supplemental_administration(
     *,
     actor: User,
@@ -177,6 +179,7 @@ def supplemental_administration(
     )
 
 
+@records_actor
 def supplemental_decide(
     *,
     actor: User,
@@ -199,7 +202,7 @@ def supplemental_decide(
             raise FlowsheetError("The supplemental decision is made while the session is running.")
         if session.supplemental_decision:
             raise FlowsheetError("The supplemental decision has already been recorded.")
-        initial = initial_dose(session)
+        initial = session.initial_dose
         if initial is None:
             raise FlowsheetError("Record the initial dose first.")
         if not reason.strip():

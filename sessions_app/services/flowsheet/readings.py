@@ -10,7 +10,7 @@ import datetime
 from django.db import transaction
 
 from accounts.models import User
-from audit.context import change_reason
+from audit.context import change_reason, records_actor
 from audit.services import versioned_save
 from records.edits import late_change_check, late_change_commit, reason_required
 from sessions_app.models import DosingSession, Observation, StudySessionSettings, VitalSignReading
@@ -18,6 +18,22 @@ from sessions_app.services.alerts import alert_after_correction, alert_raise
 from sessions_app.services.flowsheet.common import FlowsheetError, within_session
 
 
+def _entry_session(
+    session: DosingSession, reason: str, field: str, when: datetime.datetime, what: str
+) -> tuple[DosingSession, bool]:
+    """The session, read again, that a new entry (`what`, at `when`) goes into, and whether the
+    entry comes late. Not locked: two therapists recording at once both keep theirs."""
+    session = DosingSession.objects.select_related("visit__participant__site__study").get(
+        pk=session.pk
+    )
+    if session.status == DosingSession.Status.NOT_STARTED:
+        raise FlowsheetError(f"Start the session before recording {what}.")
+    late = late_change_check(session, reason, root_fresh=True)
+    within_session(field, when, session)
+    return session, late
+
+
+@records_actor
 def vital_sign_record(
     *,
     actor: User,
@@ -32,13 +48,7 @@ def vital_sign_record(
 ) -> VitalSignReading:
     """Add a reading; over a threshold it is flagged and the monitors are alerted."""
     with transaction.atomic():
-        session = DosingSession.objects.select_related("visit__participant__site__study").get(
-            pk=session.pk
-        )
-        if session.status == DosingSession.Status.NOT_STARTED:
-            raise FlowsheetError("Start the session before recording readings.")
-        late = late_change_check(session, reason, root_fresh=True)
-        within_session("measured_at", measured_at, session)
+        session, late = _entry_session(session, reason, "measured_at", measured_at, "readings")
         reading = VitalSignReading(
             session=session,
             measured_at=measured_at,
@@ -60,6 +70,7 @@ def vital_sign_record(
     return reading
 
 
+@records_actor
 def vital_sign_correct(
     *,
     actor: User,
@@ -90,6 +101,7 @@ def vital_sign_correct(
     return reading
 
 
+@records_actor
 def observation_record(
     *,
     actor: User,
@@ -100,11 +112,7 @@ def observation_record(
     reason: str = "",
 ) -> Observation:
     with transaction.atomic():
-        session = DosingSession.objects.get(pk=session.pk)
-        if session.status == DosingSession.Status.NOT_STARTED:
-            raise FlowsheetError("Start the session before recording observations.")
-        late = late_change_check(session, reason, root_fresh=True)
-        within_session("observed_at", observed_at, session)
+        session, late = _entry_session(session, reason, "observed_at", observed_at, "observations")
         observation = Observation(
             session=session,
             observed_at=observed_at,
@@ -120,6 +128,7 @@ def observation_record(
     return observation
 
 
+@records_actor
 def observation_correct(
     *,
     actor: User,

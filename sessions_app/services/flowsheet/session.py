@@ -12,11 +12,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
+from audit.context import records_actor
 from audit.services import versioned_save
 from records.edits import late_change_check, late_change_commit, not_in_future
 from sessions_app.models import DosingSession
 from sessions_app.models.flowsheet import ENDS_AFTER_START
-from sessions_app.services.flowsheet.common import FlowsheetError, initial_dose, lock_session
+from sessions_app.services.flowsheet.common import FlowsheetError, lock_session
 from signatures.models import Signature
 from signatures.services import signature_password_confirm, signature_sign
 
@@ -27,6 +28,7 @@ SIGN_STATEMENT = (
 )
 
 
+@records_actor
 def predose_checks_record(
     *,
     actor: User,
@@ -42,7 +44,7 @@ def predose_checks_record(
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("Start the session before recording the pre-dose checks.")
         late = late_change_check(session, reason, root_fresh=True)
-        if not late and initial_dose(session) is not None:
+        if not late and session.initial_dose is not None:
             raise FlowsheetError(
                 "The pre-dose checks are closed once the dose is given. A correction can be "
                 "made, with its reason, after the session ends."
@@ -82,6 +84,7 @@ def _ends_after_entries(session: DosingSession, ended_at: datetime.datetime) -> 
             )
 
 
+@records_actor
 def dosing_session_end(
     *,
     actor: User,
@@ -107,7 +110,7 @@ def dosing_session_end(
         if session.status == DosingSession.Status.NOT_STARTED:
             raise FlowsheetError("This session has not started.")
         late = late_change_check(session, reason, root_fresh=True)
-        if initial_dose(session) is None:
+        if session.initial_dose is None:
             if not not_dosed_reason.strip():
                 raise ValidationError(
                     {
@@ -138,6 +141,7 @@ def dosing_session_end(
     return session
 
 
+@records_actor
 def dosing_session_sign(
     *,
     actor: User,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.passwords import PasswordRefusedError, password_confirm
-from audit.context import change_reason
+from audit.context import change_reason, records_actor
 from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
 from participants.models import Participant
 from records.edits import (
@@ -56,6 +56,7 @@ def session_team_candidates(*, session: DosingSession):
     )
 
 
+@records_actor
 def dosing_session_start(
     *,
     actor: User,
@@ -107,6 +108,7 @@ def _attesting_therapist(session: DosingSession, role: str) -> User:
     return therapist
 
 
+@records_actor
 def presence_attest(
     *,
     actor: User,
@@ -160,13 +162,7 @@ def _check_start(
     """Validate a corrected start and team; return the roles whose holder changes."""
     require_started(session)
     not_in_future(started_at, "started_at")
-    initial = (
-        DoseAdministration.objects.filter(
-            session=session, kind=DoseAdministration.Kind.INITIAL, voided_at__isnull=True
-        )
-        .only("administered_at")
-        .first()
-    )
+    initial = DoseAdministration.live(session, DoseAdministration.Kind.INITIAL)
     if initial is not None and started_at > initial.administered_at:
         raise ValidationError(
             {
@@ -240,6 +236,7 @@ def _confirm_presence(
         raise ValidationError(errors)
 
 
+@records_actor
 def session_start_correct(
     *,
     actor: User,
