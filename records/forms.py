@@ -2,7 +2,7 @@
 form rebuilt when a save loses to someone else's, a service's refusal beside its field, and the
 time field (a wall-clock time that has happened)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -86,6 +86,14 @@ def rebind_after_conflict(
     form.is_valid()
     form.add_error(None, str(error))
     return form
+
+
+def form_values(form, arguments: Iterable[str], renamed: dict | None = None) -> dict:
+    """The form's values of `arguments`, named as the service's arguments: the form's `version`
+    is the version the user opened (`expected_version`); a field the form left out (a reason
+    asked for only late) is ""."""
+    names = {"version": "expected_version", **(renamed or {})}
+    return {names.get(name, name): form.cleaned_data.get(name, "") for name in arguments}
 
 
 def add_service_error(form, error: Exception) -> None:

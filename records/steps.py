@@ -21,7 +21,7 @@ from django.shortcuts import redirect
 
 from audit.services import ConcurrentEditError
 from records.edits import StepRefused
-from records.forms import add_service_error, rebind_after_conflict
+from records.forms import add_service_error, form_values, rebind_after_conflict
 
 
 def _always(view) -> bool:
@@ -52,17 +52,9 @@ class Step:
     def run(self, view, form: forms.BaseForm) -> str:
         if self.perform is not None:
             return self.perform(view, form)
-        values = service_values(form, self.arguments, self.renamed)
+        values = form_values(form, self.arguments, self.renamed)
         result = self.service(**view.step_arguments(), **values)
         return self.message(result) if callable(self.message) else self.message
-
-
-def service_values(form, arguments: Iterable[str], renamed: dict | None = None) -> dict:
-    """The form's values of `arguments`, named as the service's arguments: the form's `version`
-    is the version the user opened (`expected_version`); a field the form left out (a reason
-    asked for only late) is ""."""
-    names = {"version": "expected_version", **(renamed or {})}
-    return {names.get(name, name): form.cleaned_data.get(name, "") for name in arguments}
 
 
 class Steps:

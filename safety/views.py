@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import user_scope
 from participants.selectors import participant_get, participant_list
-from records.forms import add_service_error
+from records.forms import add_service_error, form_values
 from records.views import (
     RecordListView,
     ScopedRecordMixin,
@@ -185,11 +185,7 @@ class AdverseEventEditView(ServiceFormMixin, AdverseEventMixin, FormView):
         services.adverse_event_draft_update(
             actor=self.request.user,
             adverse_event=form.instance,
-            verbatim_term=form.cleaned_data["verbatim_term"],
-            onset_at=form.cleaned_data["onset_at"],
-            description=form.cleaned_data["description"],
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data.get("reason", ""),
+            **form_values(form, ("verbatim_term", "onset_at", "description", "version", "reason")),
         )
         messages.success(self.request, "Draft saved. The change is in the audit trail.")
         return redirect("safety:ae_detail", pk=self.ae.pk)

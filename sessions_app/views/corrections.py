@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
+from records.forms import form_values
 from records.views import ServiceFormMixin, SiteTimeZoneMixin
 from sessions_app import selectors
 from sessions_app.forms.corrections import (
@@ -216,6 +217,26 @@ class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequired
         return redirect(self.flowsheet_url())
 
 
+START_ARGUMENTS = (
+    "started_at",
+    "lead_therapist",
+    "co_therapist",
+    "lead_password",
+    "co_password",
+    "deviation_explanation",
+    "version",
+    "reason",
+)
+DOSE_ARGUMENTS = (
+    "dose_mg",
+    "kit_number",
+    "administered_at",
+    "deviation_reason",
+    "version",
+    "reason",
+)
+
+
 class StartCorrectView(CorrectionView):
     title = "Correct the start and the team"
     anchor = "#team"
@@ -238,18 +259,10 @@ class StartCorrectView(CorrectionView):
         )
 
     def perform(self, form) -> None:
-        data = form.cleaned_data
         flowsheet.session_start_correct(
             actor=self.request.user,
             session=self.session,
-            started_at=data["started_at"],
-            lead_therapist=data["lead_therapist"],
-            co_therapist=data["co_therapist"],
-            lead_password=data["lead_password"],
-            co_password=data["co_password"],
-            deviation_explanation=data["deviation_explanation"],
-            expected_version=data["version"],
-            reason=data["reason"],
+            **form_values(form, START_ARGUMENTS),
             request=self.request,
         )
 
@@ -293,17 +306,11 @@ class DoseCorrectView(CorrectionView):
         )
 
     def perform(self, form) -> None:
-        data = form.cleaned_data
         flowsheet.dose_administration_correct(
             actor=self.request.user,
             administration=self.administration,
-            dose_mg=data["dose_mg"],
-            kit_number=data["kit_number"],
-            administered_at=data["administered_at"],
-            deviation_reason=data.get("deviation_reason", ""),
-            supplemental_dose_mg=data.get("supplemental_dose_mg"),
-            expected_version=data["version"],
-            reason=data["reason"],
+            supplemental_dose_mg=form.cleaned_data.get("supplemental_dose_mg"),
+            **form_values(form, DOSE_ARGUMENTS),
         )
 
 

@@ -10,6 +10,7 @@ from participants import selectors
 from participants.forms import WithdrawalForm
 from participants.models import Participant, ParticipantIdentity
 from participants.views import ParticipantContextMixin, ParticipantMixin
+from records.forms import form_values
 from records.views import RecordHistoryView, ServiceFormMixin
 from sessions_app.models import Visit
 from sessions_app.selectors import course_for
@@ -68,10 +69,7 @@ class WithdrawView(ServiceFormMixin, ParticipantMixin, FormView):
         participant_withdraw(
             actor=self.request.user,
             participant=self.participant,
-            withdrawn_on=data["withdrawn_on"],
-            category=data["category"],
-            details=data["details"],
-            expected_version=data["version"],
+            **form_values(form, ("withdrawn_on", "category", "details", "version")),
         )
         messages.success(
             self.request,

@@ -3,7 +3,8 @@ service it runs, when the session's state offers it, and what the user is told a
 (records.steps). The flowsheet's view (views/flowsheet.py) serves them.
 """
 
-from records.steps import Step, Steps, service_values
+from records.forms import form_values
+from records.steps import Step, Steps
 from sessions_app.forms.doses import InitialDoseForm, SupplementalForm
 from sessions_app.forms.readings import ObservationForm, ReadingForm
 from sessions_app.forms.session import AttestForm, EndForm, PredoseForm, StartForm
@@ -64,7 +65,7 @@ def _reading(view, form) -> str:
 
 def _end(view, form) -> str:
     late = view.session.status == Status.ENDED
-    services.dosing_session_end(**view.step_arguments(), **service_values(form, END_ARGUMENTS))
+    services.dosing_session_end(**view.step_arguments(), **form_values(form, END_ARGUMENTS))
     if late:
         return "End-of-session details corrected."
     return "Session ended. The site investigator can now sign it."

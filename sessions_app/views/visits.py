@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
+from records.forms import form_values
 from records.views import ScopedRecordMixin, ServiceFormMixin
 from sessions_app import selectors
 from sessions_app.forms.visits import VisitHeldForm, VisitMissedForm
@@ -51,14 +52,10 @@ class VisitHeldView(VisitFormMixin, FormView):
         return VisitHeldForm(visit=record, **kwargs)
 
     def save(self, form):
-        data = form.cleaned_data
         visit_mark_held(
             actor=self.request.user,
             visit=self.visit,
-            held_on=data["held_on"],
-            deviation_explanation=data["deviation_explanation"],
-            expected_version=data["version"],
-            reason=data.get("reason", ""),
+            **form_values(form, ("held_on", "deviation_explanation", "version", "reason")),
         )
         messages.success(self.request, f"{self.visit.label} recorded as held.")
         return redirect("participants:detail", pk=self.visit.participant_id)

@@ -14,12 +14,18 @@ class StudyFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"Study {o.code}")
 
 
+def _free_site_number(study) -> str:
+    taken = set(Site.objects.filter(study=study).values_list("number", flat=True))
+    return next(f"{n:02d}" for n in range(1, 100) if f"{n:02d}" not in taken)
+
+
 class SiteFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Site
 
     study = factory.SubFactory(StudyFactory)
-    number = factory.Sequence(lambda n: f"{(n % 99) + 1:02d}")
+    # The first number the study has not given yet: a sequence would wrap onto a site's "01".
+    number = factory.LazyAttribute(lambda o: _free_site_number(o.study))
     name = factory.LazyAttribute(lambda o: f"Site {o.number}")
 
 

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from records.steps import Step, Steps, service_values
+from records.forms import form_values
+from records.steps import Step, Steps
 
 
 def _form(**cleaned):
@@ -30,7 +31,7 @@ def test_only_the_steps_the_state_offers_are_offered_in_their_order():
 
 
 def test_the_forms_version_is_the_expected_version_and_a_missing_reason_is_empty():
-    values = service_values(_form(version=3, kit_number="K-1"), ("kit_number", "version", "reason"))
+    values = form_values(_form(version=3, kit_number="K-1"), ("kit_number", "version", "reason"))
     assert values == {"kit_number": "K-1", "expected_version": 3, "reason": ""}
 
 
