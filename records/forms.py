@@ -10,9 +10,26 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from records.edits import REASON_MESSAGE, not_in_future, reason_required
+from records.measurements import CSSRS_IDEATION_LEVELS
 
 # No session of these trials happened earlier; an older year is a typing error.
 EARLIEST_YEAR = 2015
+
+
+CSSRS_REQUIRED = "Choose the C-SSRS ideation level asked about: none is assumed."
+
+
+def cssrs_ideation_field(label: str) -> forms.TypedChoiceField:
+    """A C-SSRS ideation level, chosen: a safety answer has no default, so a question skipped is
+    never recorded as "no ideation"."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", "Choose…"), *CSSRS_IDEATION_LEVELS],
+        coerce=int,
+        empty_value=None,
+        error_messages={"required": CSSRS_REQUIRED},
+        help_text="A safety answer: choose it, nothing is preselected.",
+    )
 
 
 def text_field(

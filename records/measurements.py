@@ -78,6 +78,16 @@ CSSRS_IDEATION = M(
     "cssrs_ideation", "C-SSRS ideation severity", "", 0, 5, "C-SSRS ideation severity"
 )
 
+# The C-SSRS ideation levels, as every form offers them.
+CSSRS_IDEATION_LEVELS = (
+    (0, "0 - No ideation"),
+    (1, "1 - Wish to be dead"),
+    (2, "2 - Non-specific active suicidal thoughts"),
+    (3, "3 - Active ideation with method, no intent to act"),
+    (4, "4 - Active ideation with some intent to act, no plan"),
+    (5, "5 - Active ideation with specific plan and intent"),
+)
+
 _TERMS = {
     "systolic": "Systolic blood pressure",
     "diastolic": "Diastolic blood pressure",

@@ -20,6 +20,7 @@ from records.fields import (
     user_field,
     validate_diastolic_below_systolic,
 )
+from records.measurements import CSSRS_IDEATION_LEVELS
 from screening import eligibility
 
 
@@ -122,12 +123,13 @@ class ScreeningAttempt(VersionedModel):
     EDITABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.CONFIRMED)
 
     class CSSRSIdeation(models.IntegerChoices):
-        NONE = 0, "0 - No ideation"
-        WISH_DEAD = 1, "1 - Wish to be dead"
-        NONSPECIFIC = 2, "2 - Non-specific active suicidal thoughts"
-        METHOD_NO_INTENT = 3, "3 - Active ideation with method, no intent to act"
-        INTENT_NO_PLAN = 4, "4 - Active ideation with some intent to act, no plan"
-        PLAN_AND_INTENT = 5, "5 - Active ideation with specific plan and intent"
+        # The levels as every form offers them (records.measurements).
+        NONE = CSSRS_IDEATION_LEVELS[0]
+        WISH_DEAD = CSSRS_IDEATION_LEVELS[1]
+        NONSPECIFIC = CSSRS_IDEATION_LEVELS[2]
+        METHOD_NO_INTENT = CSSRS_IDEATION_LEVELS[3]
+        INTENT_NO_PLAN = CSSRS_IDEATION_LEVELS[4]
+        PLAN_AND_INTENT = CSSRS_IDEATION_LEVELS[5]
 
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="screening_attempts"

@@ -5,7 +5,7 @@ checks and the end.
 from crispy_forms.layout import Div, Hidden
 from django import forms
 
-from records.forms import WhenField, local_input, now_local, text_field
+from records.forms import WhenField, cssrs_ideation_field, local_input, now_local, text_field
 from sessions_app.forms.fields import yes_no_field
 from sessions_app.forms.step import FlowsheetForm, VersionedFlowsheetForm
 from sessions_app.models import DosingSession
@@ -85,13 +85,7 @@ class PredoseForm(VersionedFlowsheetForm):
         choices=DosingSession.PregnancyTest.choices,
         widget=forms.RadioSelect,
     )
-    cssrs_pre_ideation = forms.TypedChoiceField(
-        label="C-SSRS ideation severity",
-        coerce=int,
-        choices=[(n, str(n)) for n in range(6)],
-        help_text="0 none, 1 wish to be dead, 2 non-specific thoughts, 3 with method, "
-        "4 with some intent, 5 with plan and intent.",
-    )
+    cssrs_pre_ideation = cssrs_ideation_field("C-SSRS ideation severity")
     cssrs_pre_behaviour = yes_no_field("Suicidal behaviour since the last visit")
 
     def __init__(self, *args, **kwargs):
@@ -122,11 +116,7 @@ class EndForm(VersionedFlowsheetForm):
         help_text="Only when the session ends without a dose.",
     )
     ended_at = WhenField(label="Ended at")
-    cssrs_post_ideation = forms.TypedChoiceField(
-        label="C-SSRS ideation severity at the end",
-        coerce=int,
-        choices=[(n, str(n)) for n in range(6)],
-    )
+    cssrs_post_ideation = cssrs_ideation_field("C-SSRS ideation severity at the end")
     cssrs_post_behaviour = yes_no_field("Suicidal behaviour during the session")
     overnight_ready = yes_no_field("Ready for the overnight stay")
     overnight_note = text_field(
