@@ -8,7 +8,7 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import AuditedEditForm, text_field
+from records.forms import AuditedEditForm, cssrs_ideation_field, text_field
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import NOTE_FIELDS
 
@@ -33,6 +33,7 @@ class IntegrationNoteForm(AuditedEditForm):
         max_length=None,
         help_text="Only needed when the session was held outside its window.",
     )
+    cssrs_ideation = cssrs_ideation_field("C-SSRS ideation severity")
     # An explicit answer, never an unticked box that reads as "no".
     cssrs_behaviour = forms.TypedChoiceField(
         label="Suicidal behaviour since the last visit",
@@ -52,14 +53,9 @@ class IntegrationNoteForm(AuditedEditForm):
             "plan": forms.Textarea(attrs={"rows": 3}),
             "free_text": forms.Textarea(attrs={"rows": 6}),
         }
-        help_texts = {
-            "cssrs_ideation": "0 none, 1 wish to be dead, 2 non-specific active thoughts, "
-            "3 active ideation without intent, 4 with some intent, 5 with plan and intent.",
-        }
         error_messages = {
             "themes": {"required": "Describe the themes explored."},
             "participant_report": {"required": "Record what the participant reports."},
-            "cssrs_ideation": {"required": "Enter the C-SSRS ideation severity (0 to 5)."},
             "plan": {"required": "Record the plan until the next visit."},
         }
 
@@ -81,7 +77,6 @@ class IntegrationNoteForm(AuditedEditForm):
             f"Window {visit.window_start:%d %b} to {visit.window_end:%d %b %Y} "
             f"(target {visit.target_date:%d %b %Y})."
         )
-        self.fields["cssrs_ideation"].widget.attrs.update({"min": 0, "max": 5})
         self.helper = FormHelper(self)
         # The server's messages, beside each field, are clearer than the browser's bubbles.
         self.helper.attrs = {"novalidate": ""}

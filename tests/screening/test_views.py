@@ -399,3 +399,15 @@ def test_after_a_lost_concurrent_save_saving_again_keeps_the_users_values(
     again = client.post(url, {**stale, "version": str(current_version)})
     assert again.status_code == 302
     assert _fresh(attempt).pulse == 81
+
+
+def test_an_exclusion_criterion_met_says_the_candidate_is_not_excluded(login, therapist, site1):
+    """A green "Met" beside an exclusion answered "no" reads as if the exclusion applied."""
+    attempt = screened_attempt(actor=therapist, site=site1)
+    page = login(therapist).get(reverse("screening:detail", args=[attempt.pk])).content.decode()
+    exclusion = next(r["code"] for r in attempt.results if r["kind"] == "exclusion")
+    row = page.split(f'data-testid="criterion-{exclusion}"')[1].split("</tr>")[0]
+    assert "Met: not excluded" in row
+    inclusion = next(r["code"] for r in attempt.results if r["kind"] == "inclusion")
+    row = page.split(f'data-testid="criterion-{inclusion}"')[1].split("</tr>")[0]
+    assert ">Met<" in row
