@@ -231,12 +231,38 @@ def test_study_admin_sees_only_their_studies_session_settings(login, study_admin
             "alert_interval_minutes": 15,
             "supplemental_earliest_minutes": 90,
             "supplemental_latest_minutes": 150,
+            "reason": "Protocol amendment 3 raises the systolic threshold",
         },
     )
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.systolic_max == 165
-    assert LogEntry.objects.get_for_object(mine).order_by("-seq").first().actor == study_admin
+    entry = LogEntry.objects.get_for_object(mine).order_by("-seq").first()
+    assert entry.actor == study_admin
+    assert entry.reason == "Protocol amendment 3 raises the systolic threshold"
+
+
+def test_a_change_of_the_study_settings_without_a_reason_is_refused(login, study_admin, study):
+    settings_ = StudySessionSettings.objects.create(study=study)
+    change = reverse("admin:sessions_app_studysessionsettings_change", args=[settings_.pk])
+    response = login(study_admin).post(
+        change,
+        {
+            "systolic_max": 170,
+            "diastolic_max": 110,
+            "pulse_max": 110,
+            "temperature_max": "38.0",
+            "reading_interval_minutes": 30,
+            "alert_interval_minutes": 15,
+            "supplemental_earliest_minutes": 90,
+            "supplemental_latest_minutes": 150,
+            "reason": "  ",
+        },
+    )
+    assert response.status_code == 200
+    assert "Say why the study&#x27;s settings change" in response.content.decode()
+    settings_.refresh_from_db()
+    assert settings_.systolic_max == 160
 
 
 def test_alert_admin_is_read_only(admin_client, alert1):
