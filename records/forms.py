@@ -16,7 +16,10 @@ from records.measurements import CSSRS_IDEATION_LEVELS
 EARLIEST_YEAR = 2015
 
 
-CSSRS_REQUIRED = "Choose the C-SSRS ideation level asked about: none is assumed."
+CSSRS_REQUIRED = (
+    "Choose the C-SSRS ideation level the participant reported: an unanswered question is "
+    "never taken as no ideation."
+)
 
 
 def cssrs_ideation_field(label: str) -> forms.TypedChoiceField:
