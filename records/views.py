@@ -66,8 +66,6 @@ class ServiceFormMixin:
 
     def record_reloaded(self, current) -> None:
         """After a lost concurrent save the page is about the record as it is now."""
-        if isinstance(getattr(type(self), "record", None), property):
-            return  # the view derives its record itself
         name = getattr(self, "record_name", "")
         if name and getattr(self, name, None) is self.record:
             setattr(self, name, current)

@@ -7,8 +7,6 @@ field with everything typed kept; a form opened before someone else's save is re
 again with the current version, so saving again is a deliberate choice.
 """
 
-import copy
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -77,9 +75,7 @@ class EntryCorrectView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequir
         return self.entry.session.site
 
     def form_for(self, record, **kwargs):
-        # A bound ModelForm writes what was typed onto its instance; the page's heading and the
-        # service keep reading the entry as stored.
-        return self.form_class(**kwargs, instance=copy.copy(record))
+        return self.form_class(**kwargs, instance=record)
 
     def reload(self):
         """The entry as now stored, which the page shows from here on."""
@@ -160,8 +156,7 @@ class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequired
     def load(self) -> DosingSession:
         return selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @property
-    def record(self):
+    def corrected(self):
         """The versioned record the form corrects (and whose version it carries)."""
         return self.session
 
@@ -175,6 +170,7 @@ class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequired
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.session = self.load()
+        self.record = self.corrected()
         if not request.user.has_perm(CHANGE, self.session):
             raise PermissionDenied("Your role does not include correcting dosing sessions.")
         refusal = self.refused()
@@ -188,7 +184,7 @@ class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequired
 
     def reload(self):
         self.session = self.load()
-        return self.record
+        return self.corrected()
 
     def flowsheet_url(self) -> str:
         return reverse("sessions_app:flowsheet", args=[self.session.pk]) + self.anchor
@@ -253,7 +249,7 @@ class StartCorrectView(CorrectionView):
 
     def form_for(self, record, **kwargs):
         return StartCorrectionForm(
-            instance=copy.copy(record),  # the form's checks must not alter the page's
+            instance=record,  # the form's checks must not alter the page's
             team=flowsheet.start_team_choices(session=record),
             **kwargs,
         )
@@ -277,8 +273,7 @@ class DoseCorrectView(CorrectionView):
         )
         return self.administration.session
 
-    @property
-    def record(self):
+    def corrected(self):
         return self.administration
 
     def refused(self) -> str:
@@ -297,7 +292,7 @@ class DoseCorrectView(CorrectionView):
                 self.session, DoseAdministration.Kind.SUPPLEMENTAL
             )
         return DoseCorrectionForm(
-            instance=copy.copy(record),
+            instance=record,
             supplemental=supplemental,
             settings_=(
                 StudySessionSettings.for_study(self.session.site.study) if supplemental else None
@@ -329,7 +324,7 @@ class SupplementalCorrectView(CorrectionView):
     def form_for(self, record, **kwargs):
         initial_dose = DoseAdministration.live(record, DoseAdministration.Kind.INITIAL)
         return SupplementalDecisionCorrectionForm(
-            instance=copy.copy(record), initial_dose=initial_dose, **kwargs
+            instance=record, initial_dose=initial_dose, **kwargs
         )
 
     def perform(self, form) -> None:
