@@ -81,9 +81,6 @@ class ReadingForm(MeasurementFields, FlowsheetForm):
                     self.add_error(field, messages)
         return cleaned
 
-    def values(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in ("measured_at", *MEASUREMENTS)}
-
 
 class ObservationForm(FlowsheetForm):
     action = "observation"

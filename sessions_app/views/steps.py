@@ -3,6 +3,7 @@ service it runs, when the session's state offers it, and what the user is told a
 (records.steps). The flowsheet's view (views/flowsheet.py) serves them.
 """
 
+from records import measurements
 from records.forms import form_values
 from records.steps import Step, Steps
 from sessions_app.forms.doses import InitialDoseForm, SupplementalForm
@@ -54,13 +55,6 @@ def _reading_message(reading) -> str:
             + ". The medical monitors are being alerted; the next reading is due sooner."
         )
     return "Reading recorded."
-
-
-def _reading(view, form) -> str:
-    reading = services.vital_sign_record(
-        **view.step_arguments(), reason=form.cleaned_data.get("reason", ""), **form.values()
-    )
-    return _reading_message(reading)
 
 
 def _end(view, form) -> str:
@@ -117,7 +111,14 @@ FLOWSHEET_STEPS = Steps(
         ),
         _attest_step("lead"),
         _attest_step("co"),
-        Step("reading", _session_form(ReadingForm), _reading, offered=_started),
+        Step(
+            "reading",
+            _session_form(ReadingForm),
+            offered=_started,
+            service=services.vital_sign_record,
+            arguments=("measured_at", *measurements.READING_NAMES, "reason"),
+            message=_reading_message,
+        ),
         Step(
             "observation",
             _session_form(ObservationForm),
