@@ -44,16 +44,11 @@ class Measurement:
     @property
     def vstestcd(self) -> str:
         """Its CDISC SDTM VS test code; "" where it is not a vital sign."""
-        return _VS.get(self.name, ("", "", ""))[0]
+        return _VS.get(self.name, ("", ""))[0]
 
     @property
     def vstest(self) -> str:
-        return _VS.get(self.name, ("", "", ""))[1]
-
-    @property
-    def vsorresu(self) -> str:
-        """Its unit in CDISC controlled terminology."""
-        return _VS.get(self.name, ("", "", ""))[2]
+        return _VS.get(self.name, ("", ""))[1]
 
     def outside(self, value: Decimal | int) -> bool:
         return not self.low <= value <= self.high
@@ -99,13 +94,13 @@ _THRESHOLD_SETTINGS = {
     "pulse": "pulse_max",
     "temperature": "temperature_max",
 }
-# CDISC SDTM VS (SDTMIG 3.4): VSTESTCD, VSTEST and VSORRESU of each vital sign.
+# CDISC SDTM VS (SDTMIG 3.4): VSTESTCD and VSTEST of each vital sign.
 _VS = {
-    "systolic": ("SYSBP", "Systolic Blood Pressure", "mmHg"),
-    "diastolic": ("DIABP", "Diastolic Blood Pressure", "mmHg"),
-    "pulse": ("PULSE", "Pulse Rate", "beats/min"),
-    "temperature": ("TEMP", "Temperature", "C"),
-    "weight": ("WEIGHT", "Weight", "kg"),
+    "systolic": ("SYSBP", "Systolic Blood Pressure"),
+    "diastolic": ("DIABP", "Diastolic Blood Pressure"),
+    "pulse": ("PULSE", "Pulse Rate"),
+    "temperature": ("TEMP", "Temperature"),
+    "weight": ("WEIGHT", "Weight"),
 }
 
 # What a dosing-session reading holds, in the order the flowsheet shows it.
