@@ -5,6 +5,8 @@ refused step re-renders the page with the step's form bound, its errors beside t
 everything typed still there.
 """
 
+from functools import cached_property
+
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -31,6 +33,11 @@ class SessionMixin(ScopedRecordMixin):
     def load_record(self):
         return selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
 
+    @cached_property
+    def can_edit(self) -> bool:
+        """Whether the user may log this session (asked once a request)."""
+        return self.request.user.has_perm(CHANGE, self.session)
+
     def session_context(self) -> dict:
         user = self.request.user
         session = self.session
@@ -40,7 +47,7 @@ class SessionMixin(ScopedRecordMixin):
             "visit": session.visit,
             "participant": participant,
             "can_see_identity": can_see_identity(user=user, participant=participant),
-            "can_edit": user.has_perm(CHANGE, session),
+            "can_edit": self.can_edit,
             "can_sign": user.has_perm(SIGN, session),
             "signature_rows": signature_rows(record=session),
         }
@@ -57,6 +64,9 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
 
     def step_record(self):
         return self.session
+
+    def may_take_steps(self) -> bool:
+        return self.can_edit
 
     def step_arguments(self) -> dict:
         return {"actor": self.request.user, "session": self.session}
