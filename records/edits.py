@@ -61,9 +61,16 @@ def fresh_check(record: models.Model, expected_version: int) -> None:
         raise ConcurrentEditError(STALE_MESSAGE)
 
 
-def late_change_check(record: models.Model, reason: str, *, root_fresh: bool = False) -> bool:
+def late_change_check(
+    record: models.Model,
+    reason: str,
+    *,
+    root_fresh: bool = False,
+    refusal: type[Exception] | None = None,
+) -> bool:
     """Whether a change to `record` comes late (its root was submitted, ended or signed); a late
-    change without a reason is refused beside the reason.
+    change without a reason is refused beside the reason (or with `refusal`, a step's own
+    error, where the page shows the refusal above the form).
 
     The root's state is read again under lock, so that a root ended or signed after the form
     was opened counts; a caller that has read the root in this transaction already says so
@@ -74,6 +81,8 @@ def late_change_check(record: models.Model, reason: str, *, root_fresh: bool = F
         root = type(root).objects.select_for_update().get(pk=root.pk)
     if not root.changes_need_reason:
         return False
+    if refusal is not None and not reason.strip():
+        raise refusal(root.late_change_message)
     reason_required(reason, root.late_change_message)
     return True
 

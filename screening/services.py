@@ -142,11 +142,8 @@ def screening_update(
     """
     if not attempt.is_editable:
         raise ScreeningError("This screening is closed; start a re-screen instead.")
-    try:
-        # The attempt is its own root: its versioned save below refuses a stale one.
-        late = late_change_check(attempt, reason, root_fresh=True)
-    except ValidationError as error:  # shown above the assessments, as a refused step
-        raise ScreeningError(error.message_dict["reason"][0]) from None
+    # The attempt is its own root: its versioned save below refuses a stale one.
+    late = late_change_check(attempt, reason, root_fresh=True, refusal=ScreeningError)
     with transaction.atomic(), change_reason(reason):
         for answer in attempt.answers.select_for_update().select_related("criterion"):
             if answer.criterion_id not in answers:
