@@ -1,37 +1,76 @@
 // Keeps the login alive while the user is working on a page (typing, clicking, scrolling), and
-// warns before an idle logout. The server still ends a session nobody touches.
+// warns before an idle logout with a "Stay signed in" button. The server still ends a session
+// nobody touches; what was typed on the page is kept in the tab meanwhile (drafts.js).
 (function () {
   const body = document.body;
   const url = body.dataset.keepaliveUrl;
   const timeout = parseInt(body.dataset.idleTimeout || "0", 10) * 1000;
   const token = document.querySelector("[name=csrfmiddlewaretoken]");
-  if (!url || !timeout || !token) return;
+  const warning = document.getElementById("idle-warning");
+  if (!url || !timeout || !token || !warning) return;
+  const text = warning.querySelector("[data-idle-text]");
+  const stay = warning.querySelector("[data-idle-stay]");
   let lastActivity = Date.now();
   let lastPing = Date.now();
-  const warning = document.getElementById("idle-warning");
+  let ended = false;
+
+  function ping() {
+    lastPing = Date.now();
+    return fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": token.value },
+      credentials: "same-origin",
+      redirect: "manual",
+    })
+      .then(function (response) {
+        if (!response.ok) end();
+      })
+      .catch(function () {});
+  }
+  function end() {
+    ended = true;
+    text.textContent =
+      "Your session has ended for inactivity. What you typed on this page is kept in this browser " +
+      "tab: log in again and it is restored.";
+    stay.textContent = "Log in again";
+    warning.classList.remove("d-none");
+  }
   function active() {
+    if (ended) return;
+    const warned = !warning.classList.contains("d-none");
     lastActivity = Date.now();
-    if (warning) warning.classList.add("d-none");
+    if (warned) {
+      warning.classList.add("d-none");
+      ping();
+    }
   }
   ["keydown", "input", "pointerdown", "scroll", "change"].forEach((type) =>
     document.addEventListener(type, active, { passive: true, capture: true })
   );
-  setInterval(function () {
-    const now = Date.now();
-    if (lastActivity > lastPing && now - lastPing > 60000) {
-      lastPing = now;
-      fetch(url, {
-        method: "POST",
-        headers: { "X-CSRFToken": token.value },
-        credentials: "same-origin",
-      }).catch(function () {});
+  stay.addEventListener("click", function () {
+    if (ended) {
+      location.reload();
+      return;
     }
-    const left = timeout - (now - Math.max(lastActivity, lastPing));
-    if (warning && left < 120000 && left > 0) {
-      warning.textContent =
-        "You will be logged out in " + Math.ceil(left / 60000) +
-        " min for inactivity. Type or click anywhere to stay logged in.";
+    warning.classList.add("d-none");
+    lastActivity = Date.now();
+    ping();
+  });
+  function tick() {
+    if (ended) return;
+    const now = Date.now();
+    if (lastActivity > lastPing && now - lastPing > 60000) ping();
+    const left = timeout - (now - lastPing);
+    if (left <= 0) {
+      end();
+    } else if (left < 120000 && lastActivity <= lastPing) {
+      const seconds = Math.ceil(left / 1000);
+      text.textContent =
+        "You will be logged out in " +
+        (seconds > 60 ? Math.ceil(seconds / 60) + " min" : seconds + " s") +
+        " for inactivity.";
       warning.classList.remove("d-none");
     }
-  }, 15000);
+  }
+  setInterval(tick, parseInt(body.dataset.idleTick || "5000", 10));
 })();

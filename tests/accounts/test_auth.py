@@ -1,5 +1,6 @@
 import datetime
 import os
+import re
 import subprocess
 import sys
 import time
@@ -319,6 +320,25 @@ def test_every_page_answers_each_role_as_the_roles_table_says(request, client, e
                 assert b"Ashdown" not in response.content, (page, role)
                 assert NOTE_TEXT.encode() not in response.content, (page, role)
     assert wrong == []
+
+
+def test_every_form_that_changes_data_carries_a_one_time_key(request, client, every_page):
+    """A double click or a resent POST is answered once (records.submissions) only where the
+    form sends its key: every POST form of every page does, but logging out."""
+    forms_seen = 0
+    keyless = []
+    for role in ROLES:
+        client.force_login(request.getfixturevalue(role))
+        for page, url in every_page.items():
+            body = client.get(url).content.decode()
+            for form in re.findall(r"<form\b[^>]*>.*?</form>", body, re.S):
+                if 'method="post"' not in form.lower() or reverse("logout") in form:
+                    continue
+                forms_seen += 1
+                if 'name="submission_key"' not in form:
+                    keyless.append(f"{page} as {role}: {form[:120]}")
+    assert forms_seen > 30
+    assert keyless == []
 
 
 def test_study_admin_verifies_the_audit_trail(login, study_admin, participant1):
