@@ -10,6 +10,16 @@ urlpatterns = [
     path("<int:pk>/history/", session.SessionHistoryView.as_view(), name="history"),
     path("readings/<int:pk>/edit/", corrections.ReadingEditView.as_view(), name="reading_edit"),
     path(
+        "readings/<int:pk>/entered-in-error/",
+        corrections.ReadingStrikeView.as_view(),
+        name="reading_strike",
+    ),
+    path(
+        "observations/<int:pk>/entered-in-error/",
+        corrections.ObservationStrikeView.as_view(),
+        name="observation_strike",
+    ),
+    path(
         "observations/<int:pk>/edit/",
         corrections.ObservationEditView.as_view(),
         name="observation_edit",

@@ -158,3 +158,32 @@ class ObservationEditForm(AuditedEditForm):
             "reason",
             Submit("save", "Save the correction"),
         )
+
+
+class StrikeThroughForm(AuditedEditForm):
+    """Strike an entry (a reading, an observation) through as entered in error: the version the
+    user opened and why. Built for the entry's model by `strike_through_form`."""
+
+    class Meta:
+        model = VitalSignReading
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Why it was entered in error"
+        self.fields["reason"].help_text = (
+            "For example: recorded for the wrong participant, or entered twice. Kept with the "
+            "entry and in the audit trail."
+        )
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            "reason",
+            Submit("strike", "Strike through as entered in error", css_class="btn-danger"),
+        )
+
+
+def strike_through_form(entry, **kwargs) -> StrikeThroughForm:
+    form_class = forms.modelform_factory(type(entry), form=StrikeThroughForm, fields=[])
+    return form_class(instance=entry, **kwargs)

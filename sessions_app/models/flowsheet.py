@@ -181,9 +181,21 @@ class DosingSession(VersionedModel):
             raise ValidationError({"co_therapist": TWO_THERAPISTS})
 
 
-class SessionEntry:
+class SessionEntry(models.Model):
     """An entry of a session's flowsheet: the session's participant's, and signed with it (a
-    change after the session's end voids the session's signature: records.edits)."""
+    change after the session's end voids the session's signature: records.edits).
+
+    An entry made by mistake is struck through as entered in error, never deleted: it stays on
+    the flowsheet and in the history, struck through with its reason, and no longer counts (the
+    session's live doses, the chart, the readings' flags and alerts, the next reading due).
+    """
+
+    voided_at = models.DateTimeField("struck through at", null=True, blank=True)
+    void_reason = models.TextField("why it was entered in error", blank=True)
+    voided_by = user_field(optional=True)
+
+    class Meta:
+        abstract = True
 
     @property
     def participant(self) -> Participant:
@@ -192,6 +204,19 @@ class SessionEntry:
     @property
     def signature_root(self) -> DosingSession:
         return self.session
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+def void_has_reason(name: str, what: str) -> models.CheckConstraint:
+    """An entry struck through says why (`what`: "An administration")."""
+    return models.CheckConstraint(
+        condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+        name=name,
+        violation_error_message=f"{what} struck through needs the reason.",
+    )
 
 
 class DoseAdministration(SessionEntry, VersionedModel):
@@ -227,11 +252,6 @@ class DoseAdministration(SessionEntry, VersionedModel):
         help_text="Why a supplemental dose was given outside its window (a protocol deviation).",
     )
     recorded_by = user_field()
-    # Entered in error (the supplemental decision was corrected to "not given"): the record is
-    # kept, struck through with its reason, and left out of the session's live dose logic.
-    voided_at = models.DateTimeField("struck through at", null=True, blank=True)
-    void_reason = models.TextField("why it was entered in error", blank=True)
-    voided_by = user_field(optional=True)
 
     class Meta:
         ordering = ["administered_at"]
@@ -242,11 +262,7 @@ class DoseAdministration(SessionEntry, VersionedModel):
                 name="dose_once_per_kind",
                 violation_error_message="This dose is already recorded for the session.",
             ),
-            models.CheckConstraint(
-                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
-                name="dose_void_has_reason",
-                violation_error_message="An administration struck through needs the reason.",
-            ),
+            void_has_reason("dose_void_has_reason", "An administration"),
             models.CheckConstraint(
                 condition=Q(kind="initial", dose_mg__in=[80, 120])
                 | Q(kind="supplemental", dose_mg__in=[40, 60]),
@@ -258,10 +274,6 @@ class DoseAdministration(SessionEntry, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} kit {self.kit_number}"
-
-    @property
-    def is_voided(self) -> bool:
-        return self.voided_at is not None
 
     @classmethod
     def live(cls, session, kind: str, *, lock: bool = False) -> "DoseAdministration | None":
@@ -329,6 +341,7 @@ class VitalSignReading(SessionEntry, VersionedModel):
                 name="reading_pressure_pairs",
                 violation_error_message=PRESSURE_PAIRS,
             ),
+            void_has_reason("reading_void_has_reason", "A reading"),
         ]
 
     def __str__(self) -> str:
@@ -368,6 +381,7 @@ class Observation(SessionEntry, VersionedModel):
 
     class Meta:
         ordering = ["observed_at", "pk"]
+        constraints = [void_has_reason("observation_void_has_reason", "An observation")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.observed_at:%H:%M}"

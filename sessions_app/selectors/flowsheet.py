@@ -70,6 +70,20 @@ class Flowsheet:
     deviations: list[str] = field(default_factory=list)
 
     @property
+    def live_readings(self) -> list[VitalSignReading]:
+        """The readings that count: not struck through as entered in error."""
+        return [r for r in self.readings if not r.is_voided]
+
+    @property
+    def flagged(self) -> int:
+        """How many readings that count were over a threshold."""
+        return sum(1 for r in self.live_readings if r.flags)
+
+    @property
+    def struck_readings(self) -> int:
+        return len(self.readings) - len(self.live_readings)
+
+    @property
     def timeline(self) -> list:
         """Readings, administrations and observations in time order (for print and review)."""
         items = [("reading", r.measured_at, r) for r in self.readings]
@@ -83,7 +97,7 @@ class Flowsheet:
         `supplemental` is the minute of the supplemental dose (None when none is given, or it was
         struck through as entered in error); `supplemental_window` is the study's allowed window.
         """
-        points = [r for r in self.readings if r.elapsed is not None]
+        points = [r for r in self.live_readings if r.elapsed is not None]
 
         def series(name):
             return [
@@ -117,7 +131,8 @@ def next_reading_due(
     vitals = [
         r
         for r in readings
-        if r.measured_at >= initial.administered_at
+        if not r.is_voided
+        and r.measured_at >= initial.administered_at
         and any(getattr(r, name) is not None for name in MEASUREMENT_LABELS)
     ]
     if not vitals:
@@ -136,7 +151,7 @@ def flowsheet_for(*, session: DosingSession) -> Flowsheet:
     """Everything the flowsheet page shows, in a fixed number of queries."""
     readings = list(
         VitalSignReading.objects.filter(session=session)
-        .select_related("recorded_by", "alert")
+        .select_related("recorded_by", "voided_by", "alert")
         .order_by("measured_at", "pk")
     )
     administrations = list(
@@ -144,7 +159,9 @@ def flowsheet_for(*, session: DosingSession) -> Flowsheet:
             "recorded_by", "voided_by"
         )
     )
-    observations = list(Observation.objects.filter(session=session).select_related("recorded_by"))
+    observations = list(
+        Observation.objects.filter(session=session).select_related("recorded_by", "voided_by")
+    )
     settings_ = StudySessionSettings.for_study(session.visit.participant.site.study)
     # An administration struck through as entered in error stays listed, but is not a live dose.
     live = [a for a in administrations if a.voided_at is None]

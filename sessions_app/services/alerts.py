@@ -29,6 +29,9 @@ class AlertError(StepRefused):
 
 
 def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
+    """What of the reading stands over a threshold: nothing once it is struck through."""
+    if reading.is_voided:
+        return []
     limits = settings_.thresholds
     return [
         {"measurement": name, "value": str(getattr(reading, name)), "limit": str(limits[name])}
@@ -39,7 +42,7 @@ def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
 @records_actor
 def alert_raise(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
     """An alert for a reading over a threshold (it has none yet), notified after commit."""
-    if not reading.flags:
+    if not _exceeded(reading, settings_):
         return None
     alert = VitalSignAlert(
         reading=reading,

@@ -95,7 +95,7 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
                 int((sheet.next_due - now).total_seconds() // 60) if sheet.next_due else None
             ),
             chart=sheet.chart(),
-            flagged=sum(1 for r in sheet.readings if r.flags),
+            flagged=sheet.flagged,
             thresholds=sheet.settings,
             supplemental_hint=(
                 f"Allowed {selectors.elapsed_label(sheet.settings.supplemental_earliest_minutes)} "

@@ -38,7 +38,7 @@ class SessionSignView(SessionMixin, FormView):
         sheet = selectors.flowsheet_for(session=self.session)
         context.update(
             sheet=sheet,
-            flagged=sum(1 for r in sheet.readings if r.flags),
+            flagged=sheet.flagged,
             sign_form=context["form"],
             meaning_label=Signature.Meaning.APPROVED.label,
             statement=services.SIGN_STATEMENT,

@@ -32,6 +32,7 @@ from sessions_app.services.flowsheet.doses import (
     supplemental_timing,
 )
 from sessions_app.services.flowsheet.readings import (
+    entry_strike_through,
     observation_correct,
     observation_record,
     vital_sign_correct,
@@ -52,6 +53,7 @@ from sessions_app.services.flowsheet.team import (
 )
 
 __all__ = [
+    "entry_strike_through",
     "dose_administration_correct",
     "session_start_correct",
     "start_team_choices",

@@ -53,7 +53,7 @@ def dose_initial_administer(
                 {"administered_at": "The dose cannot be given before the session started."}
             )
         has_predose_vitals = session.readings.filter(
-            measured_at__lte=administered_at, systolic__isnull=False
+            measured_at__lte=administered_at, systolic__isnull=False, voided_at__isnull=True
         ).exists()
         if not has_predose_vitals:
             raise FlowsheetError("Record pre-dose vital signs before the initial dose.")

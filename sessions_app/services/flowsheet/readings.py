@@ -8,6 +8,7 @@ true to the reading (sessions_app/services/alerts.py).
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from audit.context import change_reason, records_actor
@@ -16,6 +17,8 @@ from records.edits import late_change_check, late_change_commit, reason_required
 from sessions_app.models import DosingSession, Observation, StudySessionSettings, VitalSignReading
 from sessions_app.services.alerts import alert_after_correction, alert_raise
 from sessions_app.services.flowsheet.common import FlowsheetError, within_session
+
+STRUCK_ENTRY = "This entry was struck through as entered in error; it can no longer be changed."
 
 
 def _entry_session(
@@ -31,6 +34,11 @@ def _entry_session(
     late = late_change_check(session, reason, root_fresh=True)
     within_session(field, when, session)
     return session, late
+
+
+def _not_struck(entry) -> None:
+    if entry.is_voided:
+        raise FlowsheetError(STRUCK_ENTRY)
 
 
 @records_actor
@@ -86,6 +94,7 @@ def vital_sign_correct(
             "session__visit__participant__site__study"
         ).get(pk=reading.pk)
         session = reading.session
+        _not_struck(reading)
         late = late_change_check(reading, reason, root_fresh=True)
         for name, value in values.items():
             setattr(reading, name, value)
@@ -142,6 +151,7 @@ def observation_correct(
     with transaction.atomic():
         observation = Observation.objects.select_related("session").get(pk=observation.pk)
         session = observation.session
+        _not_struck(observation)
         late = late_change_check(observation, reason, root_fresh=True)
         for name, value in values.items():
             setattr(observation, name, value.strip() if isinstance(value, str) else value)
@@ -150,3 +160,38 @@ def observation_correct(
         if late:
             late_change_commit(observation, reason)
     return observation
+
+
+@records_actor
+def entry_strike_through(
+    *, actor: User, entry: VitalSignReading | Observation, expected_version: int, reason: str
+) -> VitalSignReading | Observation:
+    """Strike a reading or an observation through as entered in error, with the reason.
+
+    Nothing is deleted: the entry stays on the flowsheet and in its history, struck through, and
+    no longer counts (the chart, the flags, the next reading due). A reading's alert is retracted
+    as if the reading had been corrected back within every threshold, and the monitors emailed
+    about it are told. A session that has ended loses its signature.
+    """
+    reason_required(reason, "Say why this entry was entered in error.")
+    with transaction.atomic():
+        entry = (
+            type(entry)
+            .objects.select_related("session__visit__participant__site__study")
+            .get(pk=entry.pk)
+        )
+        _not_struck(entry)
+        late = late_change_check(entry, reason, root_fresh=True)
+        entry.voided_at = timezone.now()
+        entry.void_reason = reason.strip()
+        entry.voided_by = actor
+        versioned_save(instance=entry, expected_version=expected_version, reason=reason)
+        if isinstance(entry, VitalSignReading):
+            settings_ = StudySessionSettings.for_study(entry.session.site.study)
+            with change_reason(reason):
+                alert_after_correction(
+                    actor=actor, reading=entry, settings_=settings_, reason=reason
+                )
+        if late:
+            late_change_commit(entry, reason)
+    return entry

@@ -67,10 +67,12 @@ def _ends_after_entries(session: DosingSession, ended_at: datetime.datetime) -> 
         (entry.administered_at, "a dose was given")
         for entry in session.administrations.filter(voided_at__isnull=True)
     ]
-    reading = session.readings.order_by("-measured_at").first()
+    reading = session.readings.filter(voided_at__isnull=True).order_by("-measured_at").first()
     if reading is not None:
         latest.append((reading.measured_at, "a reading was taken"))
-    observation = session.observations.order_by("-observed_at").first()
+    observation = (
+        session.observations.filter(voided_at__isnull=True).order_by("-observed_at").first()
+    )
     if observation is not None:
         latest.append((observation.observed_at, "an observation was recorded"))
     if latest:

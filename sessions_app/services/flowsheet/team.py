@@ -182,10 +182,12 @@ def _check_start(
         (
             when
             for when in (
-                session.readings.order_by("measured_at")
+                session.readings.filter(voided_at__isnull=True)
+                .order_by("measured_at")
                 .values_list("measured_at", flat=True)
                 .first(),
-                session.observations.order_by("observed_at")
+                session.observations.filter(voided_at__isnull=True)
+                .order_by("observed_at")
                 .values_list("observed_at", flat=True)
                 .first(),
             )
