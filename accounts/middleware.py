@@ -10,6 +10,13 @@ from django.utils import timezone
 from accounts.selectors import user_scope
 
 LAST_ACTIVITY_KEY = "trialsite_last_activity"
+# The activity time is written at most this often (seconds): a page's many requests do not each
+# write the session, which on SQLite would make concurrent requests wait on one another.
+ACTIVITY_RESOLUTION = 60
+
+
+def record_activity(request, now: int | None = None) -> None:
+    request.session[LAST_ACTIVITY_KEY] = int(time.time()) if now is None else now
 
 
 class IdleTimeoutMiddleware:
@@ -26,8 +33,8 @@ class IdleTimeoutMiddleware:
                     request,
                     "Your session expired after a period of inactivity. Please log in again.",
                 )
-            else:
-                request.session[LAST_ACTIVITY_KEY] = now
+            elif now - last >= ACTIVITY_RESOLUTION or LAST_ACTIVITY_KEY not in request.session:
+                record_activity(request, now)
         return self.get_response(request)
 
 

@@ -4,7 +4,10 @@
 (function () {
   const body = document.body;
   const url = body.dataset.keepaliveUrl;
-  const timeout = parseInt(body.dataset.idleTimeout || "0", 10) * 1000;
+  // The server writes the activity time at most once a minute (accounts/middleware.py): the
+  // count-down runs a minute short, but for a keep-alive, which is written at once.
+  const idle = parseInt(body.dataset.idleTimeout || "0", 10) * 1000;
+  const timeout = idle > 120000 ? idle - 60000 : idle;
   const token = document.querySelector("[name=csrfmiddlewaretoken]");
   const warning = document.getElementById("idle-warning");
   if (!url || !timeout || !token || !warning) return;

@@ -60,6 +60,19 @@ def test_idle_session_expires_with_a_message(client, therapist, password, settin
     assert b"session expired" in response.content
 
 
+def test_pages_within_a_minute_do_not_write_the_session_again(login, therapist):
+    """Activity is written at most once a minute, so concurrent page loads do not all write."""
+    client = login(therapist)
+    first = client.get(reverse("participants:list"))
+    again = client.get(reverse("participants:list"))
+    assert first.wsgi_request.session.modified
+    assert not again.wsgi_request.session.modified
+    session = client.session
+    session[LAST_ACTIVITY_KEY] = int(time.time()) - 61
+    session.save()
+    assert client.get(reverse("participants:list")).wsgi_request.session.modified
+
+
 def test_active_session_is_kept(login, therapist):
     client = login(therapist)
     assert client.get(reverse("participants:list")).status_code == 200
