@@ -1,16 +1,19 @@
 """Verification of the audit trail's hash chain, and its anchors outside the database.
 
-The chain shows that no entry was altered or removed in the middle. Someone able to write the
-table could still delete the newest entries, or rewrite the whole chain with fresh hashes; an
-anchor, the head of the chain (seq and hash) written somewhere the database cannot reach, catches
-both: a later chain must still contain every anchor, unchanged.
+The chain shows that no entry was altered, added or removed in the middle: each hash is keyed
+(audit/keys.py), so someone able to write the table but without the key can neither append an
+entry nor re-hash an altered one. They could still delete the newest entries, or (holding the
+key, or before the chain was keyed) rewrite the chain; an anchor, the head of the chain (seq and
+hash) written somewhere the database cannot reach, catches both: a later chain must still
+contain every anchor, unchanged.
 """
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.models import GENESIS_HASH, LogEntry
+from audit.keys import chain_keys
+from audit.models import GENESIS_HASH, LogEntry, UnknownAuditKey
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class ChainReport:
     problem: str = ""
     head_seq: int = 0
     head_hash: str = ""
+    unkeyed: int = 0
 
     @property
     def anchor(self) -> str:
@@ -30,9 +34,16 @@ class ChainReport:
 
     def describe(self) -> str:
         if self.ok:
+            before = (
+                f" ({self.unkeyed} of them from before the chain was keyed: only the anchors "
+                "kept since protect those)"
+                if self.unkeyed
+                else ""
+            )
             return (
-                f"Audit trail intact: {self.checked} entries verified. Head: {self.anchor} "
-                "(keep it outside the database; verify_audit --expect-head checks it later)."
+                f"Audit trail intact: {self.checked} entries verified{before}. Head: "
+                f"{self.anchor} (keep it outside the database; verify_audit --expect-head checks "
+                "it later)."
             )
         return (
             f"Audit trail BROKEN at entry seq={self.first_bad_seq} (id={self.first_bad_id}): "
@@ -41,10 +52,12 @@ class ChainReport:
 
 
 def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
-    """Recompute every entry's hash in order; the first mismatch, gap or broken link is named."""
+    """Recompute every entry's hash in order, with the server's keys; the first mismatch, gap,
+    broken link or entry not made with a key is named."""
+    keys = chain_keys()
     expected_seq = 1
     previous_hash = GENESIS_HASH
-    checked = 0
+    checked = unkeyed = 0
     entries = LogEntry.objects.select_related("content_type").order_by("seq")
     for entry in entries.iterator(chunk_size=chunk_size):
         problem = ""
@@ -52,8 +65,14 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
             problem = f"sequence jumps from {expected_seq - 1} to {entry.seq} (entries removed)"
         elif entry.prev_hash != previous_hash:
             problem = "link to the previous entry does not match (an entry was altered or removed)"
-        elif entry.compute_hash() != entry.entry_hash:
-            problem = "content does not match its hash (the entry was altered)"
+        elif not entry.key_id and unkeyed < checked:
+            problem = "not made with the audit key (an entry written outside the application)"
+        else:
+            try:
+                if entry.compute_hash(keys) != entry.entry_hash:
+                    problem = "content does not match its hash (the entry was altered or forged)"
+            except UnknownAuditKey:
+                problem = f"made with a key this server does not hold (key id {entry.key_id!r})"
         if problem:
             return ChainReport(
                 checked=checked,
@@ -63,9 +82,16 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
                 problem=problem,
             )
         checked += 1
+        unkeyed += not entry.key_id
         expected_seq = entry.seq + 1
         previous_hash = entry.entry_hash
-    return ChainReport(checked=checked, ok=True, head_seq=expected_seq - 1, head_hash=previous_hash)
+    return ChainReport(
+        checked=checked,
+        ok=True,
+        head_seq=expected_seq - 1,
+        head_hash=previous_hash,
+        unkeyed=unkeyed,
+    )
 
 
 ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")

@@ -1,11 +1,13 @@
 """The audit trail: django-auditlog's entries, kept append-only and hash-chained.
 
-Each entry stores the hash of the one before it and a hash of its own content. Database triggers
-(see the migrations) refuse UPDATE, DELETE and TRUNCATE on the table; `manage.py verify_audit`
-recomputes the chain so that anything done behind the application's back is detected.
+Each entry stores the hash of the one before it and a keyed hash (HMAC, audit/keys.py) of its own
+content. Database triggers (see the migrations) refuse UPDATE, DELETE, TRUNCATE and an insert that
+would replace an entry; `manage.py verify_audit` recomputes the chain with the key, so that
+anything done behind the application's back is detected.
 """
 
 import hashlib
+import hmac
 import ipaddress
 import json
 
@@ -17,6 +19,7 @@ from django.db import connections, models, router, transaction
 from django.db.models.signals import pre_save
 
 from audit.context import current_actor, current_reason
+from audit.keys import chain_keys, current_key
 
 GENESIS_HASH = "0" * 64
 # Key of the PostgreSQL advisory lock that serialises appends to the chain.
@@ -29,6 +32,10 @@ class AuditBypassError(RuntimeError):
 
 class AuditImmutableError(RuntimeError):
     """Raised when code tries to change or delete an audit entry."""
+
+
+class UnknownAuditKey(LookupError):
+    """An entry names a key this server does not hold."""
 
 
 class AuditedQuerySet(models.QuerySet):
@@ -124,6 +131,9 @@ class LogEntry(AbstractLogEntry):
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The id of the key its hash was made with (audit/keys.py); "" for the entries written before
+    # the chain was keyed, hashed with plain SHA-256.
+    key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "audit log entry"
@@ -132,8 +142,10 @@ class LogEntry(AbstractLogEntry):
 
     def hash_payload(self) -> str:
         content_type = self.content_type
+        key = {"key": self.key_id} if self.key_id else {}
         return canonical_json(
             {
+                **key,
                 "seq": self.seq,
                 "prev": self.prev_hash,
                 "timestamp": self.timestamp.isoformat(timespec="microseconds"),
@@ -155,8 +167,16 @@ class LogEntry(AbstractLogEntry):
             }
         )
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.hash_payload().encode("ascii")).hexdigest()
+    def compute_hash(self, keys: dict[str, bytes] | None = None) -> str:
+        """The entry's hash: an HMAC under the key it names (of `keys`, by default every key
+        of this server); plain SHA-256 for an entry from before the chain was keyed."""
+        payload = self.hash_payload().encode("ascii")
+        if not self.key_id:
+            return hashlib.sha256(payload).hexdigest()
+        secret = (keys if keys is not None else chain_keys()).get(self.key_id)
+        if secret is None:
+            raise UnknownAuditKey(self.key_id)
+        return hmac.new(secret, payload, hashlib.sha256).hexdigest()
 
     def _apply_request_context(self) -> None:
         """Take actor and address from auditlog's context now, so that they are hashed too."""
@@ -213,7 +233,8 @@ class LogEntry(AbstractLogEntry):
                 .first()
             )
             self.seq, self.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-            self.entry_hash = self.compute_hash()
+            self.key_id, secret = current_key()
+            self.entry_hash = self.compute_hash({self.key_id: secret})
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

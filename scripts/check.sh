@@ -25,6 +25,7 @@ print("".join(secrets.choice(chars) for _ in range(50)))')
 # (the check does not connect to it).
 DJANGO_SETTINGS_MODULE=trialsite.settings.production \
 SECRET_KEY="$test_secret" \
+AUDIT_CHAIN_KEY="check:$test_secret" \
 CELERY_BROKER_URL="${CELERY_BROKER_URL:?run this under scripts/with-test-services.sh}" \
 ALLOWED_HOSTS=trialsite.test \
 DEBUG=false \

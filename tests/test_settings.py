@@ -27,6 +27,7 @@ def _load_production_settings(**variables):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")} | {
         "DJANGO_SETTINGS_MODULE": "trialsite.settings.production",
         "SECRET_KEY": "s" * 60,
+        "AUDIT_CHAIN_KEY": "prod:" + "k" * 40,
         "ALLOWED_HOSTS": "trialsite.test",
         "DEBUG": "false",
     }
@@ -80,3 +81,18 @@ def test_production_with_a_broker_still_runs_eagerly_when_asked():
     result = _load_production_settings(CELERY_BROKER_URL=BROKER, CELERY_TASK_ALWAYS_EAGER="true")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"broker": BROKER, "eager": True}
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        (None, "AUDIT_CHAIN_KEY must be set in production"),
+        ("", "AUDIT_CHAIN_KEY must be set in production"),
+        ("no-id-and-short", 'AUDIT_CHAIN_KEY must be "<key id>:<secret>"'),
+    ],
+    ids=["missing", "empty", "malformed"],
+)
+def test_production_refuses_to_start_without_the_audit_key(key, message):
+    result = _load_production_settings(CELERY_BROKER_URL=BROKER, AUDIT_CHAIN_KEY=key)
+    assert result.returncode != 0
+    assert message in result.stderr

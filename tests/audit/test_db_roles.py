@@ -25,6 +25,7 @@ from audit.chain import chain_verify
 from audit.models import LogEntry
 from participants.models import Participant
 from participants.services import participant_register
+from tests.audit.test_models import UPSERT
 from tests.participants.factories import IdentityFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +134,9 @@ def test_app_role_writes_clinical_data_and_its_audit_entries(app_role, site1, th
         "UPDATE audit_logentry SET reason = 'rewritten'",
         "DELETE FROM audit_logentry",
         "TRUNCATE audit_logentry",
+        UPSERT,
     ],
+    ids=["update", "delete", "truncate", "upsert"],
 )
 def test_app_role_is_refused_changes_to_the_audit_trail_by_privilege(app_role, sql):
     IdentityFactory()

@@ -29,6 +29,7 @@ ENVIRONMENT = {
 # Models of our apps that hold no clinical data, each with the reason it is not audited.
 NOT_CLINICAL = {
     "audit.LogEntry": "the audit trail itself",
+    "records.Submission": "a form's one-time key and where its first answer went",
 }
 
 
@@ -117,13 +118,22 @@ def test_log_entries_cannot_be_changed_or_deleted_through_the_orm():
         entry.delete()
 
 
+# An insert that collides with an entry and turns into a change of it (PostgreSQL and SQLite).
+UPSERT = (
+    "INSERT INTO audit_logentry SELECT * FROM audit_logentry ORDER BY seq LIMIT 1 "
+    "ON CONFLICT (seq) DO UPDATE SET reason = 'rewritten'"
+)
+
+
 @pytest.mark.parametrize(
     "sql",
     [
         "UPDATE audit_logentry SET reason = 'rewritten'",
         "DELETE FROM audit_logentry",
         "TRUNCATE audit_logentry",
+        UPSERT,
     ],
+    ids=["update", "delete", "truncate", "upsert"],
 )
 def test_database_refuses_changes_to_log_entries(sql):
     ParticipantFactory()
@@ -148,7 +158,7 @@ def test_entries_are_chained_in_order():
         assert entry.entry_hash == entry.compute_hash()
 
 
-def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
+def test_sqlite_triggers_refuse_every_change_of_an_entry(tmp_path):
     """The zero-configuration SQLite database is append-only too."""
     database = tmp_path / "audit.sqlite3"
     env = {
@@ -176,7 +186,26 @@ def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
         db.execute("UPDATE audit_logentry SET reason = 'x'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM audit_logentry")
+    # REPLACE deletes the entry it collides with without firing the DELETE trigger.
+    columns = [row[1] for row in db.execute("PRAGMA table_info(audit_logentry)")]
+    others = ", ".join("'rewritten'" if c == "reason" else f'"{c}"' for c in columns)
+    first = f"SELECT {others} FROM audit_logentry WHERE true ORDER BY seq LIMIT 1"  # noqa: S608
+    for insert in ("REPLACE INTO", "INSERT OR REPLACE INTO"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(f"{insert} audit_logentry {first}")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute(
+            f"INSERT INTO audit_logentry {first} "
+            "ON CONFLICT (seq) DO UPDATE SET reason = 'rewritten'"
+        )
+    db.commit()
     assert db.execute("SELECT count(*) FROM audit_logentry").fetchone() == (count,)
+    rewritten = db.execute("SELECT count(*) FROM audit_logentry WHERE reason = 'rewritten'")
+    assert rewritten.fetchone() == (0,)
+    verified = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env=env, capture_output=True
+    )
+    assert verified.returncode == 0, verified.stderr
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,10 @@ AUDIT_CONFIDENTIAL_MODELS = ["sessions_app.integrationnote"]
 # Where the nightly check appends the head of the audit chain ("" to keep it in the log only).
 # Put it on storage the database's users cannot write: it is what catches a rewritten chain.
 AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
+# The secret key of the audit chain's HMAC ("<key id>:<secret>", audit/keys.py), from the
+# environment only: it never enters the database. Retired keys still verify what they signed.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_RETIRED_KEYS = env.list("AUDIT_CHAIN_RETIRED_KEYS", default=[])
 
 # Celery: with no broker configured, or with CELERY_TASK_ALWAYS_EAGER=true, tasks run eagerly in
 # the calling process. Production refuses to start without a broker unless eager is asked for.

@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from audit.keys import parse_key
+
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, env
+from .base import AUDIT_CHAIN_KEY, AUDIT_CHAIN_RETIRED_KEYS, CELERY_BROKER_URL, env
 
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without it
 if env.bool("DEBUG", default=False):
@@ -21,6 +23,15 @@ if not CELERY_BROKER_URL and not env.bool("CELERY_TASK_ALWAYS_EAGER", default=Fa
         "CELERY_BROKER_URL must be set in production (e.g. redis://redis:6379/0). To run tasks "
         "eagerly in the web process instead, set CELERY_TASK_ALWAYS_EAGER=true on purpose."
     )
+
+# The audit chain's key: without it no entry can be written, nor the trail verified.
+if not AUDIT_CHAIN_KEY:
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY must be set in production: the secret of the audit trail's HMAC, kept "
+        "outside the database (see the README, Security)."
+    )
+for _key in (AUDIT_CHAIN_KEY, *AUDIT_CHAIN_RETIRED_KEYS):
+    parse_key(_key)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.chain import anchors_check, anchors_read, chain_verify, parse_anchor
@@ -8,9 +9,9 @@ from audit.chain import anchors_check, anchors_read, chain_verify, parse_anchor
 
 class Command(BaseCommand):
     help = (
-        "Verify the audit trail's hash chain, and that it still holds the anchors kept outside "
-        "the database. Exits 0 when intact; otherwise names the first altered or missing entry "
-        "and exits 1."
+        "Verify the audit trail's keyed hash chain (with AUDIT_CHAIN_KEY and the retired keys), "
+        "and that it still holds the anchors kept outside the database. Exits 0 when intact; "
+        "otherwise names the first altered, forged or missing entry and exits 1."
     )
 
     def add_arguments(self, parser):
@@ -39,7 +40,10 @@ class Command(BaseCommand):
                 expected += anchors_read(path)
             except ValueError as error:
                 raise CommandError(f"{path}: {error}") from error
-        report = chain_verify()
+        try:
+            report = chain_verify()
+        except ImproperlyConfigured as error:  # no key: nothing can be verified
+            raise CommandError(str(error)) from error
         if not report.ok:
             self.stderr.write(self.style.ERROR(report.describe()))
             raise SystemExit(1)
