@@ -1,16 +1,18 @@
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 
+from audit.client import client_address
+
 
 class AuditlogMiddleware(BaseAuditlogMiddleware):
-    """auditlog's middleware, recording the connection's address rather than a client's header.
+    """auditlog's middleware, recording the client's address as audit/client.py finds it.
 
-    X-Forwarded-For is whatever the client sends; the audit trail keeps what the server saw.
-    Behind a reverse proxy that is the proxy's address (set the proxy to log client addresses).
+    X-Forwarded-For is whatever the client sends: only the entries the trusted proxies wrote
+    (`TRUSTED_PROXY_COUNT`) count; without trusted proxies the trail keeps what the server saw.
     """
 
     @staticmethod
     def _get_remote_addr(request):
-        return request.META.get("REMOTE_ADDR")
+        return client_address(request)
 
     @staticmethod
     def _get_remote_port(request):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
@@ -107,11 +108,17 @@ def healthz(request):
     )
 
 
+# A body or a number of fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE / DATA_UPLOAD_MAX_NUMBER_FIELDS.
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
 def csrf_failure(request, reason=""):
     return render(request, "errors/csrf.html", status=403)
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, TOO_LARGE):
+        return render(request, "errors/too_large.html", status=413)
     return render(request, "errors/400.html", status=400)
 
 

@@ -13,6 +13,8 @@
   const store = window.sessionStorage;
   const user = document.body.dataset.user || "";
   const loginPage = document.querySelector("[data-login-page]");
+  // A page answering a form that was not saved (too large, an expired security token).
+  const lostPage = document.querySelector("[data-submission-lost]");
 
   function drafts() {
     const found = [];
@@ -93,6 +95,24 @@
     return;
   }
   if (!user) return;
+  if (lostPage) {
+    // Not saved: the drafts sent wait for the user to go back to their form.
+    drafts().forEach(function ([key, draft]) {
+      if (!draft.sent || draft.user !== user) return;
+      draft.interrupted = true;
+      draft.sent = false;
+      store.setItem(key, JSON.stringify(draft));
+      if (!lostPage.querySelector("a")) {
+        const back = document.createElement("a");
+        back.href = draft.page;
+        back.className = "d-block mt-2";
+        back.dataset.testid = "back-to-form";
+        back.textContent = "Back to the form, with what you typed";
+        lostPage.append(back);
+      }
+    });
+    return;
+  }
 
   const now = Date.now();
   drafts().forEach(function ([key, draft]) {

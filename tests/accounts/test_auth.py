@@ -50,6 +50,44 @@ def test_repeated_failures_lock_the_account(client, therapist, password, setting
     assert "_auth_user_id" not in client.session
 
 
+def _fail_logins(client, username, times, **address):
+    for _ in range(times):
+        client.post(reverse("login"), {"username": username, "password": "wrong"}, **address)
+
+
+def test_behind_a_trusted_proxy_a_lockout_holds_for_the_failing_client_only(
+    client, therapist, password, settings
+):
+    """One proxy in front (TRUSTED_PROXY_COUNT=1): the client is the address the proxy saw."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7, 203.0.113.66"}
+    _fail_logins(client, "therapist", settings.AXES_FAILURE_LIMIT, **attacker)
+    credentials = {"username": "therapist", "password": password}
+    assert client.post(reverse("login"), credentials, **attacker).status_code == 429
+
+    colleague = Client()  # the same user, from the clinic's own address, through the same proxy
+    response = colleague.post(
+        reverse("login"), credentials, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.44"
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" in colleague.session
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_dodge_the_lockout(
+    client, therapist, password, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _fail_logins(client, "therapist", 1, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    response = client.post(
+        reverse("login"),
+        {"username": "therapist", "password": password},
+        HTTP_X_FORWARDED_FOR="192.0.2.99",
+    )
+    assert response.status_code == 429
+
+
 def test_idle_session_expires_with_a_message(client, therapist, password, settings):
     client.post(reverse("login"), {"username": "therapist", "password": password})
     session = client.session
@@ -91,6 +129,23 @@ def test_missing_permission_shows_a_clear_page(login, sponsor):
     response = login(sponsor).get(reverse("audit:verify"))
     assert response.status_code == 403
     assert b"Only a study administrator" in response.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "observation-text=" + "x" * 3_000_000,  # beyond DATA_UPLOAD_MAX_MEMORY_SIZE
+        "&".join(f"field{n}=1" for n in range(1500)),  # beyond DATA_UPLOAD_MAX_NUMBER_FIELDS
+    ],
+    ids=["10-MB-body", "many-fields"],
+)
+def test_input_too_large_is_answered_413_with_a_page_saying_so(login, therapist, body):
+    response = login(therapist).post(
+        reverse("participants:list"), body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    assert b"What was sent is too large" in response.content
+    assert b"nothing was saved" in response.content
 
 
 def test_unknown_page_shows_not_found_page(login, therapist):

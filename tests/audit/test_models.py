@@ -226,6 +226,30 @@ def test_forged_forwarded_for_header_neither_breaks_nor_fools_the_trail(
     assert chain_verify().ok
 
 
+@pytest.mark.parametrize(
+    "forwarded, proxies, recorded",
+    [
+        ("198.51.100.7", 1, "198.51.100.7"),
+        ("203.0.113.66, 198.51.100.7", 1, "198.51.100.7"),  # the left one is the client's say
+        ("198.51.100.7, 10.0.0.3", 2, "198.51.100.7"),
+        ("not-an-address", 1, "192.0.2.10"),
+        ("", 1, "192.0.2.10"),
+    ],
+)
+def test_behind_trusted_proxies_the_trail_records_the_clients_address(
+    client, therapist, participant1, settings, forwarded, proxies, recorded
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    client.force_login(therapist)
+    client.get(
+        f"/participants/{participant1.pk}/identity/",
+        HTTP_X_FORWARDED_FOR=forwarded,
+        REMOTE_ADDR="192.0.2.10",
+    )
+    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).get()
+    assert entry.remote_addr == recorded
+
+
 @pytest.mark.parametrize("value", [-0.0, 1e16, 37.5, 0.1, -12.25, 123456789.0])
 def test_numbers_hash_the_same_after_a_round_trip_through_the_database(value):
     entry = LogEntry.objects.log_create(

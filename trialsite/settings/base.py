@@ -120,7 +120,12 @@ CSRF_FAILURE_VIEW = "trialsite.views.csrf_failure"
 # Lockout after repeated failed logins.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# A user is locked out from the address that failed. The address is the client's
+# (audit/client.py): behind reverse proxies set TRUSTED_PROXY_COUNT, or every user shares the
+# proxy's address and five wrong passwords lock the user out for everyone.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "audit.client.client_address"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
