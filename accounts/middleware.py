@@ -38,6 +38,20 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+class PrivatePagesMiddleware:
+    """A page shown to a signed-in user is never stored by the browser or a proxy: pages show
+    identity, confidential notes and clinical data, on computers that clinic staff share."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
 class SiteTimeZoneMiddleware:
     """Times are entered and shown in the time zone of the user's site.
 

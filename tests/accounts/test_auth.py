@@ -148,6 +148,17 @@ def test_input_too_large_is_answered_413_with_a_page_saying_so(login, therapist,
     assert b"nothing was saved" in response.content
 
 
+def test_pages_with_identity_or_notes_are_never_stored_and_carry_the_policy(
+    client, every_page, therapist
+):
+    client.force_login(therapist)
+    for page in ("participants:identity", "participants:identity_edit", "sessions_app:note"):
+        response = client.get(every_page[page])
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"], page
+        assert "script-src 'self'" in response["Content-Security-Policy"], page
+
+
 def test_unknown_page_shows_not_found_page(login, therapist):
     response = login(therapist).get("/no/such/page/")
     assert response.status_code == 404
