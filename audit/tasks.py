@@ -31,7 +31,9 @@ def acting_as_queuing_user(func):
     return wrapper
 
 
-@shared_task
+# The whole chain is read: longer than an email, so its own limits; acknowledged when it starts,
+# so that a long run is not delivered again after the broker's visibility timeout.
+@shared_task(soft_time_limit=55 * 60, time_limit=60 * 60, acks_late=False)
 def audit_chain_verify() -> dict:
     """Nightly check of the audit trail (scheduled by Celery beat).
 
