@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Site, User
 from accounts.selectors import get_in_scope, user_scope
-from participants.models import ParticipantIdentity
+from participants.models import Participant, ParticipantIdentity
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 VIEW = "screening.view_screeningattempt"
@@ -36,6 +36,33 @@ def attempt_date_of_birth(*, attempt: ScreeningAttempt) -> datetime.date | None:
         .values_list("date_of_birth", flat=True)
         .first()
     )
+
+
+def _same_name(name: str) -> str:
+    """A name as compared for duplicates: case and spacing aside."""
+    return " ".join((name or "").split()).casefold()
+
+
+def candidate_duplicates(*, site: Site, identity: dict) -> list[Participant]:
+    """The candidates and participants of `site` with the name and date of birth of `identity`
+    (case and spacing aside): perhaps the same person, screened again.
+
+    Identity is the site's own: only `site` is searched, never another site.
+    """
+    date_of_birth = identity.get("date_of_birth")
+    if date_of_birth is None:
+        return []
+    name = (_same_name(identity.get("given_name")), _same_name(identity.get("family_name")))
+    same_birthday = (
+        ParticipantIdentity.objects.filter(participant__site=site, date_of_birth=date_of_birth)
+        .select_related("participant")
+        .order_by("participant__screening_number")
+    )
+    return [
+        match.participant
+        for match in same_birthday
+        if (_same_name(match.given_name), _same_name(match.family_name)) == name
+    ]
 
 
 def screenable_sites(*, user: User) -> QuerySet[Site]:

@@ -60,7 +60,12 @@ class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 site=form.cleaned_data["site"],
                 identity=form.identity_data(),
                 screened_on=form.cleaned_data["screened_on"],
+                duplicate_confirmed=form.cleaned_data["confirm_duplicate"],
+                duplicate_reason=form.cleaned_data["duplicate_reason"],
             )
+        except services.DuplicateCandidateError as error:  # registered since the form's check
+            form.refuse_duplicate(error)
+            return self.form_invalid(form)
         except services.ScreeningError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
