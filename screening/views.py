@@ -280,11 +280,15 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sites = site_list(self.request.user, selectors.VIEW)
-        site = self.filterset.form.cleaned_data.get("site") if self.filterset.is_valid() else None
+        filters = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        site = filters.get("site")
         if site is not None:
             sites = sites.filter(pk=site.pk)
         log = selectors.screening_log(
-            user=self.request.user, attempts=self.filterset.qs, sites=sites
+            user=self.request.user,
+            attempts=self.filterset.qs,
+            sites=sites,
+            period=filters.get("period"),
         )
         context["log"] = log
         context["chart"] = {

@@ -483,3 +483,21 @@ def test_the_same_person_at_another_site_neither_warns_nor_shows_the_other_sites
         reverse("screening:start"), _start_post(site2, date_of_birth="2099-01-01")
     )
     assert b"duplicate" not in response.content and b"SCR01-" not in response.content
+
+
+def test_log_counts_a_participant_enrolled_without_a_screening_attempt(
+    login, monitor, therapist, site1, participant1
+):
+    screened_attempt(actor=therapist, site=site1)  # submitted, not yet confirmed
+    log = login(monitor).get(reverse("screening:log")).context["log"]
+    row = log.rows[0]
+    assert (row.site.number, row.screened, row.confirmed, row.enrolled) == ("01", 1, 0, 1)
+    assert log.total.enrolled == 1
+    # Enrolled in a period: by the day of enrolment.
+    before = participant1.enrolled_on - datetime.timedelta(days=1)
+    in_period = (
+        login(monitor)
+        .get(reverse("screening:log"), {"period_before": before.isoformat()})
+        .context["log"]
+    )
+    assert in_period.total.enrolled == 0
