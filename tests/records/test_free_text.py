@@ -218,6 +218,8 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "sessions_app:correct_supplemental": [session],
         "sessions_app:reading_edit": [high, plain],
         "sessions_app:observation_edit": [observation],
+        "sessions_app:reading_strike": [high, plain],  # (on main, entered in error)
+        "sessions_app:observation_strike": [observation],
         "sessions_app:visit_held": list(visits.values())[:3],
         "sessions_app:visit_missed": list(visits.values())[:3],
         "sessions_app:alert_acknowledge": [VitalSignAlert.objects.get(reading=high)],
