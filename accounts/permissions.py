@@ -2,6 +2,12 @@
 
 from accounts.models import Role
 
+# Reading the free text of clinical records (notes, reasons for change, descriptions, details):
+# site staff and the medical monitor; never the sponsor data manager, to whom the study promises
+# no free text. Asked through accounts.selectors.may_see_free_text, which the pages ask through
+# the {% free_text %} tag (records/templatetags/free_text.py).
+FREE_TEXT_PERMISSION = "records.view_free_text"
+
 _SITE_STAFF = {
     "accounts.view_site",
     "participants.view_participant",
@@ -28,6 +34,7 @@ _SITE_STAFF = {
     "safety.view_adverseevent",
     "safety.add_adverseevent",
     "safety.change_adverseevent",
+    FREE_TEXT_PERMISSION,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -52,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.view_vitalsignalert",
             "sessions_app.acknowledge_vitalsignalert",
             "safety.view_adverseevent",
+            FREE_TEXT_PERMISSION,
         }
     ),
     Role.DATA_MANAGER: frozenset(

@@ -6,7 +6,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accounts.models import SITE_ROLES, Membership, Site, User
-from accounts.permissions import ROLE_PERMISSIONS
+from accounts.permissions import FREE_TEXT_PERMISSION, ROLE_PERMISSIONS
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,9 @@ def get_in_scope(queryset: QuerySet, pk, *, missing: str) -> Model:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404(missing) from None
+
+
+def may_see_free_text(user: User, record: Model | None = None) -> bool:
+    """Whether `user` may read the free text of clinical records: of `record` (by the roles held
+    at its site), or of any record when None. Sponsor data managers never may."""
+    return user.has_perm(FREE_TEXT_PERMISSION, record)

@@ -8,6 +8,7 @@ from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
 from records.forms import AuditedEditForm
+from screening import services
 from screening.eligibility import BORN_AFTER_SCREENING
 from screening.models import CriterionAnswer, ScreeningAttempt
 
@@ -25,6 +26,17 @@ class ScreeningStartForm(forms.ModelForm):
 
     site = forms.ModelChoiceField(queryset=None, empty_label=None)
     screened_on = forms.DateField(label="Day of screening", widget=DATE_WIDGET)
+    # Shown only when the site already has someone with this name and date of birth.
+    confirm_duplicate = forms.BooleanField(
+        label="I have checked the earlier record: screen this candidate as a new one",
+        required=False,
+    )
+    duplicate_reason = forms.CharField(
+        label="Why (kept with the screening and in the audit trail)",
+        required=False,
+        max_length=ScreeningAttempt._meta.get_field("duplicate_reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     class Meta:
         model = ParticipantIdentity
@@ -34,6 +46,7 @@ class ScreeningStartForm(forms.ModelForm):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+        self.duplicates = []
         if not self.is_bound:
             self.initial.setdefault("screened_on", timezone.localdate())
         self.helper = FormHelper(self)
@@ -62,7 +75,48 @@ class ScreeningStartForm(forms.ModelForm):
         dob, day = cleaned.get("date_of_birth"), cleaned.get("screened_on")
         if dob and day and dob > day:
             self.add_error("date_of_birth", BORN_AFTER_SCREENING)
+        identity = ("site", "given_name", "family_name", "date_of_birth")
+        if all(cleaned.get(name) for name in identity):
+            try:
+                duplicates = services.duplicate_check(
+                    site=cleaned["site"],
+                    identity=cleaned,
+                    confirmed=cleaned.get("confirm_duplicate", False),
+                    reason=cleaned.get("duplicate_reason", ""),
+                )
+            except services.DuplicateCandidateError as error:
+                self.refuse_duplicate(error)
+            else:
+                if duplicates:  # confirmed: still shown, in case another field is refused
+                    self.ask_to_confirm(duplicates)
         return cleaned
+
+    def refuse_duplicate(self, error: "services.DuplicateCandidateError") -> None:
+        """Show the earlier records and ask for the confirmation, its error beside it."""
+        self.add_error(None, error)
+        self.ask_to_confirm(error.duplicates)
+
+    def ask_to_confirm(self, duplicates) -> None:
+        shown = bool(self.duplicates)
+        self.duplicates = duplicates
+        if shown:
+            return
+        self.helper.layout.fields.insert(
+            len(self.helper.layout.fields) - 1,  # before the button
+            Fieldset(
+                "Possible duplicate",
+                HTML(
+                    '<div class="alert alert-warning" data-testid="duplicate-warning">'
+                    "Already recorded at this site with this name and date of birth: "
+                    "{% for p in form.duplicates %}"
+                    "<a href=\"{% url 'participants:detail' p.pk %}\">{{ p.screening_number }}"
+                    "</a> ({{ p.get_status_display }}){% if not forloop.last %}, {% endif %}"
+                    "{% endfor %}.</div>"
+                ),
+                Field("confirm_duplicate"),
+                Field("duplicate_reason"),
+            ),
+        )
 
     def identity_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

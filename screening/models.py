@@ -171,6 +171,11 @@ class ScreeningAttempt(VersionedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why a candidate was screened although a candidate or participant of the site had the same
+    # name and date of birth (screening.services.duplicate_check); blank when none had.
+    duplicate_reason = models.CharField(
+        "why screened despite a possible duplicate", max_length=500, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-screened_on", "-pk"]

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Site, User
 from accounts.selectors import get_in_scope, user_scope
-from participants.models import ParticipantIdentity
+from participants.models import Participant, ParticipantIdentity
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 VIEW = "screening.view_screeningattempt"
@@ -38,6 +38,33 @@ def attempt_date_of_birth(*, attempt: ScreeningAttempt) -> datetime.date | None:
     )
 
 
+def _same_name(name: str) -> str:
+    """A name as compared for duplicates: case and spacing aside."""
+    return " ".join((name or "").split()).casefold()
+
+
+def candidate_duplicates(*, site: Site, identity: dict) -> list[Participant]:
+    """The candidates and participants of `site` with the name and date of birth of `identity`
+    (case and spacing aside): perhaps the same person, screened again.
+
+    Identity is the site's own: only `site` is searched, never another site.
+    """
+    date_of_birth = identity.get("date_of_birth")
+    if date_of_birth is None:
+        return []
+    name = (_same_name(identity.get("given_name")), _same_name(identity.get("family_name")))
+    same_birthday = (
+        ParticipantIdentity.objects.filter(participant__site=site, date_of_birth=date_of_birth)
+        .select_related("participant")
+        .order_by("participant__screening_number")
+    )
+    return [
+        match.participant
+        for match in same_birthday
+        if (_same_name(match.given_name), _same_name(match.family_name)) == name
+    ]
+
+
 def screenable_sites(*, user: User) -> QuerySet[Site]:
     """Sites where the user captures identities and may start screenings: their own sites."""
     scope = user_scope(user)
@@ -51,6 +78,10 @@ class LogRow:
     screened: int = 0
     in_progress: int = 0
     failed: int = 0
+    # Screenings whose eligibility the investigator confirmed.
+    confirmed: int = 0
+    # Participants enrolled, as the participant table has them: also those enrolled without a
+    # screening attempt recorded here.
     enrolled: int = 0
 
 
@@ -66,6 +97,7 @@ class ScreeningLog:
             total.screened += row.screened
             total.in_progress += row.in_progress
             total.failed += row.failed
+            total.confirmed += row.confirmed
             total.enrolled += row.enrolled
         return total
 
@@ -75,10 +107,13 @@ def screening_log(
     user: User,
     attempts: QuerySet[ScreeningAttempt],
     sites: QuerySet[Site],
+    period: slice | None = None,
 ) -> ScreeningLog:
-    """Screened / failed (by reason) / enrolled per site, in a fixed number of queries.
+    """Screened / failed (by reason) / confirmed per site, and enrolled as the participant table
+    counts them (enrolled in `period`, a slice of dates, if given), in a fixed number of queries.
 
-    `attempts` is an already scoped and filtered queryset (see `attempt_list`).
+    `attempts` is an already scoped and filtered queryset (see `attempt_list`); `sites` are
+    within the user's scope too.
     """
     status = ScreeningAttempt.Status
     per_site = {
@@ -88,11 +123,18 @@ def screening_log(
         .annotate(
             screened=Count("id"),
             failed=Count("id", filter=Q(status=status.SCREEN_FAILED)),
-            enrolled=Count("id", filter=Q(status=status.CONFIRMED)),
+            confirmed=Count("id", filter=Q(status=status.CONFIRMED)),
             in_progress=Count("id", filter=Q(status__in=[status.DRAFT, status.SUBMITTED])),
         )
     }
-    counts = ("screened", "failed", "enrolled", "in_progress")
+    enrolled = Participant.objects.filter(site__in=sites, enrolled_on__isnull=False)
+    if period is not None and period.start:
+        enrolled = enrolled.filter(enrolled_on__gte=period.start)
+    if period is not None and period.stop:
+        enrolled = enrolled.filter(enrolled_on__lte=period.stop)
+    for row in enrolled.order_by().values("site_id").annotate(enrolled=Count("id")):
+        per_site.setdefault(row["site_id"], {})["enrolled"] = row["enrolled"]
+    counts = ("screened", "failed", "confirmed", "enrolled", "in_progress")
     rows = [
         LogRow(site=site, **{name: per_site.get(site.pk, {}).get(name, 0) for name in counts})
         for site in sites

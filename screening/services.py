@@ -19,7 +19,7 @@ from participants.services import participant_enrol, participant_register, parti
 from records.edits import StepRefused, late_change_check, late_change_commit
 from screening import eligibility
 from screening.models import CriteriaSet, CriterionAnswer, ScreeningAttempt, StudyScreeningConfig
-from screening.selectors import attempt_date_of_birth
+from screening.selectors import attempt_date_of_birth, candidate_duplicates
 from sessions_app.services.visits import visit_schedule_create
 from signatures.models import Signature
 from signatures.services import signature_password_confirm, signature_sign
@@ -34,6 +34,50 @@ CONFIRM_REFUSED = "Only the site investigator can confirm eligibility."
 
 class ScreeningError(StepRefused):
     """A screening step that the attempt's state or decision does not allow."""
+
+
+class DuplicateCandidateError(ValidationError):
+    """The candidate has the name and date of birth of one already recorded at the site, and
+    screening them as a new candidate was not confirmed (with a reason)."""
+
+    def __init__(self, message, *, duplicates: list[Participant]):
+        super().__init__(message)
+        self.duplicates = duplicates
+
+
+DUPLICATE_REASON_MISSING = "Say why this candidate is screened as a new one."
+
+
+def duplicate_check(
+    *, site: Site, identity: dict, confirmed: bool, reason: str
+) -> list[Participant]:
+    """The site's candidates and participants who may be this same person; refused unless the
+    user confirmed screening a new candidate anyway, with a reason.
+
+    Asked by the start form (so that the warning is shown beside its checkbox) and again by
+    `screening_start` before anything is written.
+    """
+    duplicates = candidate_duplicates(site=site, identity=identity)
+    if not duplicates:
+        return []
+    if not confirmed:
+        earlier = ", ".join(f"{p.screening_number} ({p.get_status_display()})" for p in duplicates)
+        raise DuplicateCandidateError(
+            {
+                "confirm_duplicate": (
+                    "Someone with this name and date of birth is already recorded at this "
+                    f"site: {earlier}. Check that this is not the same person (a screen failure "
+                    "is re-screened from their screening page); to screen a new candidate "
+                    "anyway, tick the box and say why."
+                )
+            },
+            duplicates=duplicates,
+        )
+    if not reason.strip():
+        raise DuplicateCandidateError(
+            {"duplicate_reason": DUPLICATE_REASON_MISSING}, duplicates=duplicates
+        )
+    return duplicates
 
 
 def criteria_set_for(*, site: Site) -> CriteriaSet:
@@ -73,7 +117,13 @@ def _apply_result(attempt: ScreeningAttempt) -> eligibility.EligibilityResult:
     return result
 
 
-def _new_attempt(*, actor: User, participant: Participant, screened_on: datetime.date):
+def _new_attempt(
+    *,
+    actor: User,
+    participant: Participant,
+    screened_on: datetime.date,
+    duplicate_reason: str = "",
+):
     criteria_set = criteria_set_for(site=participant.site)
     number = ScreeningAttempt.objects.filter(participant=participant).count() + 1
     attempt = ScreeningAttempt(
@@ -82,6 +132,7 @@ def _new_attempt(*, actor: User, participant: Participant, screened_on: datetime
         criteria_set=criteria_set,
         screened_on=screened_on,
         created_by=actor,
+        duplicate_reason=duplicate_reason,
     )
     attempt.full_clean()
     attempt.save()
@@ -96,16 +147,39 @@ def _new_attempt(*, actor: User, participant: Participant, screened_on: datetime
 
 @records_actor
 def screening_start(
-    *, actor: User, site: Site, identity: dict, screened_on: datetime.date
+    *,
+    actor: User,
+    site: Site,
+    identity: dict,
+    screened_on: datetime.date,
+    duplicate_confirmed: bool = False,
+    duplicate_reason: str = "",
 ) -> ScreeningAttempt:
-    """Register a new candidate at `site` (identity captured here) and open their first attempt."""
+    """Register a new candidate at `site` (identity captured here) and open their first attempt.
+
+    A candidate with the name and date of birth of one already recorded at the site is refused
+    (`DuplicateCandidateError`) unless `duplicate_confirmed`, with a `duplicate_reason`, which
+    the attempt keeps and the audit trail gives as the reason of every entry written here.
+    """
     criteria_set_for(site=site)  # refuse before anything is written
     with transaction.atomic():
-        participant = participant_register(
-            actor=actor, site=site, identity=identity, reason="Screening started"
+        Site.objects.select_for_update().get(pk=site.pk)  # one registration at a time
+        duplicates = duplicate_check(
+            site=site, identity=identity, confirmed=duplicate_confirmed, reason=duplicate_reason
         )
-        with change_reason("Screening started"):
-            return _new_attempt(actor=actor, participant=participant, screened_on=screened_on)
+        duplicate_reason = duplicate_reason.strip() if duplicates else ""
+        reason = "Screening started"
+        if duplicates:
+            numbers = ", ".join(p.screening_number for p in duplicates)
+            reason = f"{reason} despite a possible duplicate ({numbers}): {duplicate_reason}"
+        participant = participant_register(actor=actor, site=site, identity=identity, reason=reason)
+        with change_reason(reason):
+            return _new_attempt(
+                actor=actor,
+                participant=participant,
+                screened_on=screened_on,
+                duplicate_reason=duplicate_reason,
+            )
 
 
 @records_actor

@@ -60,7 +60,12 @@ class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 site=form.cleaned_data["site"],
                 identity=form.identity_data(),
                 screened_on=form.cleaned_data["screened_on"],
+                duplicate_confirmed=form.cleaned_data["confirm_duplicate"],
+                duplicate_reason=form.cleaned_data["duplicate_reason"],
             )
+        except services.DuplicateCandidateError as error:  # registered since the form's check
+            form.refuse_duplicate(error)
+            return self.form_invalid(form)
         except services.ScreeningError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
@@ -275,11 +280,15 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sites = site_list(self.request.user, selectors.VIEW)
-        site = self.filterset.form.cleaned_data.get("site") if self.filterset.is_valid() else None
+        filters = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        site = filters.get("site")
         if site is not None:
             sites = sites.filter(pk=site.pk)
         log = selectors.screening_log(
-            user=self.request.user, attempts=self.filterset.qs, sites=sites
+            user=self.request.user,
+            attempts=self.filterset.qs,
+            sites=sites,
+            period=filters.get("period"),
         )
         context["log"] = log
         context["chart"] = {

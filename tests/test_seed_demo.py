@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Role, Site, Study, User
@@ -40,6 +41,8 @@ DEMO_USERS = {
     "therapist": (Role.THERAPIST, "01"),
     "investigator": (Role.INVESTIGATOR, "01"),
     "therapist2": (Role.THERAPIST, "02"),
+    "investigator2": (Role.INVESTIGATOR, "02"),
+    "investigator3": (Role.INVESTIGATOR, "03"),
     "monitor": (Role.MONITOR, None),
     "sponsor": (Role.DATA_MANAGER, None),
     "admin": (Role.STUDY_ADMIN, None),
@@ -213,7 +216,7 @@ class TestDemoStudy:
             "draft": 3,
             "submitted": 3,
             "screen_failed": 3,
-            "confirmed": 5,
+            "confirmed": 15,
         }
         assert before["sessions by status"][DosingSession.Status.ENDED] == 1
         assert before["VitalSignReading"] >= 16
@@ -229,8 +232,7 @@ class TestDemoStudy:
             assert new[username] != old[username]
             assert User.objects.get(username=username).check_password(new[username])
 
-    def test_seed_demo_participant_audit_entries_name_the_investigator_as_actor(self, demo):
-        investigator = User.objects.get(username="investigator")
+    def test_seed_demo_participant_audit_entries_name_the_sites_investigator_as_actor(self, demo):
         clinical_types = ContentType.objects.get_for_models(
             Participant, ParticipantIdentity
         ).values()
@@ -239,7 +241,13 @@ class TestDemoStudy:
         # changes add updates.
         assert entries.filter(action=LogEntry.Action.CREATE).count() == 48
         assert entries.filter(action=LogEntry.Action.UPDATE).exists()
-        assert set(entries.values_list("actor", flat=True)) == {investigator.pk}
+        for number, username in (("01", "investigator"), ("02", "investigator2")):
+            at_site = Participant.objects.filter(site__number=number)
+            actors = entries.filter(
+                content_type=ContentType.objects.get_for_model(Participant),
+                object_pk__in=[str(pk) for pk in at_site.values_list("pk", flat=True)],
+            ).values_list("actor__username", flat=True)
+            assert set(actors) == {username}, number
 
     def test_seed_demo_leaves_an_intact_audit_chain(self, demo):
         seed()
@@ -254,18 +262,16 @@ class TestDemoStudy:
         ).values()
         entries = LogEntry.objects.filter(content_type__in=clinical_types)
         assert not entries.filter(reason="").exists()
-        # Candidates screened through the screening service are registered with its reason: at
-        # site 01 all 8 (its investigator confirms eligibility), elsewhere the 3 still in
-        # screening or screen-failed. The others are registered directly, with the demo's reason.
+        # Every candidate is screened through the screening service, and registered with its
+        # reason: each site's investigator confirms the eligibility of those enrolled.
         creates = entries.filter(action=LogEntry.Action.CREATE)
-        assert creates.filter(reason="Screening started").count() == 2 * (8 + 3 + 3)
-        assert creates.filter(reason="Synthetic demo data").count() == 2 * (24 - 14)
+        assert creates.filter(reason="Screening started").count() == 2 * 24
         # A reason given for one change still wins over the surrounding one.
         failures = entries.filter(
             action=LogEntry.Action.UPDATE, reason__startswith="Screen failure: I3 CAPS-5"
         )
         assert failures.count() == 3
-        assert entries.filter(reason="Eligibility confirmed by investigator").count() == 5
+        assert entries.filter(reason="Eligibility confirmed by investigator").count() == 15
 
     def test_demo_study_screens_against_the_mapp2_criteria(self, demo):
         config = StudyScreeningConfig.objects.get(study__code="MAPP-DEMO")
@@ -308,22 +314,42 @@ class TestDemoStudy:
             for attempt in attempts:
                 assert attempt.screened_on < timezone.localdate()
 
-    def test_seed_demo_enrols_site_01_by_the_investigators_signed_confirmation(self, demo):
-        investigator = User.objects.get(username="investigator")
-        numbered = Participant.objects.filter(site__number="01", study_code__isnull=False)
-        assert numbered.count() == 5
-        for participant in numbered:
-            attempt = participant.screening_attempts.get()
-            assert attempt.status == ScreeningAttempt.Status.CONFIRMED
-            assert attempt.screened_on < participant.enrolled_on
-            signature = signatures_of(attempt).get()
-            assert signature.signer == investigator
-            assert signature.meaning == Signature.Meaning.APPROVED
-            assert signature.voided_at is None
-        # Sites without an investigator enrol their participants directly, without an attempt.
-        assert not ScreeningAttempt.objects.filter(
-            participant__site__number__in=["02", "03"], participant__study_code__isnull=False
+    def test_seed_demo_enrols_each_site_by_its_investigators_signed_confirmation(self, demo):
+        for number, username in (("01", "investigator"), ("02", "investigator2")):
+            investigator = User.objects.get(username=username)
+            numbered = Participant.objects.filter(site__number=number, study_code__isnull=False)
+            assert numbered.count() == 5
+            for participant in numbered:
+                attempt = participant.screening_attempts.get()
+                assert attempt.status == ScreeningAttempt.Status.CONFIRMED
+                assert attempt.decision == "eligible"
+                assert attempt.screened_on < participant.enrolled_on
+                signature = signatures_of(attempt).get()
+                assert signature.signer == investigator
+                assert signature.meaning == Signature.Meaning.APPROVED
+                assert signature.voided_at is None
+        assert not Participant.objects.filter(
+            enrolled_on__isnull=False, screening_attempts__isnull=True
         ).exists()
+
+    def test_seed_demo_screening_log_counts_what_the_participant_table_says(self, demo, client):
+        client.force_login(User.objects.get(username="monitor"))
+        log = client.get(reverse("screening:log")).context["log"]
+        # The home page's participants by site and status, in the order of the statuses.
+        home = {
+            row["site"].number: dict(zip(Participant.Status.values, row["counts"], strict=True))
+            for row in client.get(reverse("home")).context["site_rows"]
+        }
+        assert len(log.rows) == 3
+        for row in log.rows:
+            participants = Participant.objects.filter(site=row.site)
+            on_home = home[row.site.number]
+            enrolled = sum(on_home[status] for status in Participant.NUMBERED_STATUSES)
+            assert enrolled == 5, row.site
+            assert row.enrolled == row.confirmed == enrolled, row.site
+            assert row.screened == participants.count() == sum(on_home.values()), row.site
+            assert row.failed == on_home[Participant.Status.SCREEN_FAILED], row.site
+            assert row.in_progress == on_home[Participant.Status.SCREENING], row.site
 
     def test_seed_demo_has_one_signed_dosing_session_held_about_four_weeks_ago(self, demo):
         session = demo_session()
@@ -427,7 +453,10 @@ def test_seed_demo_without_the_teams_passwords_enrols_directly_and_runs_no_sessi
 
     assert "No dosing session was seeded" in output
     assert not DosingSession.objects.exclude(status=DosingSession.Status.NOT_STARTED).exists()
-    assert not ScreeningAttempt.objects.filter(status=ScreeningAttempt.Status.CONFIRMED).exists()
+    # Site 01's investigator cannot sign: its participants are enrolled without a screening.
+    confirmed = ScreeningAttempt.objects.filter(status=ScreeningAttempt.Status.CONFIRMED)
+    assert not confirmed.filter(participant__site__number="01").exists()
+    assert confirmed.count() == 10
     assert Participant.objects.filter(status=Participant.Status.ENROLLED).count() == 9
     assert ScreeningAttempt.objects.filter(status=ScreeningAttempt.Status.SUBMITTED).count() == 3
     assert User.objects.get(username="investigator").check_password("set-elsewhere-2")

@@ -1,5 +1,6 @@
 import datetime
 import importlib
+import itertools
 from decimal import Decimal
 
 import factory
@@ -65,12 +66,20 @@ def eligible_answers(attempt: ScreeningAttempt, **overrides) -> dict:
     return answers
 
 
+# Each candidate of screened_attempt is another person: the same name and date of birth at one
+# site would be a possible duplicate (screening.services.duplicate_check).
+_candidates = itertools.count(1)
+
+
 def screened_attempt(
     *, actor, site, submit: bool = True, dob=ADULT_DOB, answers=None, screened_on=TODAY, **values
 ) -> ScreeningAttempt:
     """A new candidate screened through the services, with eligible values unless overridden."""
     attempt = services.screening_start(
-        actor=actor, site=site, identity=identity_data(date_of_birth=dob), screened_on=screened_on
+        actor=actor,
+        site=site,
+        identity=identity_data(date_of_birth=dob, given_name=f"Casey {next(_candidates)}"),
+        screened_on=screened_on,
     )
     return fill_attempt(attempt=attempt, actor=actor, submit=submit, answers=answers, **values)
 

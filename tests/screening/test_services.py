@@ -194,3 +194,62 @@ def test_diastolic_not_below_systolic_is_refused_by_the_model(therapist, site1):
     with pytest.raises(ValidationError) as error:
         attempt.full_clean()
     assert "diastolic_bp" in error.value.message_dict
+
+
+def _start(actor, site, confirmed=False, reason="", **identity):
+    return services.screening_start(
+        actor=actor,
+        site=site,
+        identity=identity_data(**identity),
+        screened_on=datetime.date(2026, 6, 1),
+        duplicate_confirmed=confirmed,
+        duplicate_reason=reason,
+    )
+
+
+def test_screening_the_same_person_twice_at_a_site_is_refused_without_confirmation(
+    therapist, site1
+):
+    first = _start(therapist, site1).participant
+    with pytest.raises(services.DuplicateCandidateError) as refused:
+        # The same name, typed in other case and spacing.
+        _start(therapist, site1, given_name="  casey ", family_name="QUIXOTEWOOD")
+    message = refused.value.message_dict["confirm_duplicate"][0]
+    assert f"{first.screening_number} (In screening)" in message
+    assert refused.value.duplicates == [first]
+    assert Participant.objects.count() == 1 and ScreeningAttempt.objects.count() == 1
+
+
+def test_a_confirmed_duplicate_needs_a_reason(therapist, site1):
+    _start(therapist, site1)
+    with pytest.raises(services.DuplicateCandidateError) as refused:
+        _start(therapist, site1, confirmed=True, reason="   ")
+    assert refused.value.message_dict == {"duplicate_reason": [services.DUPLICATE_REASON_MISSING]}
+    assert Participant.objects.count() == 1
+
+
+def test_a_confirmed_duplicate_is_screened_with_its_reason_kept_and_audited(therapist, site1):
+    first = _start(therapist, site1).participant
+    reason = "Twin sister of SCR01-0001, same name by family tradition."
+    attempt = _start(therapist, site1, confirmed=True, reason=f" {reason} ")
+    assert attempt.duplicate_reason == reason
+    assert attempt.participant != first
+    reasons = {
+        entry.reason
+        for record in (attempt, attempt.participant, attempt.participant.identity)
+        for entry in LogEntry.objects.get_for_object(record).filter(action=LogEntry.Action.CREATE)
+    }
+    assert reasons == {f"Screening started despite a possible duplicate (SCR01-0001): {reason}"}
+
+
+def test_a_different_person_needs_no_confirmation(therapist, site1):
+    _start(therapist, site1)
+    other_birthday = _start(therapist, site1, date_of_birth=datetime.date(1985, 3, 15))
+    other_name = _start(therapist, site1, given_name="Casey Jo")
+    assert other_birthday.duplicate_reason == other_name.duplicate_reason == ""
+
+
+def test_the_same_person_at_another_site_is_not_a_duplicate(therapist, therapist2, site1, site2):
+    _start(therapist, site1)
+    attempt = _start(therapist2, site2)
+    assert attempt.participant.site == site2 and attempt.duplicate_reason == ""

@@ -4,11 +4,13 @@ import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 
+from audit.models import LogEntry
 from participants.models import Participant
 from screening import services
 from screening.models import ScreeningAttempt
 from signatures.models import Signature
 from tests.screening.factories import ELIGIBLE_VALUES, screened_attempt
+from tests.sessions_app.pages import input_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -411,3 +413,91 @@ def test_an_exclusion_criterion_met_says_the_candidate_is_not_excluded(login, th
     inclusion = next(r["code"] for r in attempt.results if r["kind"] == "inclusion")
     row = page.split(f'data-testid="criterion-{inclusion}"')[1].split("</tr>")[0]
     assert ">Met<" in row
+
+
+def test_start_warns_of_a_possible_duplicate_and_writes_nothing_keeping_the_input(
+    login, therapist, site1
+):
+    client = login(therapist)
+    client.post(reverse("screening:start"), _start_post(site1))
+    earlier = Participant.objects.get()
+    response = client.post(
+        reverse("screening:start"),
+        _start_post(site1, given_name="dana ", family_name=" DELACROIX", phone="+44 777"),
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-testid="duplicate-warning"' in content
+    assert f"{earlier.screening_number}</a> (In screening)" in content
+    errors = response.context["form"].errors
+    assert list(errors) == ["confirm_duplicate"]
+    assert f"{earlier.screening_number} (In screening)" in errors["confirm_duplicate"][0]
+    assert 'name="confirm_duplicate"' in content and 'name="duplicate_reason"' in content
+    assert 'value="dana "' in content and 'value="+44 777"' in content
+    assert Participant.objects.count() == 1
+
+
+def test_start_of_a_possible_duplicate_confirmed_without_a_reason_asks_for_one(
+    login, therapist, site1
+):
+    client = login(therapist)
+    client.post(reverse("screening:start"), _start_post(site1))
+    response = client.post(
+        reverse("screening:start"), _start_post(site1, confirm_duplicate="on", duplicate_reason="")
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["duplicate_reason"]
+    assert services.DUPLICATE_REASON_MISSING in response.content.decode()
+    assert "checked" in input_tag(response.content.decode(), "confirm_duplicate")
+    assert Participant.objects.count() == 1
+
+
+def test_start_of_a_possible_duplicate_confirmed_with_a_reason_goes_through(
+    login, therapist, site1
+):
+    client = login(therapist)
+    client.post(reverse("screening:start"), _start_post(site1))
+    reason = "Not the same person: different mother's name and NHS number."
+    response = client.post(
+        reverse("screening:start"),
+        _start_post(site1, confirm_duplicate="on", duplicate_reason=reason),
+    )
+    attempt = ScreeningAttempt.objects.get(participant__screening_number="SCR01-0002")
+    assert response.status_code == 302
+    assert response.url == reverse("screening:edit", args=[attempt.pk])
+    assert attempt.duplicate_reason == reason
+    created = LogEntry.objects.get_for_object(attempt).get(action=LogEntry.Action.CREATE)
+    assert reason in created.reason
+
+
+def test_the_same_person_at_another_site_neither_warns_nor_shows_the_other_sites_record(
+    login, therapist, therapist2, site1, site2
+):
+    login(therapist).post(reverse("screening:start"), _start_post(site1))
+    client = login(therapist2)
+    response = client.post(reverse("screening:start"), _start_post(site2, phone="oops"))
+    assert response.status_code == 302
+    assert Participant.objects.filter(site=site2).count() == 1
+    # Nor does the refusal of another field at site 2 hint at site 1's candidate.
+    response = client.post(
+        reverse("screening:start"), _start_post(site2, date_of_birth="2099-01-01")
+    )
+    assert b"duplicate" not in response.content and b"SCR01-" not in response.content
+
+
+def test_log_counts_a_participant_enrolled_without_a_screening_attempt(
+    login, monitor, therapist, site1, participant1
+):
+    screened_attempt(actor=therapist, site=site1)  # submitted, not yet confirmed
+    log = login(monitor).get(reverse("screening:log")).context["log"]
+    row = log.rows[0]
+    assert (row.site.number, row.screened, row.confirmed, row.enrolled) == ("01", 1, 0, 1)
+    assert log.total.enrolled == 1
+    # Enrolled in a period: by the day of enrolment.
+    before = participant1.enrolled_on - datetime.timedelta(days=1)
+    in_period = (
+        login(monitor)
+        .get(reverse("screening:log"), {"period_before": before.isoformat()})
+        .context["log"]
+    )
+    assert in_period.total.enrolled == 0

@@ -1,9 +1,10 @@
 """Loads a synthetic demo study: sites, one account per role, participants in several states.
 
 Everything clinical goes through the app's services, so the demo's audit trail reads as real use
-would leave it: screening attempts at every stage, enrolment by the investigator's signed
-confirmation (at the site that has an investigator), and at site 01 one first dosing session held
-about four weeks ago, flowsheet complete and signed, with its integration notes.
+would leave it: screening attempts at every stage, enrolment by the site investigator's signed
+confirmation of an eligible screening (so that the screening log and the participant table
+agree), and at site 01 one first dosing session held about four weeks ago, flowsheet complete and
+signed, with its integration notes.
 
 Attesting presence, confirming eligibility and signing need the staff's passwords, which this
 command knows only when it sets them: a site first seeded in a run that did not set them gets its
@@ -53,12 +54,18 @@ USERS = [
     ("therapist", "Tess", "Harper", Role.THERAPIST, "01"),
     ("investigator", "Ivan", "Morel", Role.INVESTIGATOR, "01"),
     ("therapist2", "Theo", "Lindqvist", Role.THERAPIST, "02"),
+    ("investigator2", "Irene", "Castellanos", Role.INVESTIGATOR, "02"),
+    ("investigator3", "Idris", "Achterberg", Role.INVESTIGATOR, "03"),
     ("monitor", "Monica", "Reyes", Role.MONITOR, None),
     ("sponsor", "Sam", "Okafor", Role.DATA_MANAGER, None),
     ("admin", "Ada", "Brennan", Role.STUDY_ADMIN, None),
 ]
 # The site whose team (therapist lead, investigator co-therapist) ran the demo's dosing session.
 SESSION_SITE = "01"
+# Each site's investigator, who screens its candidates and confirms their eligibility.
+INVESTIGATORS = {
+    site: username for username, _f, _l, role, site in USERS if role == Role.INVESTIGATOR
+}
 
 # Statuses given to the demo participants of each site, in order.
 STATUS_PLAN = [
@@ -253,18 +260,20 @@ class Command(BaseCommand):
             site for site in sites.values() if not Participant.objects.filter(site=site).exists()
         ]
         made = {}
-        actor = self.users["investigator"]
-        with acting_as(actor), change_reason(REASON):
-            for site in new_sites:
+        for site in new_sites:
+            actor = self.users[INVESTIGATORS[site.number]]
+            with acting_as(actor), change_reason(REASON):
                 made[site.number] = [
                     self._make_participant(actor, site, status, index)
                     for index, status in enumerate(STATUS_PLAN)
                 ]
-            # A demo database seeded before visit schedules existed gets them now.
-            unscheduled = Participant.objects.filter(
-                site__study=study, enrolled_on__isnull=False
-            ).exclude(pk__in=Visit.objects.values("participant_id"))
-            for participant in unscheduled:
+        # A demo database seeded before visit schedules existed gets them now.
+        unscheduled = Participant.objects.filter(
+            site__study=study, enrolled_on__isnull=False
+        ).exclude(pk__in=Visit.objects.values("participant_id"))
+        for participant in unscheduled.select_related("site"):
+            actor = self.users[INVESTIGATORS[participant.site.number]]
+            with acting_as(actor), change_reason(REASON):
                 visit_schedule_create(actor=actor, participant=participant)
         if made:
             self.summary.append(
@@ -285,8 +294,8 @@ class Command(BaseCommand):
         return {"therapist", "investigator"} <= set(self.passwords)
 
     def _confirms_at(self, site: Site) -> bool:
-        """Whether the demo investigator can confirm eligibility at `site` in this run."""
-        return site.number == SESSION_SITE and "investigator" in self.passwords
+        """Whether the site's investigator can confirm eligibility at `site` in this run."""
+        return INVESTIGATORS[site.number] in self.passwords
 
     def _identity(self) -> dict:
         fake, rng = self.fake, self.rng
@@ -347,7 +356,7 @@ class Command(BaseCommand):
             screening.eligibility_confirm(
                 actor=actor,
                 attempt=attempt,
-                password=self.passwords["investigator"],
+                password=self.passwords[INVESTIGATORS[site.number]],
                 on=enrolled_on,
             )
             participant = Participant.objects.get(pk=attempt.participant_id)
