@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -35,12 +36,51 @@ def cssrs_ideation_field(label: str) -> forms.TypedChoiceField:
     )
 
 
+class TextLimitValidator(MaxLengthValidator):
+    """At most `limit_value` characters, said with the numbers as the page's counter writes them
+    ("2,000"), so that the message and the counter read alike."""
+
+    def __call__(self, value) -> None:
+        count = len(value)
+        if count > self.limit_value:
+            raise ValidationError(
+                f"Ensure this text has at most {self.limit_value:,} characters "
+                f"(it has {count:,}). Shorten it: nothing you typed is lost.",
+                code="max_length",
+                params={"limit_value": self.limit_value, "show_value": count},
+            )
+
+
+class LongTextField(forms.CharField):
+    """Free text in a textarea, counted as the page counts it (static/js/text-limits.js).
+
+    A browser submits each line break as CR LF although the textarea's value, which the page
+    counts, holds it as one LF: the text is kept with LF line breaks, so that a line break is one
+    character on both sides. Characters are counted as Python does (a code point each; the page
+    counts the same way, not in UTF-16 units), after surrounding white space is stripped.
+    """
+
+    widget = forms.Textarea
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            TextLimitValidator(v.limit_value) if type(v) is MaxLengthValidator else v
+            for v in self.validators
+        ]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
+
+
 def text_field(
     label: str, *, required: bool = False, max_length: int = 2000, rows: int = 2, **kwargs
 ) -> forms.CharField:
     """A few lines of free text (an explanation, a reason, a note), optional unless `required`;
     the page counts the characters left (static/js/text-limits.js), the server refuses more."""
-    return forms.CharField(
+    return LongTextField(
         label=label,
         required=required,
         max_length=max_length,

@@ -8,7 +8,7 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import AuditedEditForm, cssrs_ideation_field, text_field
+from records.forms import AuditedEditForm, LongTextField, cssrs_ideation_field, text_field
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import NOTE_FIELDS
 
@@ -53,6 +53,7 @@ class IntegrationNoteForm(AuditedEditForm):
             "plan": forms.Textarea(attrs={"rows": 3}),
             "free_text": forms.Textarea(attrs={"rows": 6}),
         }
+        field_classes = dict.fromkeys(widgets, LongTextField)
         error_messages = {
             "themes": {"required": "Describe the themes explored."},
             "participant_report": {"required": "Record what the participant reports."},
