@@ -70,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             for model in ("user", "site", "membership")
         }
         | {"accounts.view_study", "accounts.change_study"}
+        # Lifting the lockout of an account after failed log-ins, with a reason (accounts.views).
+        | {"accounts.unlock_user"}
         # Checking the audit trail's hash chain on demand (audit.views.ChainVerifyView).
         | {"audit.verify_chain"}
         # Choosing a study's eligibility criteria set (Django admin). Sets are shared between

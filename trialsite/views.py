@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import SITE_ROLES, Role
-from accounts.selectors import site_list, user_scope
+from accounts.selectors import locked_out_accounts, site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
@@ -67,6 +67,9 @@ def home(request):
             "is_monitor": Role.MONITOR in roles,
             "is_data_manager": Role.DATA_MANAGER in roles,
             "is_study_admin": Role.STUDY_ADMIN in roles,
+            "locked_out_count": len(locked_out_accounts(user=request.user))
+            if Role.STUDY_ADMIN in roles
+            else 0,
             "has_no_role": not roles,
         },
     )
