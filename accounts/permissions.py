@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.withdraw_participant",
             "screening.confirm_screeningattempt",
             "sessions_app.sign_dosingsession",
+            # A draft adverse event waits for the investigator's signed submission.
+            "safety.submit_adverseevent",
         }
     ),
     Role.MONITOR: frozenset(

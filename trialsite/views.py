@@ -14,6 +14,7 @@ from accounts.selectors import locked_out_accounts, site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
+from trialsite.worklist import investigator_worklist
 
 
 @login_required
@@ -54,10 +55,14 @@ def home(request):
                 :10
             ]
         ]
+    worklist = None
+    if Role.INVESTIGATOR in roles:
+        worklist = investigator_worklist(user=request.user)
     return render(
         request,
         "home.html",
         {
+            "worklist": worklist,
             "site_rows": site_rows,
             "sessions": sessions,
             "statuses": Participant.Status.choices,
