@@ -17,6 +17,13 @@ from records.measurements import CSSRS_IDEATION_LEVELS
 EARLIEST_YEAR = 2015
 
 
+# Said beside every safety answer (C-SSRS, suicidal behaviour, a pregnancy test result, readiness):
+# none has a default, so that a question skipped is never recorded as an answer.
+SAFETY_ANSWER_HELP = "A safety answer: choose it, nothing is preselected."
+YES_NO_REQUIRED = (
+    "Answer yes or no: nothing is preselected, and a question left unanswered is never taken as no."
+)
+
 CSSRS_REQUIRED = (
     "Choose the C-SSRS ideation level the participant reported: an unanswered question is "
     "never taken as no ideation."
@@ -32,7 +39,7 @@ def cssrs_ideation_field(label: str) -> forms.TypedChoiceField:
         coerce=int,
         empty_value=None,
         error_messages={"required": CSSRS_REQUIRED},
-        help_text="A safety answer: choose it, nothing is preselected.",
+        help_text=SAFETY_ANSWER_HELP,
     )
 
 
