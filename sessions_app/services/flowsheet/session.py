@@ -183,9 +183,11 @@ def dosing_session_sign(
     """
     if not actor.has_perm("sessions_app.sign_dosingsession", session):
         raise PermissionDenied(SIGN_REFUSED)
-    if session.status != DosingSession.Status.ENDED:
+    # Judged on the session as it is now (the caller's copy may predate its end or its team).
+    current = DosingSession.objects.get(pk=session.pk)
+    if current.status != DosingSession.Status.ENDED:
         raise FlowsheetError(SIGN_BEFORE_END)
-    acknowledgement = team_acknowledgement(session=session, user=actor)
+    acknowledgement = team_acknowledgement(session=current, user=actor)
     if acknowledgement and not team_acknowledged:
         raise ValidationError({"team_acknowledged": TEAM_ACKNOWLEDGEMENT_REQUIRED})
     signature_password_confirm(signer=actor, password=password, request=request)
