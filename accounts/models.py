@@ -16,6 +16,10 @@ from audit.models import AuditedModel
 class User(AbstractUser):
     """A staff account. Accounts are deactivated, never deleted: the audit trail names them."""
 
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        permissions = [("unlock_user", "Can unlock an account locked out after failed log-ins")]
+
     @property
     def printed_name(self) -> str:
         return self.get_full_name() or self.username

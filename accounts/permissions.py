@@ -46,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.withdraw_participant",
             "screening.confirm_screeningattempt",
             "sessions_app.sign_dosingsession",
+            # A draft adverse event waits for the investigator's signed submission.
+            "safety.submit_adverseevent",
         }
     ),
     Role.MONITOR: frozenset(
@@ -78,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             for model in ("user", "site", "membership")
         }
         | {"accounts.view_study", "accounts.change_study"}
+        # Lifting the lockout of an account after failed log-ins, with a reason (accounts.views).
+        | {"accounts.unlock_user"}
         # Checking the audit trail's hash chain on demand (audit.views.ChainVerifyView).
         | {"audit.verify_chain"}
         # Choosing a study's eligibility criteria set (Django admin). Sets are shared between

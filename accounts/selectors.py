@@ -1,9 +1,14 @@
 """Who the user is in the trial: memberships, roles and the sites in their scope."""
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from axes.conf import settings as axes_settings
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.db.models import Max, Model, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import SITE_ROLES, Membership, Site, User
 from accounts.permissions import FREE_TEXT_PERMISSION, ROLE_PERMISSIONS
@@ -111,3 +116,53 @@ def may_see_free_text(user: User, record: Model | None = None) -> bool:
     """Whether `user` may read the free text of clinical records: of `record` (by the roles held
     at its site), or of any record when None. Sponsor data managers never may."""
     return user.has_perm(FREE_TEXT_PERMISSION, record)
+
+
+UNLOCK_USER = "accounts.unlock_user"
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """An account locked out after too many failed log-ins (from one address or several)."""
+
+    account: User
+    failures: int
+    last_failure: datetime.datetime
+
+    @property
+    def locked_until(self) -> datetime.datetime | None:
+        cool_off = get_cool_off()
+        return self.last_failure + cool_off if cool_off else None
+
+
+def locked_out_accounts(*, user: User) -> list[Lockout]:
+    """The accounts of the studies `user` administers that are locked out now, in two queries.
+
+    Locked out as django-axes decides (AXES_LOCKOUT_PARAMETERS: per username and address): an
+    address with at least AXES_FAILURE_LIMIT failures of the username within the cool-off time.
+    """
+    if not user.has_perm(UNLOCK_USER):
+        return []
+    study_ids = user_scope(user).admin_study_ids
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=axes_settings.AXES_FAILURE_LIMIT,
+        username__in=User.objects.filter(memberships__study_id__in=study_ids).values("username"),
+    )
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    rows = {
+        row["username"]: row
+        for row in attempts.order_by()
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
+    }
+    accounts = User.objects.filter(username__in=rows).order_by("username")
+    return [
+        Lockout(
+            account=account,
+            failures=rows[account.username]["failures"],
+            last_failure=rows[account.username]["last_failure"],
+        )
+        for account in accounts
+    ]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -15,6 +16,13 @@ from records.measurements import CSSRS_IDEATION_LEVELS
 # No session of these trials happened earlier; an older year is a typing error.
 EARLIEST_YEAR = 2015
 
+
+# Said beside every safety answer (C-SSRS, suicidal behaviour, a pregnancy test result, readiness):
+# none has a default, so that a question skipped is never recorded as an answer.
+SAFETY_ANSWER_HELP = "A safety answer: choose it, nothing is preselected."
+YES_NO_REQUIRED = (
+    "Answer yes or no: nothing is preselected, and a question left unanswered is never taken as no."
+)
 
 CSSRS_REQUIRED = (
     "Choose the C-SSRS ideation level the participant reported: an unanswered question is "
@@ -31,8 +39,47 @@ def cssrs_ideation_field(label: str) -> forms.TypedChoiceField:
         coerce=int,
         empty_value=None,
         error_messages={"required": CSSRS_REQUIRED},
-        help_text="A safety answer: choose it, nothing is preselected.",
+        help_text=SAFETY_ANSWER_HELP,
     )
+
+
+class TextLimitValidator(MaxLengthValidator):
+    """At most `limit_value` characters, said with the numbers as the page's counter writes them
+    ("2,000"), so that the message and the counter read alike."""
+
+    def __call__(self, value) -> None:
+        count = len(value)
+        if count > self.limit_value:
+            raise ValidationError(
+                f"Ensure this text has at most {self.limit_value:,} characters "
+                f"(it has {count:,}). Shorten it: nothing you typed is lost.",
+                code="max_length",
+                params={"limit_value": self.limit_value, "show_value": count},
+            )
+
+
+class LongTextField(forms.CharField):
+    """Free text in a textarea, counted as the page counts it (static/js/text-limits.js).
+
+    A browser submits each line break as CR LF although the textarea's value, which the page
+    counts, holds it as one LF: the text is kept with LF line breaks, so that a line break is one
+    character on both sides. Characters are counted as Python does (a code point each; the page
+    counts the same way, not in UTF-16 units), after surrounding white space is stripped.
+    """
+
+    widget = forms.Textarea
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            TextLimitValidator(v.limit_value) if type(v) is MaxLengthValidator else v
+            for v in self.validators
+        ]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
 
 
 def text_field(
@@ -40,7 +87,7 @@ def text_field(
 ) -> forms.CharField:
     """A few lines of free text (an explanation, a reason, a note), optional unless `required`;
     the page counts the characters left (static/js/text-limits.js), the server refuses more."""
-    return forms.CharField(
+    return LongTextField(
         label=label,
         required=required,
         max_length=max_length,

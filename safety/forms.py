@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from accounts.selectors import site_list
 from records.edits import not_in_future
-from records.forms import AuditedEditForm
+from records.forms import AuditedEditForm, LongTextField
 from safety.models import AdverseEvent
 from safety.selectors import VIEW_AE
 from safety.services import ONSET_IN_FUTURE, TERM_REQUIRED
@@ -23,6 +23,7 @@ class DraftFieldsMixin:
         model = AdverseEvent
         fields = DRAFT_FIELDS
         widgets = {"onset_at": DATETIME_WIDGET}
+        field_classes = {"description": LongTextField}
 
     def _set_up_fields(self) -> None:
         self.fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")

@@ -45,6 +45,7 @@ class AdverseEvent(VersionedModel):
 
     class Meta:
         ordering = ["-onset_at", "-pk"]
+        permissions = [("submit_adverseevent", "Can submit adverse events (investigator)")]
 
     def __str__(self) -> str:
         return f"AE {self.pk}: {self.verbatim_term}"

@@ -1,6 +1,6 @@
 """Reads of adverse events, always within the user's site scope."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
@@ -9,6 +9,7 @@ from safety.models import AdverseEvent
 from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignReading
 
 VIEW_AE = "safety.view_adverseevent"
+SUBMIT_AE = "safety.submit_adverseevent"
 
 # How a measurement over its threshold reads as an adverse-event term.
 
@@ -21,6 +22,20 @@ def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
         "dosing_session__visit",
         "source_reading",
         "reported_by",
+    )
+
+
+def adverse_events_awaiting_submission(*, user: User) -> QuerySet[AdverseEvent]:
+    """Draft adverse events, which wait for the investigator's signed submission, at the sites
+    where the user submits them, oldest first. Each has `ready_at`: when it was opened."""
+    site_ids = user_scope(user).sites_with(SUBMIT_AE)
+    return (
+        AdverseEvent.objects.filter(
+            participant__site_id__in=site_ids, status=AdverseEvent.Status.DRAFT
+        )
+        .annotate(ready_at=F("created_at"))
+        .select_related("participant__site")
+        .order_by("ready_at", "pk")
     )
 
 

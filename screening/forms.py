@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
-from records.forms import AuditedEditForm
+from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm
 from screening import services
 from screening.eligibility import BORN_AFTER_SCREENING
 from screening.models import CriterionAnswer, ScreeningAttempt
@@ -195,7 +195,10 @@ class AssessmentForm(AuditedEditForm):
             )
         self.fields[
             "pregnancy_test"
-        ].help_text = "Not applicable when the candidate cannot become pregnant."
+        ].help_text = (
+            f"{SAFETY_ANSWER_HELP} Not applicable when the candidate cannot become pregnant."
+        )
+        self.fields["cssrs_ideation"].help_text = SAFETY_ANSWER_HELP
         self.helper = FormHelper(self)
         # The server's messages, beside each field, are clearer than the browser's bubbles.
         self.helper.attrs = {"novalidate": ""}
@@ -212,7 +215,9 @@ class AssessmentForm(AuditedEditForm):
                 "Criteria answered yes/no",
                 HTML(
                     '<p class="small text-muted">Yes means the statement is true of the '
-                    "candidate. For an exclusion criterion, yes excludes the candidate.</p>"
+                    "candidate. For an exclusion criterion, yes excludes the candidate. "
+                    "Nothing is preselected: a criterion left unanswered keeps the screening "
+                    "from being submitted.</p>"
                 ),
                 *answer_layout,
             ),

@@ -5,13 +5,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from accounts.models import Site, User
 from accounts.selectors import get_in_scope, user_scope
 from participants.models import Participant, ParticipantIdentity
+from screening import eligibility
 from screening.models import CriterionAnswer, ScreeningAttempt
+from signatures.selectors import with_signature_state
 
 VIEW = "screening.view_screeningattempt"
+CONFIRM = "screening.confirm_screeningattempt"
 
 
 def attempt_list(*, user: User) -> QuerySet[ScreeningAttempt]:
@@ -23,6 +27,24 @@ def attempt_list(*, user: User) -> QuerySet[ScreeningAttempt]:
 
 def attempt_get(*, user: User, pk: int) -> ScreeningAttempt:
     return get_in_scope(attempt_list(user=user), pk, missing="No such screening.")
+
+
+def awaiting_confirmation(*, user: User) -> QuerySet[ScreeningAttempt]:
+    """Screenings that wait for the investigator's signed confirmation, at the sites where the user
+    confirms, oldest first: submitted and eligible ones, and confirmed ones whose confirmation a
+    later change voided. Each has `ready_at`, when it began to wait."""
+    site_ids = user_scope(user).sites_with(CONFIRM)
+    status = ScreeningAttempt.Status
+    return (
+        with_signature_state(ScreeningAttempt.objects.filter(participant__site_id__in=site_ids))
+        .filter(
+            Q(status=status.SUBMITTED, decision=eligibility.Decision.ELIGIBLE)
+            | Q(status=status.CONFIRMED, signed=False)
+        )
+        .annotate(ready_at=Coalesce("signature_voided_at", "submitted_at", "updated_at"))
+        .select_related("participant__site")
+        .order_by("ready_at", "pk")
+    )
 
 
 def attempt_answers(*, attempt: ScreeningAttempt) -> list[CriterionAnswer]:

@@ -19,8 +19,30 @@ class SignatureForm(forms.Form):
         help_text="Signing needs your password again, as for a handwritten signature.",
     )
 
-    def __init__(self, *args, signer, submit_label: str = "Sign", **kwargs):
+    acknowledged = forms.BooleanField(required=True)
+
+    def __init__(
+        self,
+        *args,
+        signer,
+        submit_label: str = "Sign",
+        acknowledgement: str = "",
+        acknowledgement_required: str = "",
+        **kwargs,
+    ):
+        """With `acknowledgement`, the signer ticks it to sign (else `acknowledgement_required` is
+        said beside it); the signing service records it as part of what the signature attests."""
         super().__init__(*args, **kwargs)
         self.signer = signer
+        if acknowledgement:
+            field = self.fields["acknowledged"]
+            field.label = acknowledgement
+            field.error_messages["required"] = acknowledgement_required
+        else:
+            del self.fields["acknowledged"]
         self.helper = FormHelper(self)
-        self.helper.layout = Layout(Field("password"), Submit("sign", submit_label))
+        self.helper.layout = Layout(
+            *([Field("acknowledged")] if acknowledgement else []),
+            Field("password"),
+            Submit("sign", submit_label),
+        )

@@ -22,6 +22,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/keepalive/", account_views.keepalive, name="keepalive"),
+    path("accounts/locked/", account_views.lockouts, name="lockouts"),
+    path("accounts/locked/<int:pk>/unlock/", account_views.unlock, name="unlock"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

@@ -11,10 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import SITE_ROLES, Role
-from accounts.selectors import site_list, user_scope
+from accounts.selectors import locked_out_accounts, site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
+from trialsite.worklist import investigator_worklist
 
 
 @login_required
@@ -55,10 +56,14 @@ def home(request):
                 :10
             ]
         ]
+    worklist = None
+    if Role.INVESTIGATOR in roles:
+        worklist = investigator_worklist(user=request.user)
     return render(
         request,
         "home.html",
         {
+            "worklist": worklist,
             "site_rows": site_rows,
             "sessions": sessions,
             "statuses": Participant.Status.choices,
@@ -68,6 +73,9 @@ def home(request):
             "is_monitor": Role.MONITOR in roles,
             "is_data_manager": Role.DATA_MANAGER in roles,
             "is_study_admin": Role.STUDY_ADMIN in roles,
+            "locked_out_count": len(locked_out_accounts(user=request.user))
+            if Role.STUDY_ADMIN in roles
+            else 0,
             "has_no_role": not roles,
         },
     )

@@ -8,7 +8,14 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import AuditedEditForm, cssrs_ideation_field, text_field
+from records.forms import (
+    SAFETY_ANSWER_HELP,
+    YES_NO_REQUIRED,
+    AuditedEditForm,
+    LongTextField,
+    cssrs_ideation_field,
+    text_field,
+)
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import NOTE_FIELDS
 
@@ -40,7 +47,8 @@ class IntegrationNoteForm(AuditedEditForm):
         choices=YES_NO,
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        error_messages={"required": "Answer yes or no."},
+        help_text=SAFETY_ANSWER_HELP,
+        error_messages={"required": YES_NO_REQUIRED},
     )
 
     class Meta:
@@ -53,6 +61,7 @@ class IntegrationNoteForm(AuditedEditForm):
             "plan": forms.Textarea(attrs={"rows": 3}),
             "free_text": forms.Textarea(attrs={"rows": 6}),
         }
+        field_classes = dict.fromkeys(widgets, LongTextField)
         error_messages = {
             "themes": {"required": "Describe the themes explored."},
             "participant_report": {"required": "Record what the participant reports."},

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from records import measurements
-from records.forms import AuditedEditForm, WhenField, local_input, text_field
+from records.forms import AuditedEditForm, LongTextField, WhenField, local_input, text_field
 from records.measurements import Measurement
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import Observation, VitalSignReading
@@ -143,6 +143,7 @@ class ObservationEditForm(AuditedEditForm):
         fields = ["observed_at", "kind", "text"]
         labels = {"text": "What was observed or done"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"text": LongTextField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,11 +5,23 @@ checks and the end.
 from crispy_forms.layout import Div, Hidden
 from django import forms
 
-from records.forms import WhenField, cssrs_ideation_field, local_input, now_local, text_field
+from records.forms import (
+    SAFETY_ANSWER_HELP,
+    WhenField,
+    cssrs_ideation_field,
+    local_input,
+    now_local,
+    text_field,
+)
 from sessions_app.forms.fields import yes_no_field
 from sessions_app.forms.step import FlowsheetForm, VersionedFlowsheetForm
 from sessions_app.models import DosingSession
 from sessions_app.models.flowsheet import TWO_THERAPISTS
+
+PREGNANCY_TEST_REQUIRED = (
+    "Choose today's pregnancy test result (or not applicable): nothing is preselected, and a "
+    "test left unanswered is never taken as negative."
+)
 
 
 class StartForm(VersionedFlowsheetForm):
@@ -84,6 +96,8 @@ class PredoseForm(VersionedFlowsheetForm):
         label="Pregnancy test (today)",
         choices=DosingSession.PregnancyTest.choices,
         widget=forms.RadioSelect,
+        help_text=SAFETY_ANSWER_HELP,
+        error_messages={"required": PREGNANCY_TEST_REQUIRED},
     )
     cssrs_pre_ideation = cssrs_ideation_field("C-SSRS ideation severity")
     cssrs_pre_behaviour = yes_no_field("Suicidal behaviour since the last visit")

@@ -53,7 +53,7 @@ class VisitMissedForm(forms.Form):
     in error."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = text_field("Reason", required=True, rows=3)
 
     def __init__(self, *args, visit, undo: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

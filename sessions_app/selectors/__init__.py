@@ -30,6 +30,7 @@ from sessions_app.selectors.flowsheet import (
     reading_get,
     session_get,
     sessions_at_hand,
+    sessions_awaiting_signature,
 )
 from sessions_app.selectors.notes import VIEW_NOTE, note_visits
 
@@ -56,5 +57,6 @@ __all__ = [
     "reading_get",
     "session_get",
     "sessions_at_hand",
+    "sessions_awaiting_signature",
     "visit_get",
 ]

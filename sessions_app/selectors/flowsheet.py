@@ -7,7 +7,8 @@ count does not grow with the number of readings.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,6 +23,7 @@ from sessions_app.models import (
     Visit,
     VitalSignReading,
 )
+from signatures.selectors import with_signature_state
 
 VIEW_SESSION = "sessions_app.view_dosingsession"
 
@@ -234,6 +236,25 @@ def sessions_at_hand(*, user: User, limit: int = 20) -> list[DosingSession]:
         target = session.visit.target_date
         session.due = "today" if target == today else "since" if target < today else "open"
     return sessions
+
+
+def sessions_awaiting_signature(*, user: User) -> QuerySet[DosingSession]:
+    """Ended dosing sessions that no signature holds for, at the sites where the user signs them,
+    oldest first: never signed, or signed and voided since by a late change. Each has
+    `ready_at` (when it ended, or when its last signature was voided) and
+    `signature_voided_at`."""
+    site_ids = user_scope(user).sites_with("sessions_app.sign_dosingsession")
+    return (
+        with_signature_state(
+            DosingSession.objects.filter(
+                status=DosingSession.Status.ENDED, visit__participant__site_id__in=site_ids
+            )
+        )
+        .filter(signed=False)
+        .annotate(ready_at=Coalesce("signature_voided_at", "ended_at"))
+        .select_related("visit__participant__site")
+        .order_by("ready_at", "pk")
+    )
 
 
 def _entry_get(model, *, user: User, pk: int, missing: str, related: tuple[str, ...]):

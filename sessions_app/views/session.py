@@ -1,9 +1,12 @@
 """The ended session: the investigator's signature, and the audit trail of the session."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.views.generic import FormView
 
+from audit.services import ConcurrentEditError
 from records.views import RecordHistoryView
 from sessions_app import selectors
 from sessions_app.models import DosingSession, VitalSignAlert
@@ -29,8 +32,17 @@ class SessionSignView(SessionMixin, FormView):
 
     def get_form(self, form_class=None):
         return SignatureForm(
-            **self.get_form_kwargs(), signer=self.request.user, submit_label="Sign the session"
+            **self.get_form_kwargs(),
+            signer=self.request.user,
+            submit_label="Sign the session",
+            acknowledgement=self.team_acknowledgement,
+            acknowledgement_required=services.TEAM_ACKNOWLEDGEMENT_REQUIRED,
         )
+
+    @cached_property
+    def team_acknowledgement(self) -> str:
+        """What the investigator acknowledges if they were on the session's team ("" if not)."""
+        return services.team_acknowledgement(session=self.session, user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -42,6 +54,7 @@ class SessionSignView(SessionMixin, FormView):
             sign_form=context["form"],
             meaning_label=Signature.Meaning.APPROVED.label,
             statement=services.SIGN_STATEMENT,
+            team_acknowledgement=self.team_acknowledgement,
         )
         return context
 
@@ -51,10 +64,18 @@ class SessionSignView(SessionMixin, FormView):
                 actor=self.request.user,
                 session=self.session,
                 password=form.cleaned_data["password"],
+                team_acknowledged=form.cleaned_data.get("acknowledged", False),
                 request=self.request,
             )
         except SignatureRefusedError as error:
             form.add_error("password", str(error))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            # The acknowledgement asked for since the page was opened (the team was corrected).
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
             return self.form_invalid(form)
         except services.FlowsheetError as error:
             form.add_error(None, str(error))

@@ -1,7 +1,15 @@
 // Long text fields: a browser silently cuts what is pasted beyond a textarea's maxlength. Here the
 // limit is shown as a count instead ("1,850 / 2,000"), turning red beyond it, and the server's
 // message beside the field refuses the text with all of it kept, so nothing typed is lost.
+//
+// Counted as the server counts (records.forms.LongTextField): white space around the text is
+// not kept, a line break is one character (the server stores the browser's CR LF as LF), and
+// each character counts once, even those that take two UTF-16 units (emoji), which `.length`
+// would count twice.
 (function () {
+  const counted = (value) => Array.from(value.trim()).length;
+  // Numbers written as the server's message writes them ("2,000"), whatever the browser's locale.
+  const number = (n) => n.toLocaleString("en-GB");
   document.querySelectorAll("textarea[maxlength]").forEach((area) => {
     const limit = area.maxLength;
     area.removeAttribute("maxlength");
@@ -9,8 +17,8 @@
     count.className = "form-text text-end";
     count.setAttribute("aria-live", "polite");
     const show = () => {
-      const used = area.value.length;
-      count.textContent = `${used.toLocaleString()} / ${limit.toLocaleString()} characters`;
+      const used = counted(area.value);
+      count.textContent = `${number(used)} / ${number(limit)} characters`;
       count.classList.toggle("text-danger", used > limit);
     };
     area.addEventListener("input", show);

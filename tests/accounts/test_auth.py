@@ -246,6 +246,8 @@ EVERY_PAGE = {
     "password_change_done":                (200, 200, 200,   200, 200,  200),
     "keepalive":                           (405, 405, 405,   405, 405,  405),
     "audit:verify":                        (403, 403, 403,   403, 403,  200),
+    "lockouts":                            (403, 403, 403,   403, 403,  200),
+    "unlock":                              (405, 405, 405,   405, 405,  405),
     "participants:list":                   (200, 200, 200,   200, 200,  403),
     "participants:detail":                 (200, 200, 404,   200, 200,  404),
     "participants:identity":               (200, 200, 404,   404, 404,  404),
@@ -380,6 +382,7 @@ def every_page(study, site1, participant1, therapist, investigator):
         "sessions_app:administration_correct": session.administrations.get(kind="initial"),
         "safety:ae_detail": adverse_event,
         "safety:ae_edit": adverse_event,
+        "unlock": therapist,
     }
     return {
         page: reverse(page, args=[records[page].pk]) if page in records else reverse(page)

@@ -131,8 +131,11 @@ def ended(withheld, therapist):
 
 @pytest.fixture
 def signed(ended, investigator, password):
-    """`ended`, signed by the investigator: the signature."""
-    signature = flowsheet.dosing_session_sign(actor=investigator, session=ended, password=password)
+    """`ended`, signed by the investigator (its co-therapist, who acknowledges it): the
+    signature."""
+    signature = flowsheet.dosing_session_sign(
+        actor=investigator, session=ended, password=password, team_acknowledged=True
+    )
     ended.refresh_from_db()
     return signature
 

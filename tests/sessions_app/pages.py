@@ -55,3 +55,17 @@ def post_reading(client, session, **values):
     data = {"action": "reading", "reading-measured_at": local(timezone.now())}
     data.update({f"reading-{name}": value for name, value in values.items()})
     return client.post(flowsheet_url(session), data)
+
+
+def preselected(body: str, names: list[str]) -> dict[str, str]:
+    """The values the page has already chosen for `names` (radio checked, option selected)."""
+    chosen = {}
+    for tag in re.findall(r"<input[^>]*>", body):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name and name.group(1) in names and 'type="radio"' in tag and " checked" in tag:
+            chosen[name.group(1)] = re.search(r'value="([^"]*)"', tag).group(1)
+    for name, select in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', body, re.S):
+        if name in names:
+            for value in re.findall(r'<option value="([^"]+)"[^>]*selected', select):
+                chosen[name] = value
+    return chosen

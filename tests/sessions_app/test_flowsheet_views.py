@@ -202,9 +202,9 @@ def test_investigator_signs_and_a_late_correction_voids_the_signature(
     session_end(session, therapist, ended_at=timezone.now())
     client = login(investigator)
     sign_url = reverse("sessions_app:sign", args=[session.pk])
-    wrong = client.post(sign_url, {"password": "not-the-password"})
+    wrong = client.post(sign_url, {"password": "not-the-password", "acknowledged": "on"})
     assert "The password is not correct" in wrong.content.decode()
-    assert client.post(sign_url, {"password": password}).status_code == 302
+    assert client.post(sign_url, {"password": password, "acknowledged": "on"}).status_code == 302
     assert "Signed by" in client.get(flowsheet_url(session)).content.decode()
 
     reading = session.readings.first()
@@ -380,12 +380,12 @@ def test_a_wrong_signing_password_counts_once_per_attempt(
     client = login(investigator)
     sign_url = reverse("sessions_app:sign", args=[started_session.pk])
     for attempt in (1, 2):
-        response = client.post(sign_url, {"password": "not-the-password"})
+        response = client.post(sign_url, {"password": "not-the-password", "acknowledged": "on"})
         assert response.status_code == 200
         assert response.context["form"].errors["password"] == [
             "The password is not correct. Nothing was signed."
         ]
         failures = AccessAttempt.objects.get(username=investigator.username)
         assert failures.failures_since_start == attempt
-    assert client.post(sign_url, {"password": password}).status_code == 302
+    assert client.post(sign_url, {"password": password, "acknowledged": "on"}).status_code == 302
     assert not AccessAttempt.objects.filter(username=investigator.username).exists()

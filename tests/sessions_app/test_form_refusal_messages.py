@@ -64,7 +64,7 @@ def test_a_wrong_sign_off_password_is_refused_beside_it_without_claiming_it_is_k
     login, investigator, ended
 ):
     response = login(investigator).post(
-        reverse("sessions_app:sign", args=[ended.pk]), {"password": "nope"}
+        reverse("sessions_app:sign", args=[ended.pk]), {"password": "nope", "acknowledged": "on"}
     )
     body = response.content.decode()
     assert "Nothing was signed" in field_error(body, "password")

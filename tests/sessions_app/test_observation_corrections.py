@@ -82,7 +82,9 @@ def test_an_observation_corrected_after_signing_voids_the_signature(
         text="Calm.",
     )
     ended = withhold_and_end(dosed_session, therapist, timezone.now() - 30 * MINUTE)
-    signature = flowsheet.dosing_session_sign(actor=investigator, session=ended, password=password)
+    signature = flowsheet.dosing_session_sign(
+        actor=investigator, session=ended, password=password, team_acknowledged=True
+    )
     flowsheet.observation_correct(
         actor=therapist,
         observation=entry,

@@ -1,67 +1,70 @@
-"""A safety answer has no default: the C-SSRS ideation level of the pre-dose checks, of the end of
-the session and of an integration note is chosen, and skipping it is refused beside the field."""
-
-import re
+"""No safety answer comes preselected: a pregnancy test result, C-SSRS, suicidal behaviour or
+readiness for the overnight stay must be chosen, and the form says so beside the field."""
 
 import pytest
 from django.urls import reverse
 
-from records.forms import CSSRS_REQUIRED
-from sessions_app.models import IntegrationNote
-from tests.sessions_app.pages import field_error, flowsheet_url
-from tests.sessions_app.test_notes import _post
-from tests.sessions_app.test_notes import integration_visit as integration_visit  # fixture
+from records.forms import SAFETY_ANSWER_HELP
+from tests.sessions_app.pages import field_error, flowsheet_url, preselected
 
 pytestmark = pytest.mark.django_db
 
 
-def _select(body: str, name: str) -> str:
-    match = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', body, re.S)
-    assert match, f"no select named {name}"
-    return match.group(1)
+PREDOSE = ["predose-pregnancy_test", "predose-cssrs_pre_ideation", "predose-cssrs_pre_behaviour"]
+END = ["end-cssrs_post_ideation", "end-cssrs_post_behaviour", "end-overnight_ready"]
 
 
-def _chosen(options_html: str) -> list[str]:
-    return re.findall(r'<option value="([^"]*)"[^>]*selected', options_html)
+def test_the_pre_dose_checks_preselect_nothing(login, therapist, attested_session):
+    body = login(therapist).get(flowsheet_url(attested_session)).content.decode()
+    assert all(f'name="{name}"' in body for name in PREDOSE)
+    assert preselected(body, PREDOSE) == {}
 
 
-def test_the_predose_cssrs_is_not_preselected_and_skipping_it_is_refused(
+def test_the_pre_dose_checks_say_beside_each_answer_that_it_must_be_chosen(
     login, therapist, attested_session
 ):
     client = login(therapist)
-    page = client.get(flowsheet_url(attested_session)).content.decode()
-    assert _chosen(_select(page, "predose-cssrs_pre_ideation")) == [""]
+    body = client.get(flowsheet_url(attested_session)).content.decode()
+    assert body.count(SAFETY_ANSWER_HELP) >= 3
     response = client.post(
         flowsheet_url(attested_session),
-        {
-            "action": "predose",
-            "predose-version": attested_session.version,
-            "predose-pregnancy_test": "negative",
-            "predose-cssrs_pre_behaviour": "False",
-        },
+        {"action": "predose", "predose-version": attested_session.version},
     )
-    assert response.status_code == 200
     body = response.content.decode()
-    assert field_error(body, "predose-cssrs_pre_ideation") == CSSRS_REQUIRED
-    attested_session.refresh_from_db()
-    assert attested_session.cssrs_pre_ideation is None
+    for name in PREDOSE:
+        message = field_error(body, name)
+        assert "preselected" in message or "never taken" in message, (name, message)
 
 
-def test_the_end_of_session_cssrs_is_not_preselected(login, therapist, withheld):
-    page = login(therapist).get(flowsheet_url(withheld)).content.decode()
-    assert _chosen(_select(page, "end-cssrs_post_ideation")) == [""]
+def test_the_end_of_session_preselects_nothing(login, therapist, withheld):
+    body = login(therapist).get(flowsheet_url(withheld)).content.decode()
+    assert all(f'name="{name}"' in body for name in END)
+    assert preselected(body, END) == {}
 
 
-def test_the_integration_notes_cssrs_is_the_same_choice_and_has_no_default(
-    login, therapist, integration_visit
+def test_the_end_of_session_says_beside_each_answer_that_it_must_be_chosen(
+    login, therapist, withheld
 ):
+    response = login(therapist).post(
+        flowsheet_url(withheld), {"action": "end", "end-version": withheld.version}
+    )
+    body = response.content.decode()
+    for name in END:
+        message = field_error(body, name)
+        assert "preselected" in message or "never taken" in message, (name, message)
+
+
+def test_the_integration_note_preselects_no_safety_answer(login, therapist, held_dosing_session):
+    from sessions_app.models import Visit
+
+    visit = Visit.objects.get(participant=held_dosing_session.participant, code="I1.1")
+    url = reverse("sessions_app:note_edit", args=[visit.pk])
     client = login(therapist)
-    url = reverse("sessions_app:note_edit", args=[integration_visit.pk])
-    options = _select(client.get(url).content.decode(), "cssrs_ideation")
-    assert _chosen(options) == [""]
-    assert "5 - Active ideation with specific plan and intent" in options
-    data = _post(integration_visit)
-    del data["cssrs_ideation"]
-    response = client.post(url, data)
-    assert field_error(response.content.decode(), "cssrs_ideation") == CSSRS_REQUIRED
-    assert not IntegrationNote.objects.filter(visit=integration_visit).exists()
+    body = client.get(url).content.decode()
+    names = ["cssrs_ideation", "cssrs_behaviour"]
+    assert all(f'name="{name}"' in body for name in names)
+    assert preselected(body, names) == {}
+    body = client.post(url, {"held_on": visit.target_date.isoformat()}).content.decode()
+    for name in names:
+        message = field_error(body, name)
+        assert "preselected" in message or "never taken" in message, (name, message)

@@ -154,7 +154,9 @@ def test_an_investigator_of_another_site_cannot_sign(ended, site2, password):
 
 def test_signing_with_a_wrong_password_is_refused(ended, investigator):
     with pytest.raises(SignatureRefusedError):
-        flowsheet.dosing_session_sign(actor=investigator, session=ended, password="wrong")
+        flowsheet.dosing_session_sign(
+            actor=investigator, session=ended, password="wrong", team_acknowledged=True
+        )
     assert not Signature.objects.exists()
 
 

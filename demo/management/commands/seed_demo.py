@@ -557,7 +557,10 @@ class Command(BaseCommand):
             )
         with acting_as(investigator), change_reason(REASON):
             flowsheet.dosing_session_sign(
-                actor=investigator, session=session, password=self.passwords["investigator"]
+                actor=investigator,
+                session=session,
+                password=self.passwords["investigator"],
+                team_acknowledged=True,  # the investigator was the co-therapist
             )
         held_on = session.visit.target_date
         with acting_as(therapist), change_reason(REASON):

@@ -40,9 +40,11 @@ from sessions_app.services.flowsheet.readings import (
 )
 from sessions_app.services.flowsheet.session import (
     SIGN_STATEMENT,
+    TEAM_ACKNOWLEDGEMENT_REQUIRED,
     dosing_session_end,
     dosing_session_sign,
     predose_checks_record,
+    team_acknowledgement,
 )
 from sessions_app.services.flowsheet.team import (
     dosing_session_start,
@@ -60,6 +62,7 @@ __all__ = [
     "supplemental_decision_correct",
     "BEFORE_START_TOLERANCE",
     "SIGN_STATEMENT",
+    "TEAM_ACKNOWLEDGEMENT_REQUIRED",
     "FlowsheetError",
     "dose_initial_administer",
     "dosing_session_end",
@@ -70,6 +73,7 @@ __all__ = [
     "predose_checks_record",
     "presence_attest",
     "session_team_candidates",
+    "team_acknowledgement",
     "supplemental_administration",
     "supplemental_decide",
     "supplemental_deviation",

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.context import records_actor
-from audit.services import versioned_save
+from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
 from records.edits import late_change_check, late_change_commit, not_in_future
 from sessions_app.models import DosingSession
 from sessions_app.models.flowsheet import ENDS_AFTER_START
 from sessions_app.services.flowsheet.common import FlowsheetError, lock_session
+from sessions_app.services.flowsheet.team import ROLES
 from signatures.models import Signature
 from signatures.services import signature_password_confirm, signature_sign
 
@@ -26,6 +27,28 @@ SIGN_BEFORE_END = "A session is signed once it has ended."
 SIGN_STATEMENT = (
     "I have reviewed this dosing session's flowsheet and confirm it is complete and accurate."
 )
+# An investigator who was on the session's team reviews a session they helped to run: they say
+# so, and what they acknowledge becomes part of what the signature attests.
+TEAM_ACKNOWLEDGEMENT = (
+    "I was on this session's team ({role}): I approve a session that I helped to run."
+)
+TEAM_ACKNOWLEDGEMENT_REQUIRED = (
+    "You were on this session's team: tick the acknowledgement to sign its review."
+)
+
+
+def signer_team_role(*, session: DosingSession, user: User) -> str:
+    """The part `user` had on the session's team ("lead therapist", "co-therapist"), or ""."""
+    for key, role in ROLES.items():
+        if getattr(session, f"{key}_therapist_id") == user.pk:
+            return role
+    return ""
+
+
+def team_acknowledgement(*, session: DosingSession, user: User) -> str:
+    """What `user` acknowledges when signing a session whose team they were on ("" if not)."""
+    role = signer_team_role(session=session, user=user)
+    return TEAM_ACKNOWLEDGEMENT.format(role=role) if role else ""
 
 
 @records_actor
@@ -149,24 +172,37 @@ def dosing_session_sign(
     actor: User,
     session: DosingSession,
     password: str,
+    team_acknowledged: bool = False,
     request: HttpRequest | None = None,
 ) -> Signature:
     """The site investigator signs the ended session (password again).
+
+    An investigator who was on the session's team signs only with `team_acknowledged`; the
+    acknowledgement is then part of the signature's statement.
 
     The password is confirmed before the transaction, so that a wrong one counts toward the
     lockout (the refusal's rollback would undo the count); signing inside re-checks it plainly.
     """
     if not actor.has_perm("sessions_app.sign_dosingsession", session):
         raise PermissionDenied(SIGN_REFUSED)
+    # Judged on the session as it is now (the caller's copy may predate its end or its team).
+    current = DosingSession.objects.get(pk=session.pk)
+    if current.status != DosingSession.Status.ENDED:
+        raise FlowsheetError(SIGN_BEFORE_END)
+    acknowledgement = team_acknowledgement(session=current, user=actor)
+    if acknowledgement and not team_acknowledged:
+        raise ValidationError({"team_acknowledged": TEAM_ACKNOWLEDGEMENT_REQUIRED})
     signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         session = lock_session(session)
         if session.status != DosingSession.Status.ENDED:
             raise FlowsheetError(SIGN_BEFORE_END)
+        if team_acknowledgement(session=session, user=actor) != acknowledgement:
+            raise ConcurrentEditError(STALE_MESSAGE)
         return signature_sign(
             signer=actor,
             record=session,
             meaning=Signature.Meaning.APPROVED,
             password=password,
-            statement=SIGN_STATEMENT,
+            statement=" ".join(filter(None, [SIGN_STATEMENT, acknowledgement])),
         )
