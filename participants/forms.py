@@ -13,6 +13,11 @@ from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentit
 from participants.validators import validate_date_of_birth, validate_withdrawal_details
 from records.forms import AuditedEditForm, text_field
 
+IDENTITY_REASON_HELP = (
+    "Say why, without the identity itself (no names, dates of birth or contacts): the reason is "
+    'kept in the audit trail. For example: "Spelling corrected from the passport."'
+)
+
 
 class IdentityForm(AuditedEditForm):
     class Meta:
@@ -22,6 +27,7 @@ class IdentityForm(AuditedEditForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = IDENTITY_REASON_HELP
         self.helper = FormHelper(self)
         self.helper.layout = Layout(
             "version",

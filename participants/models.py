@@ -96,6 +96,19 @@ class Participant(VersionedModel):
         """The ID staff use: the participant ID once enrolled, the screening number before."""
         return self.study_code or self.screening_number
 
+    def identifying_strings(self) -> list[str]:
+        """What of the participant's identity could be typed into a free text (see
+        ParticipantIdentity.identifying_strings); none before an identity is recorded."""
+        return self.identifying_strings_of([self])[self.pk]
+
+    @classmethod
+    def identifying_strings_of(cls, participants) -> dict[int, list[str]]:
+        """`identifying_strings` of each of `participants`, by primary key, in one query."""
+        found = {p.pk: [] for p in participants}
+        for identity in ParticipantIdentity.objects.filter(participant_id__in=found):
+            found[identity.participant_id] = identity.identifying_strings()
+        return found
+
     @property
     def expects_visits(self) -> bool:
         """Whether visits not yet held are still to come: only while the participant is enrolled."""
@@ -137,6 +150,34 @@ class ParticipantIdentity(VersionedModel):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def identifying_strings(self) -> list[str]:
+        """What of this identity could be typed into a free text: the names, the date of birth
+        as people write it, the contacts; longest first, so that "Ada Tucker" goes before
+        "Ada". (The sex and the country alone identify no one.)"""
+        born = self.date_of_birth
+        dates = (
+            [f"{born:%Y-%m-%d}", f"{born:%d/%m/%Y}", f"{born:%m/%d/%Y}", f"{born:%d.%m.%Y}"]
+            + [f"{born.day} {born:%B %Y}", f"{born:%B} {born.day}, {born.year}"]
+            + [f"{born.day} {born:%b %Y}", f"{born:%d %b %Y}"]
+            if born
+            else []
+        )
+        values = [
+            self.full_name,
+            self.given_name,
+            self.family_name,
+            self.phone,
+            self.email,
+            self.address_line,
+            self.city,
+            self.postal_code,
+            self.support_contact_name,
+            self.support_contact_phone,
+            *dates,
+        ]
+        found = {value.strip() for value in values if value and len(value.strip()) >= 3}
+        return sorted(found, key=len, reverse=True)
 
 
 # The person, their address and their support contact: together, the identity form.

@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import user_scope
 from participants.selectors import participant_get, participant_list
+from records import redaction
 from records.forms import add_service_error, form_values
 from records.views import (
     RecordListView,
@@ -41,6 +42,7 @@ class AdverseEventListView(RecordListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm(services.ADD_AE)
+        redaction.prime(self.request, context["adverse_events"])
         return context
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
-from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm
+from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm, text_field
 from screening import services
 from screening.eligibility import BORN_AFTER_SCREENING
 from screening.models import CriterionAnswer, ScreeningAttempt
@@ -31,11 +31,9 @@ class ScreeningStartForm(forms.ModelForm):
         label="I have checked the earlier record: screen this candidate as a new one",
         required=False,
     )
-    duplicate_reason = forms.CharField(
-        label="Why (kept with the screening and in the audit trail)",
-        required=False,
+    duplicate_reason = text_field(
+        "Why (kept with the screening and in the audit trail)",
         max_length=ScreeningAttempt._meta.get_field("duplicate_reason").max_length,
-        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     class Meta:

@@ -14,7 +14,7 @@ VIEW_ALERT = "sessions_app.view_vitalsignalert"
 def alert_list(*, user: User) -> QuerySet[VitalSignAlert]:
     site_ids = user_scope(user).sites_with(VIEW_ALERT)
     return VitalSignAlert.objects.filter(site_id__in=site_ids).select_related(
-        "site", "reading__session__visit__participant", "acknowledged_by"
+        "site", "reading__session__visit__participant__site", "acknowledged_by"
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.selectors import site_list
+from records import redaction
 from records.views import RecordListView
 from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
@@ -117,6 +118,7 @@ class AlertListView(RecordListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["alerts"] = alert_rows(user=self.request.user, alerts=context["alerts"])
+        redaction.prime(self.request, [alert.reading for alert in context["alerts"]])
         return context
 
 

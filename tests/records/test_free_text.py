@@ -228,6 +228,7 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "sessions_app:note_history": [integration],
         "sessions_app:administration_correct": list(session.administrations.all()),
         "safety": [adverse_event],
+        "unlock": [therapist],  # an account (POST only: the study administrator's unlock)
     }
 
 

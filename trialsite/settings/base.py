@@ -178,6 +178,9 @@ AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 # only the record's own history page in the app shows them; the admin and every other listing
 # of the audit trail show a notice instead.
 AUDIT_CONFIDENTIAL_MODELS = ["sessions_app.integrationnote"]
+# Records of who a participant is: the reasons given on them are shown to the participant's site
+# only (the values never reach the audit trail at all).
+AUDIT_IDENTITY_MODELS = ["participants.participantidentity"]
 # Where the nightly check appends the head of the audit chain ("" to keep it in the log only).
 # Put it on storage the database's users cannot write: it is what catches a rewritten chain.
 AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")

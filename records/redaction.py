@@ -1,0 +1,74 @@
+"""Identity out of the free text that users outside the participant's site read.
+
+A reason for change or an observation may mention who the participant is ("... it is Denis
+Tucker, born 1961-10-23"). Whoever may not see the participant's identity (the medical monitor,
+the sponsor) reads every identifying string of that participant replaced by "[redacted]"; the
+participant's own site staff read the text as typed.
+
+The participant is found from the record the text belongs to (a participant, or a record with a
+`participant`), and asked for its `identifying_strings()`; nothing here knows the identity model.
+"""
+
+import re
+
+from django.http import HttpRequest
+
+IDENTITY_PERMISSION = "participants.view_participantidentity"
+REDACTED = "[redacted]"
+
+
+def participant_of(record):
+    if record is None or hasattr(record, "identifying_strings"):
+        return record
+    return getattr(record, "participant", None)
+
+
+def redact(text: str, strings: list[str]) -> str:
+    """`text` with each of `strings` (whole words, any case) replaced by [redacted]."""
+    if not text or not strings:
+        return text
+    pattern = "|".join(re.escape(s) for s in sorted(strings, key=len, reverse=True))
+    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+
+
+def _cache(request: HttpRequest | None) -> dict:
+    if request is None:
+        return {}
+    if not hasattr(request, "_identifying_strings"):
+        request._identifying_strings = {}
+    return request._identifying_strings
+
+
+def identifying_strings(request: HttpRequest | None, participant) -> list[str]:
+    """The participant's identifying strings, read once a request."""
+    cache = _cache(request)
+    if participant.pk not in cache:
+        cache[participant.pk] = participant.identifying_strings()
+    return cache[participant.pk]
+
+
+def prime(request: HttpRequest, records) -> None:
+    """Read, in one query, the identifying strings a list page about many participants' records
+    will redact for its user (none for the participants whose identity the user may see)."""
+    user = request.user
+    participants = {
+        p.pk: p
+        for p in map(participant_of, records)
+        if p is not None and not user.has_perm(IDENTITY_PERMISSION, p)
+    }
+    cache = _cache(request)
+    missing = [p for pk, p in participants.items() if pk not in cache]
+    if missing:
+        cache.update(type(missing[0]).identifying_strings_of(missing))
+
+
+def without_identity(request: HttpRequest, text: str, record) -> str:
+    """`text` as the request's user may read it: as typed by the participant's own site staff,
+    redacted for anyone who may not see the participant's identity."""
+    participant = participant_of(record)
+    if not text or participant is None:
+        return text
+    user = getattr(request, "user", None)
+    if user is not None and user.has_perm(IDENTITY_PERMISSION, participant):
+        return text
+    return redact(text, identifying_strings(request, participant))
