@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
 from participants.validators import validate_date_of_birth, validate_withdrawal_details
-from records.forms import AuditedEditForm, text_field
+from records.forms import AuditedEditForm, DayField, text_field
 
 IDENTITY_REASON_HELP = (
     "Say why, without the identity itself (no names, dates of birth or contacts): the reason is "
@@ -73,9 +73,8 @@ class WithdrawalForm(forms.Form):
     """The end of a participant's participation: the day, and why."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    withdrawn_on = forms.DateField(
+    withdrawn_on = DayField(
         label="Withdrawn on",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The last day of participation. Visits not held by then are no longer expected.",
     )
     category = forms.ChoiceField(

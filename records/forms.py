@@ -2,6 +2,7 @@
 form rebuilt when a save loses to someone else's, a service's refusal beside its field, and the
 time field (a wall-clock time that has happened)."""
 
+import datetime
 from collections.abc import Callable, Iterable
 
 from django import forms
@@ -10,11 +11,13 @@ from django.core.validators import MaxLengthValidator
 from django.http import QueryDict
 from django.utils import timezone
 
-from records.edits import REASON_MESSAGE, not_in_future, reason_required
+from records.edits import FUTURE_MESSAGE, REASON_MESSAGE, not_in_future, reason_required
 from records.measurements import CSSRS_IDEATION_LEVELS
 
 # No session of these trials happened earlier; an older year is a typing error.
 EARLIEST_YEAR = 2015
+TIME_OUT_OF_BOUNDS = f"Enter a date and time from {EARLIEST_YEAR} to now."
+DAY_OUT_OF_BOUNDS = f"Enter a day from {EARLIEST_YEAR} to a year from today at most."
 
 
 # Said beside every safety answer (C-SSRS, suicidal behaviour, a pregnancy test result, readiness):
@@ -200,6 +203,8 @@ class WhenField(forms.DateTimeField):
     """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=INPUT_FORMAT)
+    # What a time in the future is told, where the record has its own words for it.
+    future_message = FUTURE_MESSAGE
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
@@ -208,10 +213,36 @@ class WhenField(forms.DateTimeField):
         )
         super().__init__(*args, **kwargs)
 
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except OverflowError:  # a year at the calendar's ends, made aware in the site's zone
+            raise ValidationError(TIME_OUT_OF_BOUNDS) from None
+
     def validate(self, value):
         super().validate(value)
         if value is None:
             return
-        if value.year < EARLIEST_YEAR:
-            raise ValidationError(f"Enter a date and time in {EARLIEST_YEAR} or later.")
-        not_in_future(value)
+        # Judged on the typed wall-clock year first: the ends of the calendar cannot be compared
+        # with now in every time zone.
+        if value.year < EARLIEST_YEAR or value.year > timezone.now().year + 1:
+            raise ValidationError(TIME_OUT_OF_BOUNDS)
+        not_in_future(value, message=self.future_message)
+
+
+class DayField(forms.DateField):
+    """A day of the study (screened, held, withdrawn), typed or picked.
+
+    From EARLIEST_YEAR to a year ahead at most: any other day is a typing error, refused beside
+    the field; the services judge the rest (a visit's window, a day not yet come).
+    """
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        latest = timezone.localdate() + datetime.timedelta(days=366)
+        if value.year < EARLIEST_YEAR or value > latest:
+            raise ValidationError(DAY_OUT_OF_BOUNDS)

@@ -5,14 +5,11 @@ from django import forms
 from django.db.models import Q
 
 from accounts.selectors import site_list
-from records.edits import not_in_future
-from records.forms import AuditedEditForm, LongTextField
+from records.forms import AuditedEditForm, LongTextField, WhenField
 from safety.models import AdverseEvent
 from safety.selectors import VIEW_AE
 from safety.services import ONSET_IN_FUTURE, TERM_REQUIRED
 
-# A datetime-local input shows and takes the time in the current (site) time zone.
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DRAFT_FIELDS = ["verbatim_term", "onset_at", "description"]
 
 
@@ -22,14 +19,14 @@ class DraftFieldsMixin:
     class Meta:
         model = AdverseEvent
         fields = DRAFT_FIELDS
-        widgets = {"onset_at": DATETIME_WIDGET}
-        field_classes = {"description": LongTextField}
+        field_classes = {"onset_at": WhenField, "description": LongTextField}
 
     def _set_up_fields(self) -> None:
         self.fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")
         self.fields["verbatim_term"].error_messages["required"] = TERM_REQUIRED
         self.fields["onset_at"].error_messages["required"] = "Enter when the event began."
         self.fields["onset_at"].help_text = "Date and time in the site's local time."
+        self.fields["onset_at"].future_message = ONSET_IN_FUTURE
         self.fields["description"].widget.attrs["rows"] = 4
 
     def clean_verbatim_term(self) -> str:
@@ -37,12 +34,6 @@ class DraftFieldsMixin:
         if not term:
             raise forms.ValidationError(TERM_REQUIRED)
         return term
-
-    def clean_onset_at(self):
-        onset = self.cleaned_data["onset_at"]
-        if onset:
-            not_in_future(onset, message=ONSET_IN_FUTURE)
-        return onset
 
 
 class AdverseEventDraftForm(DraftFieldsMixin, forms.ModelForm):

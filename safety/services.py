@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from audit.context import records_actor
@@ -26,6 +27,14 @@ class AdverseEventError(StepRefused):
     """A step the adverse event's state does not allow."""
 
 
+def _collected_since(participant: Participant) -> datetime.date | None:
+    """The first day of the participant's screening, else of their enrolment (None if neither)."""
+    days = [a.screened_on for a in participant.screening_attempts.all() if a.screened_on]
+    if participant.enrolled_on:
+        days.append(participant.enrolled_on)
+    return min(days, default=None)
+
+
 def _check_draft(ae: AdverseEvent) -> None:
     errors = {}
     ae.verbatim_term = ae.verbatim_term.strip()
@@ -37,6 +46,13 @@ def _check_draft(ae: AdverseEvent) -> None:
             not_in_future(ae.onset_at, message=ONSET_IN_FUTURE)
         except ValidationError as error:
             errors["onset_at"] = error.messages
+        # Adverse events are collected from screening on; anything earlier is medical history.
+        since = _collected_since(ae.participant)
+        if since and timezone.localtime(ae.onset_at).date() < since:
+            errors["onset_at"] = (
+                f"The onset is before {ae.participant.label} was first screened or enrolled "
+                f"({since:%d %b %Y}): that is medical history, not an adverse event."
+            )
     if ae.dosing_session_id and ae.dosing_session.visit.participant_id != ae.participant_id:
         errors["dosing_session"] = "This dosing session is another participant's."
     if ae.source_reading_id and ae.source_reading.session_id != ae.dosing_session_id:

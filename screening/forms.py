@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
-from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm, text_field
+from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm, DayField, text_field
 from screening import services
 from screening.eligibility import BORN_AFTER_SCREENING
 from screening.models import CriterionAnswer, ScreeningAttempt
@@ -25,7 +25,7 @@ class ScreeningStartForm(forms.ModelForm):
     """A new candidate: where and when they are screened, and who they are (identity)."""
 
     site = forms.ModelChoiceField(queryset=None, empty_label=None)
-    screened_on = forms.DateField(label="Day of screening", widget=DATE_WIDGET)
+    screened_on = DayField(label="Day of screening")
     # Shown only when the site already has someone with this name and date of birth.
     confirm_duplicate = forms.BooleanField(
         label="I have checked the earlier record: screen this candidate as a new one",
@@ -121,7 +121,7 @@ class ScreeningStartForm(forms.ModelForm):
 
 
 class RescreenForm(forms.Form):
-    screened_on = forms.DateField(label="Day of screening", widget=DATE_WIDGET)
+    screened_on = DayField(label="Day of screening")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,7 +159,7 @@ class AssessmentForm(AuditedEditForm):
     class Meta:
         model = ScreeningAttempt
         fields = MEASUREMENT_FIELDS
-        widgets = {"screened_on": DATE_WIDGET}
+        field_classes = {"screened_on": DayField}
 
     def __init__(self, *args, answers: list[CriterionAnswer], date_of_birth=None, **kwargs):
         instance = kwargs["instance"]

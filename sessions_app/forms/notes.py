@@ -12,6 +12,7 @@ from records.forms import (
     SAFETY_ANSWER_HELP,
     YES_NO_REQUIRED,
     AuditedEditForm,
+    DayField,
     LongTextField,
     cssrs_ideation_field,
     text_field,
@@ -19,7 +20,6 @@ from records.forms import (
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.services.notes import NOTE_FIELDS
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -34,7 +34,7 @@ def default_held_on(visit: Visit) -> datetime.date:
 class IntegrationNoteForm(AuditedEditForm):
     """Writing the notes needs no reason; changing them needs one, and the version opened."""
 
-    held_on = forms.DateField(label="Day the session was held", widget=DATE_WIDGET)
+    held_on = DayField(label="Day the session was held")
     deviation_explanation = text_field(
         "Explanation of the deviation",
         max_length=None,

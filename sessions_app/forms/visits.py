@@ -3,7 +3,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import text_field
+from records.forms import DayField, text_field
 from sessions_app.models import Visit
 from sessions_app.services.visits import MISSED_REASON_REQUIRED, UNDO_REASON_REQUIRED
 
@@ -12,7 +12,7 @@ class VisitHeldForm(forms.Form):
     """The day a preparatory (or integration) visit was held; outside its window, why."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    held_on = forms.DateField(label="Held on", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = DayField(label="Held on")
     deviation_explanation = text_field("Explanation if outside the window")
     reason = text_field(
         "Reason for change",
