@@ -2,7 +2,6 @@
 form rebuilt when a save loses to someone else's, a service's refusal beside its field, and the
 time field (a wall-clock time that has happened)."""
 
-import datetime
 from collections.abc import Callable, Iterable
 
 from django import forms
@@ -17,7 +16,8 @@ from records.measurements import CSSRS_IDEATION_LEVELS
 # No session of these trials happened earlier; an older year is a typing error.
 EARLIEST_YEAR = 2015
 TIME_OUT_OF_BOUNDS = f"Enter a date and time from {EARLIEST_YEAR} to now."
-DAY_OUT_OF_BOUNDS = f"Enter a day from {EARLIEST_YEAR} to a year from today at most."
+DAY_TOO_EARLY = f"Enter a day in {EARLIEST_YEAR} or later."
+DAY_TOO_FAR = "This day is a century ahead or more: enter the day it happened."
 
 
 # Said beside every safety answer (C-SSRS, suicidal behaviour, a pregnancy test result, readiness):
@@ -233,8 +233,9 @@ class WhenField(forms.DateTimeField):
 class DayField(forms.DateField):
     """A day of the study (screened, held, withdrawn), typed or picked.
 
-    From EARLIEST_YEAR to a year ahead at most: any other day is a typing error, refused beside
-    the field; the services judge the rest (a visit's window, a day not yet come).
+    From EARLIEST_YEAR on, and not a century ahead: any other day is a typing error, refused beside
+    the field (and never carried to the calendar's end, where reckoning a window would fail);
+    the forms and services say in their own words why a day not yet come is refused.
     """
 
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -243,6 +244,7 @@ class DayField(forms.DateField):
         super().validate(value)
         if value is None:
             return
-        latest = timezone.localdate() + datetime.timedelta(days=366)
-        if value.year < EARLIEST_YEAR or value > latest:
-            raise ValidationError(DAY_OUT_OF_BOUNDS)
+        if value.year < EARLIEST_YEAR:
+            raise ValidationError(DAY_TOO_EARLY)
+        if value.year > timezone.localdate().year + 100:
+            raise ValidationError(DAY_TOO_FAR)

@@ -240,13 +240,31 @@ class AssessmentForm(AuditedEditForm):
         return data
 
 
+class DayRangeField(django_filters.fields.RangeField):
+    """Two days of the study (DayField: within its bounds), as a slice of dates: the filtered
+    fields are days, and a day never becomes a time in some zone (nor overflows at the calendar's
+    ends)."""
+
+    widget = django_filters.widgets.DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((DayField(required=False), DayField(required=False)), *args, **kwargs)
+
+    def compress(self, data_list):
+        return slice(*data_list) if data_list else None
+
+
+class DayRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = DayRangeField
+
+
 class ScreeningLogFilter(django_filters.FilterSet):
     site = django_filters.ModelChoiceFilter(
         field_name="participant__site",
         label="Site",
         queryset=lambda request: site_list(request.user, "screening.view_screeningattempt"),
     )
-    period = django_filters.DateFromToRangeFilter(
+    period = DayRangeFilter(
         field_name="screened_on",
         label="Screened between",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
