@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -148,7 +149,12 @@ def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
     )
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+@shared_task(
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
+    retry_backoff=True,
+    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
+    max_retries=8,
+)
 @acting_as_queuing_user
 def vital_sign_alert_notify(alert_id: int) -> int:
     """Email every active medical monitor of the study about the alert; returns how many.
@@ -161,7 +167,12 @@ def vital_sign_alert_notify(alert_id: int) -> int:
     )
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+@shared_task(
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
+    retry_backoff=True,
+    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
+    max_retries=8,
+)
 @acting_as_queuing_user
 def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     """Email the monitors told of the alert that it is retracted; returns how many were sent.
@@ -181,8 +192,9 @@ def vital_sign_alert_retracted_notify(alert_id: int) -> int:
 
 @shared_task(
     name="sessions_app.tasks.vital_sign_alert_withdrawn_notify",
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
     retry_backoff=True,
+    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
     max_retries=8,
 )
 def vital_sign_alert_retracted_notify_by_its_former_name(alert_id: int, **kwargs) -> int:
@@ -191,7 +203,12 @@ def vital_sign_alert_retracted_notify_by_its_former_name(alert_id: int, **kwargs
     return vital_sign_alert_retracted_notify.run(alert_id, **kwargs)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+@shared_task(
+    autoretry_for=(OSError, SoftTimeLimitExceeded),
+    retry_backoff=True,
+    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
+    max_retries=8,
+)
 @acting_as_queuing_user
 def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
     """Email the monitors told of the retraction that the alert stands again; returns how many.

@@ -6,8 +6,11 @@ Celery runs eagerly in unit tests (trialsite/settings/test.py), so a task queued
 
 import datetime
 import zoneinfo
+from smtplib import SMTPServerDisconnected
 
 import pytest
+from celery.exceptions import Retry, SoftTimeLimitExceeded
+from django.core.mail.backends import locmem
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +18,12 @@ from accounts.models import Role
 from audit.models import LogEntry
 from sessions_app.models import AlertNotification, VitalSignAlert
 from sessions_app.services import flowsheet
-from sessions_app.tasks import vital_sign_alert_notify
+from sessions_app.tasks import (
+    vital_sign_alert_notify,
+    vital_sign_alert_reinstated_notify,
+    vital_sign_alert_retracted_notify,
+    vital_sign_alert_retracted_notify_by_its_former_name,
+)
 from tests.accounts.factories import MembershipFactory, StudyFactory, UserFactory
 from tests.sessions_app.factories import monitor_of
 
@@ -188,3 +196,67 @@ def test_the_email_gives_the_time_at_the_site(
     raised = timezone.localtime(alert.raised_at, zoneinfo.ZoneInfo("Asia/Tokyo"))
     (message,) = mailoutbox
     assert f"Recorded: {raised:%d %b %Y %H:%M} JST" in message.body
+
+
+# --- Sending cut short is sent again ------------------------------------------------------------
+
+EMAIL_TASKS = [
+    vital_sign_alert_notify,
+    vital_sign_alert_retracted_notify,
+    vital_sign_alert_retracted_notify_by_its_former_name,
+    vital_sign_alert_reinstated_notify,
+]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [SMTPServerDisconnected("timed out"), SoftTimeLimitExceeded()],
+    ids=["email-timeout", "soft-time-limit"],
+)
+def test_a_send_cut_short_is_retried_and_each_monitor_emailed_once(
+    failure,
+    started_session,
+    therapist,
+    monitors,
+    mailoutbox,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """A mail server that times out (EMAIL_TIMEOUT) or a task stopped by its soft time limit in the
+    middle of sending: that monitor's notification rolls back, and the retry sends it."""
+    send_messages = locmem.EmailBackend.send_messages
+    failures = [failure]
+
+    def cut_short_once(backend, messages):
+        if failures:
+            raise failures.pop()
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", cut_short_once)
+    # Eager tasks propagate what they raise: the retry is asked for here, and run below.
+    with pytest.raises(Retry):
+        with django_capture_on_commit_callbacks(execute=True):
+            _flagged(started_session, therapist)
+    assert failures == []
+    assert mailoutbox == []
+    assert not AlertNotification.objects.exists()  # rolled back with the send
+
+    assert vital_sign_alert_notify(VitalSignAlert.objects.get().pk) == len(monitors)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in monitors)
+    assert AlertNotification.objects.count() == len(monitors)
+
+
+@pytest.mark.parametrize("task", EMAIL_TASKS, ids=lambda task: task.name.rsplit(".", 1)[-1])
+def test_every_alert_email_retries_within_the_visibility_timeout(task, settings):
+    """Retried on a failed send or the soft time limit; a retry's wait and its run (at most the hard
+    time limit) stay under Redis's visibility timeout, so it is not delivered twice; late
+    acknowledgement, so a task whose worker died is delivered again."""
+    visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert {OSError, SoftTimeLimitExceeded} <= set(task.autoretry_for)
+    assert task.retry_backoff
+    assert task.retry_backoff_max == settings.CELERY_RETRY_BACKOFF_MAX
+    assert task.retry_backoff_max + settings.CELERY_TASK_TIME_LIMIT < visibility_timeout
+    assert settings.EMAIL_TIMEOUT < settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+    assert task.acks_late
+    assert task.reject_on_worker_lost

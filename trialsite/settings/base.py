@@ -197,20 +197,26 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELE
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task cannot stall the worker, nor be lost with it. A stuck task is stopped (soft limit: it may
-# clean up; hard limit: its process is killed); a task is acknowledged only once done, so one
-# whose worker died is delivered again, by Redis after the visibility timeout. Retries wait less
-# than that timeout (CELERY_RETRY_BACKOFF_MAX), or Redis would deliver them twice.
+# clean up, and the email tasks retry; hard limit: its process is killed); a task is acknowledged
+# only once done, so one whose worker died is delivered again, by Redis once the visibility timeout
+# has passed since it was delivered (the workers look for such messages every 10 seconds). A retry
+# is delivered at once and waits in the worker, unacknowledged, until its time: its wait and its
+# run together stay under the visibility timeout (CELERY_RETRY_BACKOFF_MAX), or Redis would
+# deliver it a second time while it waits or runs.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_RETRY_BACKOFF_MAX = 240
+CELERY_RETRY_BACKOFF_MAX = max(1, CELERY_VISIBILITY_TIMEOUT - CELERY_TASK_TIME_LIMIT - 30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
