@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.tasks import acting_as_queuing_user
+from records.redaction import redact
 from sessions_app.models import AlertNotification, VitalSignAlert
 from sessions_app.selectors import MEASUREMENT_LABELS, alert_summary, monitors_of
 
@@ -135,6 +136,12 @@ _CORRECTION_NEWS = {
 }
 
 
+def _without_identity(alert: VitalSignAlert) -> str:
+    """The correction's reason as a monitor may read it: no identity of the participant."""
+    participant = alert.reading.session.visit.participant
+    return redact(alert.correction_reason, participant.identifying_strings())
+
+
 def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
     news, opening, (when_label, when_field) = _CORRECTION_NEWS[kind]
     summary = alert_summary(alert)
@@ -143,7 +150,7 @@ def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
         f"{opening}\n\n"
         f"Alert: {summary}\n"
         f"Reading corrected to: {_reading_now(alert)}\n"
-        f"Reason: {alert.correction_reason}\n\n"
+        f"Reason: {_without_identity(alert)}\n\n"
         f"Site: {alert.site}\n{when_label}: {_site_time(alert, getattr(alert, when_field))}\n\n"
         f"Review the alerts: {_alerts_link()}\n",
     )

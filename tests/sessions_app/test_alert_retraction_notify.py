@@ -382,3 +382,13 @@ def test_a_link_to_the_former_withdrawn_filter_lists_the_retracted_alerts(
 def test_a_retraction_keeps_the_code_it_was_stored_with():
     assert Kind.RETRACTED == "withdrawn"
     assert Kind.RETRACTED.label == "Retracted"
+
+
+def test_identity_typed_into_the_reason_is_redacted_in_the_monitors_email(
+    raised, therapist, monitor, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _correct(raised, therapist, 127, reason="Alice Ashdown's own reading was 127")
+    message = next(m for m in _retractions(mailoutbox) if m.to == [monitor.email])
+    assert "Reason: [redacted]'s own reading was 127" in message.body
+    assert "Alice" not in message.body and "Ashdown" not in message.body
