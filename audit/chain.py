@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
+
 from audit.keys import chain_keys
 from audit.models import GENESIS_HASH, LogEntry, UnknownAuditKey
 
@@ -55,6 +57,7 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
     """Recompute every entry's hash in order, with the server's keys; the first mismatch, gap,
     broken link or entry not made with a key is named."""
     keys = chain_keys()
+    legacy_seq, legacy_hash = legacy_head()
     expected_seq = 1
     previous_hash = GENESIS_HASH
     checked = unkeyed = 0
@@ -65,8 +68,10 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
             problem = f"sequence jumps from {expected_seq - 1} to {entry.seq} (entries removed)"
         elif entry.prev_hash != previous_hash:
             problem = "link to the previous entry does not match (an entry was altered or removed)"
-        elif not entry.key_id and unkeyed < checked:
+        elif not entry.key_id and (unkeyed < checked or entry.seq > legacy_seq):
             problem = "not made with the audit key (an entry written outside the application)"
+        elif not entry.key_id and entry.seq == legacy_seq and entry.entry_hash != legacy_hash:
+            problem = "not the last entry from before the chain was keyed (AUDIT_CHAIN_LEGACY_HEAD)"
         else:
             try:
                 if entry.compute_hash(keys) != entry.entry_hash:
@@ -95,6 +100,15 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
 
 
 ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
+
+
+def legacy_head() -> tuple[int, str]:
+    """The last entry written before the chain was keyed, as the environment names it
+    (AUDIT_CHAIN_LEGACY_HEAD, the head verify_audit printed before the upgrade): only entries
+    up to it may be unkeyed. (0, "") when there are none, so an unkeyed entry is never taken."""
+    if not settings.AUDIT_CHAIN_LEGACY_HEAD:
+        return 0, ""
+    return parse_anchor(settings.AUDIT_CHAIN_LEGACY_HEAD)
 
 
 def parse_anchor(text: str) -> tuple[int, str]:

@@ -142,14 +142,24 @@ def _without_identity(alert: VitalSignAlert) -> str:
     return redact(alert.correction_reason, participant.identifying_strings())
 
 
+STRUCK_NEWS = (
+    "A reading you were alerted to was struck through as entered in error (it should never have "
+    "been recorded): the alert is retracted and closed."
+)
+
+
 def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
     news, opening, (when_label, when_field) = _CORRECTION_NEWS[kind]
     summary = alert_summary(alert)
+    struck = kind == Kind.RETRACTED and alert.reading.is_voided
+    reading = (
+        "Reading: struck through" if struck else f"Reading corrected to: {_reading_now(alert)}"
+    )
     return (
         f"[trialsite] Vital-sign alert {news}: {summary}",
-        f"{opening}\n\n"
+        f"{STRUCK_NEWS if struck else opening}\n\n"
         f"Alert: {summary}\n"
-        f"Reading corrected to: {_reading_now(alert)}\n"
+        f"{reading}\n"
         f"Reason: {_without_identity(alert)}\n\n"
         f"Site: {alert.site}\n{when_label}: {_site_time(alert, getattr(alert, when_field))}\n\n"
         f"Review the alerts: {_alerts_link()}\n",

@@ -39,6 +39,14 @@ def _exceeded(reading: VitalSignReading, settings_) -> list[dict]:
     ]
 
 
+def retraction(alert: VitalSignAlert) -> str:
+    """Why a retracted alert was retracted, as the monitors are told (without the reason typed,
+    which the alerts list shows as they may read it)."""
+    if alert.reading.is_voided:
+        return "its reading was struck through as entered in error"
+    return "its reading was corrected back within the thresholds"
+
+
 @records_actor
 def alert_raise(*, actor: User, reading: VitalSignReading, settings_) -> VitalSignAlert | None:
     """An alert for a reading over a threshold (it has none yet), notified after commit."""
@@ -121,9 +129,8 @@ def alert_acknowledge(*, actor: User, alert: VitalSignAlert) -> VitalSignAlert:
         if alert.retracted_at is not None:
             when = timezone.localtime(alert.retracted_at, alert.site.zoneinfo)
             raise AlertError(
-                f"This alert was retracted on {when:%d %b %Y %H:%M %Z}: its reading was corrected "
-                f"back within the thresholds ({alert.correction_reason}). It is closed and "
-                "needs no acknowledgement."
+                f"This alert was retracted on {when:%d %b %Y %H:%M %Z}: {retraction(alert)}. It "
+                "is closed and needs no acknowledgement."
             )
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor

@@ -146,6 +146,10 @@ def test_input_too_large_is_answered_413_with_a_page_saying_so(login, therapist,
     assert response.status_code == 413
     assert b"What was sent is too large" in response.content
     assert b"nothing was saved" in response.content
+    # An answer given before any view still carries the pages' headers.
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_pages_with_identity_or_notes_are_never_stored_and_carry_the_policy(

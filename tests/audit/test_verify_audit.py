@@ -206,9 +206,9 @@ def test_verify_audit_needs_the_key(trail, settings):
         call_command("verify_audit")
 
 
-def test_entries_from_before_the_chain_was_keyed_verify_as_a_prefix(trail, capsys):
-    """A database of an earlier release: its entries are plain SHA-256, the new ones keyed."""
-    # The trail's entries keyed, re-made as the earlier release made them: hashed without a key.
+def _unkey(trail) -> LogEntry:
+    """The trail's entries re-made as the earlier release made them, hashed without a key: what
+    a database of that release holds, or what an intruder who rewrote the chain would leave."""
     previous = "0" * 64
     for entry in trail:
         entry.key_id, entry.prev_hash = "", previous
@@ -217,7 +217,29 @@ def test_entries_from_before_the_chain_was_keyed_verify_as_a_prefix(trail, capsy
             "UPDATE audit_logentry SET key_id = '', prev_hash = %s, entry_hash = %s WHERE id = %s",
             [entry.prev_hash, entry.entry_hash, entry.pk],
         )
+    return trail[-1]
+
+
+def test_a_chain_rewritten_without_the_key_fails_verification(trail, capsys):
+    _unkey(trail)
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    assert "seq=1 " in capsys.readouterr().err
+
+
+def test_entries_from_before_the_chain_was_keyed_verify_up_to_the_legacy_head(
+    trail, settings, capsys
+):
+    """A database of an earlier release: its entries are plain SHA-256, the new ones keyed."""
+    last = _unkey(trail)
+    settings.AUDIT_CHAIN_LEGACY_HEAD = f"{last.seq}:{last.entry_hash}"
     IdentityFactory()  # written by this release: keyed, after the earlier ones
     call_command("verify_audit")
     out = capsys.readouterr().out
     assert f"{len(trail)} of them from before the chain was keyed" in out
+
+    # An unkeyed entry appended after the legacy head is refused.
+    settings.AUDIT_CHAIN_LEGACY_HEAD = f"{last.seq - 1}:{trail[-2].entry_hash}"
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    assert f"seq={last.seq}" in capsys.readouterr().err

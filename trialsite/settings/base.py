@@ -49,13 +49,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
-    "records.submissions.OneSubmissionMiddleware",
     "accounts.middleware.SiteTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "audit.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: the answers it gives itself (a replayed redirect, the pages of a form still being
+    # saved or too large) still pass the headers above (CSP, no-store, framing).
+    "records.submissions.OneSubmissionMiddleware",
 ]
 
 ROOT_URLCONF = "trialsite.urls"
@@ -188,6 +190,9 @@ AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
 # environment only: it never enters the database. Retired keys still verify what they signed.
 AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
 AUDIT_CHAIN_RETIRED_KEYS = env.list("AUDIT_CHAIN_RETIRED_KEYS", default=[])
+# A database from before the chain was keyed: the head verify_audit printed before the upgrade
+# ("seq:hash"). Only entries up to it may be unkeyed; with it unset, none may.
+AUDIT_CHAIN_LEGACY_HEAD = env.str("AUDIT_CHAIN_LEGACY_HEAD", default="")
 
 # Celery: with no broker configured, or with CELERY_TASK_ALWAYS_EAGER=true, tasks run eagerly in
 # the calling process. Production refuses to start without a broker unless eager is asked for.
