@@ -29,6 +29,7 @@ class IdentityForm(AuditedEditForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = IDENTITY_REASON_HELP
         self.helper = FormHelper(self)
+        self.helper.attrs = {"data-drafts": "off"}  # identity is never kept in the browser
         self.helper.layout = Layout(
             "version",
             Fieldset(

@@ -9,7 +9,12 @@ redirect and the same messages. So a double click, a resent POST or the back but
 
 A first request that redirects (the form was saved) keeps its row. One that answers anything
 else (the form was refused and shown again with its messages) or fails gives the key back, and
-the second request is then handled on its own.
+the second request is then handled on its own. Keys are forgotten after a day
+(records.tasks.submissions_forget).
+
+One window is left: a process that dies after its view committed and before its row is marked
+done leaves the key "in flight"; a second request waits, then is told the form is still being
+saved, and after ABANDONED the key is taken over and the form can be saved again.
 """
 
 import time
@@ -48,8 +53,6 @@ def _claim(key: uuid.UUID, request: HttpRequest):
     """The earlier submission with this key, or None once this request holds the key."""
     from records.models import Submission
 
-    now = timezone.now()
-    Submission.objects.filter(user=request.user, created_at__lt=now - KEPT).delete()
     try:
         with transaction.atomic():
             Submission.objects.create(key=key, user=request.user, path=request.path[:500])
@@ -78,8 +81,6 @@ def _finished(earlier, request: HttpRequest):
 
 
 def _answer_again(earlier, request: HttpRequest) -> HttpResponse:
-    if earlier.user_id != request.user.pk:
-        return render(request, "errors/400.html", status=400)
     if earlier.completed_at is None:
         return render(request, "errors/submission_pending.html", status=409)
     for level, text, tags in earlier.messages:
@@ -115,6 +116,8 @@ class OneSubmissionMiddleware:
         if key is None:
             return self.get_response(request)
         while (earlier := _claim(key, request)) is not None:
+            if earlier.user_id != request.user.pk:  # another user's key: never theirs to see
+                return render(request, "errors/400.html", status=400)
             earlier = _finished(earlier, request)
             if earlier is not None:
                 return _answer_again(earlier, request)

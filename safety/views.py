@@ -6,6 +6,7 @@ Only the draft is built; every page says so, so nobody takes it for a submitted 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
@@ -63,6 +64,8 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
         self.reading = self.participant = None
         if request.GET.get("reading"):
             self.reading = reading_get(user=request.user, pk=request.GET["reading"])
+            if self.reading.is_voided:  # struck through as entered in error: nothing happened
+                raise Http404("This reading was struck through as entered in error.")
             self.participant = self.reading.session.visit.participant
         elif request.GET.get("participant"):
             self.participant = participant_get(user=request.user, pk=request.GET["participant"])

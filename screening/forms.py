@@ -48,6 +48,7 @@ class ScreeningStartForm(forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("screened_on", timezone.localdate())
         self.helper = FormHelper(self)
+        self.helper.attrs = {"data-drafts": "off"}  # identity is never kept in the browser
         self.helper.layout = Layout(
             Row(Column("site"), Column("screened_on")),
             Fieldset(

@@ -80,7 +80,7 @@ def _sessions(user: User) -> list[WorkItem]:
 def _adverse_events(user: User) -> list[WorkItem]:
     return [
         WorkItem(
-            kind="Submit the adverse event",
+            kind="Review the draft adverse event",
             label=f"{ae.participant.label} · {ae.verbatim_term}",
             url=reverse("safety:ae_detail", args=[ae.pk]),
             site=ae.participant.site,

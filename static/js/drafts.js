@@ -6,6 +6,7 @@
 //   half-typed in the others comes back.
 // A restored form says so, with the time it was typed, and can be discarded. Drafts belong to the
 // user who typed them: another user logging in in this tab gets none, and logging out clears them.
+// Who a person is (the identity and screening forms, data-drafts="off") is never kept.
 (function () {
   const PREFIX = "trialsite-draft:";
   const KEEP_HALF_TYPED = 30 * 60 * 1000; // a half-typed form older than this is not restored
@@ -71,19 +72,20 @@
   if (loginPage) {
     // The session ended: the forms sent meanwhile were never saved. Back to the page they were on.
     let back = null;
+    const next = new URLSearchParams(location.search).get("next");
     drafts().forEach(function ([key, draft]) {
       if (!draft.sent) return;
       draft.interrupted = true;
       draft.sent = false;
       store.setItem(key, JSON.stringify(draft));
-      back = back || draft.page;
+      // The form was sent to `next` (its action): after logging in, back to the page it was on.
+      if (next && next === draft.action) back = back || draft.page;
     });
-    const next = new URLSearchParams(location.search).get("next");
     const form = loginPage.querySelector("form");
-    if (back && form && next !== back && back.startsWith("/")) {
+    if (back && form && next !== back && /^\/(?![\/\\])/.test(back)) {
       form.action = location.pathname + "?next=" + encodeURIComponent(back);
     }
-    if (back) {
+    if (drafts().some(([, draft]) => draft.interrupted)) {
       const note = document.createElement("div");
       note.className = "alert alert-info";
       note.dataset.testid = "drafts-kept";
@@ -94,11 +96,10 @@
     }
     return;
   }
-  if (!user) return;
   if (lostPage) {
     // Not saved: the drafts sent wait for the user to go back to their form.
     drafts().forEach(function ([key, draft]) {
-      if (!draft.sent || draft.user !== user) return;
+      if (!draft.sent) return;
       draft.interrupted = true;
       draft.sent = false;
       store.setItem(key, JSON.stringify(draft));
@@ -113,6 +114,7 @@
     });
     return;
   }
+  if (!user) return;
 
   const now = Date.now();
   drafts().forEach(function ([key, draft]) {
@@ -122,8 +124,12 @@
     if (draft.user !== user || draft.sent || stale) store.removeItem(key);
   });
 
+  // A form marked data-drafts="off" (who a person is) is never kept in the browser.
   const forms = Array.from(document.querySelectorAll("form")).filter(
-    (form) => form.method.toLowerCase() === "post" && form.querySelector("[name=submission_key]")
+    (form) =>
+      form.method.toLowerCase() === "post" &&
+      form.dataset.drafts !== "off" &&
+      form.querySelector("[name=submission_key]")
   );
   forms.forEach(function (form) {
     const key = formKey(form);
@@ -140,6 +146,7 @@
         JSON.stringify({
           user: user,
           page: location.pathname + location.search,
+          action: new URL(form.action, location.href).pathname,
           saved: Date.now(),
           sent: sent,
           values: values(form),

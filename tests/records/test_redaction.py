@@ -110,3 +110,4 @@ def test_the_identity_form_says_not_to_type_identity_into_the_reason(
 ):
     page = login(therapist).get(reverse("participants:identity_edit", args=[participant1.pk]))
     assert "without the identity itself" in page.content.decode()
+    assert 'data-drafts="off"' in page.content.decode()  # nor kept in the browser's tab

@@ -1,6 +1,7 @@
 """One submission writes once: a double click, a resent POST or two requests racing with the same
 form's key store one record and answer alike."""
 
+import datetime
 import re
 import threading
 import uuid
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from records.models import Submission
 from records.submissions import FIELD
+from records.tasks import submissions_forget
 from sessions_app.models import VitalSignReading
 from tests.sessions_app.pages import flowsheet_url, local
 
@@ -112,3 +114,16 @@ def test_two_simultaneous_posts_with_one_key_store_one_reading(therapist, starte
     assert VitalSignReading.objects.filter(session=started_session).count() == 1
     assert [r.status_code for r in responses] == [302, 302]
     assert responses[0]["Location"] == responses[1]["Location"]
+
+
+@pytest.mark.django_db
+def test_keys_older_than_a_day_are_forgotten(client, therapist, started_session):
+    client.force_login(therapist)
+    old, recent = uuid.uuid4(), uuid.uuid4()
+    for key in (old, recent):
+        client.post(flowsheet_url(started_session), reading_form(key, pulse=70))
+    Submission.objects.filter(key=old).update(
+        created_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    assert submissions_forget.delay().get() == 1
+    assert list(Submission.objects.values_list("key", flat=True)) == [recent]

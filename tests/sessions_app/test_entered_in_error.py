@@ -161,3 +161,11 @@ def test_only_the_sites_staff_may_strike_an_entry_through(login, monitor, therap
     assert login(therapist2).post(strike_url(flagged), data).status_code == 404
     flagged.refresh_from_db()
     assert flagged.voided_at is None
+
+
+def test_no_adverse_event_is_drafted_from_a_struck_reading(login, therapist, flagged):
+    flowsheet.entry_strike_through(
+        actor=therapist, entry=flagged, expected_version=flagged.version, reason="Duplicate."
+    )
+    response = login(therapist).get(reverse("safety:ae_create") + f"?reading={flagged.pk}")
+    assert response.status_code == 404

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.audit_chain_verify",
         "schedule": 24 * 60 * 60,
     },
+    "submissions-forget-daily": {
+        "task": "records.tasks.submissions_forget",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
