@@ -28,10 +28,8 @@ class AdverseEventError(StepRefused):
 
 
 def _collected_since(participant: Participant) -> datetime.date | None:
-    """The first day of the participant's screening, else of their enrolment (None if neither)."""
+    """The first day of the participant's screening (None for one entered without it)."""
     days = [a.screened_on for a in participant.screening_attempts.all() if a.screened_on]
-    if participant.enrolled_on:
-        days.append(participant.enrolled_on)
     return min(days, default=None)
 
 
@@ -50,7 +48,7 @@ def _check_draft(ae: AdverseEvent) -> None:
         since = _collected_since(ae.participant)
         if since and timezone.localtime(ae.onset_at).date() < since:
             errors["onset_at"] = (
-                f"The onset is before {ae.participant.label} was first screened or enrolled "
+                f"The onset is before {ae.participant.label} was first screened "
                 f"({since:%d %b %Y}): that is medical history, not an adverse event."
             )
     if ae.dosing_session_id and ae.dosing_session.visit.participant_id != ae.participant_id:
