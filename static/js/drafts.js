@@ -176,7 +176,11 @@
       }
       field.dispatchEvent(new Event("input", { bubbles: false }));
     });
-    const at = new Date(draft.saved).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const at = new Date(draft.saved).toLocaleTimeString("en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
     const note = document.createElement("div");
     note.className = "alert alert-warning py-2 small d-flex align-items-center gap-2";
     note.setAttribute("role", "status");

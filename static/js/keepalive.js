@@ -47,8 +47,16 @@
       ping();
     }
   }
-  ["keydown", "input", "pointerdown", "scroll", "change"].forEach((type) =>
-    document.addEventListener(type, active, { passive: true, capture: true })
+  // What the user does, not what the page does: a scroll can come from the page itself (the
+  // browser keeping the view steady while the layout moves), so only the wheel and touch count.
+  ["keydown", "input", "pointerdown", "wheel", "touchstart", "change"].forEach((type) =>
+    document.addEventListener(
+      type,
+      (event) => {
+        if (event.isTrusted) active();
+      },
+      { passive: true, capture: true }
+    )
   );
   stay.addEventListener("click", function () {
     if (ended) {
@@ -70,7 +78,7 @@
       const seconds = Math.ceil(left / 1000);
       text.textContent =
         "You will be logged out in " +
-        (seconds > 60 ? Math.ceil(seconds / 60) + " min" : seconds + " s") +
+        (seconds >= 90 ? Math.round(seconds / 60) + " min" : seconds + " s") +
         " for inactivity.";
       warning.classList.remove("d-none");
     }

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.middleware import LAST_ACTIVITY_KEY
-from sessions_app.models import DosingSession, VitalSignReading
+from sessions_app.models import DosingSession, Observation, VitalSignReading
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_schedule_create
 
@@ -126,3 +126,25 @@ def test_the_page_warns_before_the_idle_logout_and_the_user_can_stay_signed_in(
         warning.get_by_role("button", name="Stay signed in").click()
     assert kept.value.ok
     expect(warning).to_be_hidden()
+
+
+def test_back_to_a_sent_form_and_sending_it_again_writes_once(page, log_in, running):
+    log_in("therapist")
+    page.goto(f"/sessions/{running.pk}/")
+    when = now_typed()
+    observation = page.get_by_test_id("form-observation")
+    observation.locator("[name=observation-observed_at]").fill(when)
+    observation.locator("[name=observation-text]").fill("Asks for the music to be turned down")
+    observation.get_by_role("button").last.click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+    page.go_back()  # the page again, as the browser fills it in with what was sent
+    form = page.get_by_test_id("form-observation")
+    form.locator("[name=observation-observed_at]").evaluate("(el, v) => { el.value = v; }", when)
+    form.locator("[name=observation-text]").evaluate(
+        "(el) => { el.value = 'Asks for the music to be turned down'; }"
+    )
+    form.get_by_role("button").last.click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    texts = Observation.objects.filter(session=running).values_list("text", flat=True)
+    assert list(texts) == ["Asks for the music to be turned down"]
