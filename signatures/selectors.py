@@ -14,6 +14,13 @@ def signatures_for(*, record: models.Model) -> QuerySet[Signature]:
     ).select_related("signer")
 
 
+def signed_by(*, record: models.Model, signer) -> bool:
+    """Whether `signer` has a signature that still holds for the record as it is now."""
+    return any(
+        s.signer_id == signer.pk and s.is_valid_for(record) for s in signatures_for(record=record)
+    )
+
+
 def signature_rows(*, record: models.Model) -> list[dict]:
     """Each signature with whether it still holds for the record as it is now."""
     return [

@@ -11,11 +11,11 @@ from records.views import RecordHistoryView
 from sessions_app import selectors
 from sessions_app.models import DosingSession, VitalSignAlert
 from sessions_app.services import flowsheet as services
-from sessions_app.services.flowsheet.session import SIGN_BEFORE_END, SIGN_REFUSED
+from sessions_app.services.flowsheet.session import ALREADY_SIGNED, SIGN_BEFORE_END, SIGN_REFUSED
 from sessions_app.views.flowsheet import SIGN, SessionMixin
 from signatures.forms import SignatureForm
 from signatures.models import Signature
-from signatures.selectors import signatures_for
+from signatures.selectors import signatures_for, signed_by
 from signatures.services import SignatureRefusedError
 
 
@@ -27,6 +27,9 @@ class SessionSignView(SessionMixin, FormView):
     def get(self, request, *args, **kwargs):
         if self.session.status != DosingSession.Status.ENDED:
             messages.warning(request, SIGN_BEFORE_END)
+            return redirect("sessions_app:flowsheet", pk=self.session.pk)
+        if signed_by(record=self.session, signer=request.user):
+            messages.info(request, ALREADY_SIGNED)
             return redirect("sessions_app:flowsheet", pk=self.session.pk)
         return super().get(request, *args, **kwargs)
 

@@ -119,8 +119,14 @@ def test_the_page_warns_before_the_idle_logout_and_the_user_can_stay_signed_in(
     settings.SESSION_IDLE_TIMEOUT = 90  # the warning starts two minutes before the end
     log_in("therapist")
     page.goto(f"/sessions/{running.pk}/")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the page scrolled, idle
+    pings = []
+    page.on("request", lambda r: pings.append(r.url) if "keepalive" in r.url else None)
     warning = page.get_by_test_id("idle-warning")
     expect(warning).to_contain_text("You will be logged out in", timeout=15_000)
+    page.wait_for_timeout(11_000)  # two more ticks: nobody did anything, the warning stays
+    expect(warning).to_be_visible()
+    assert pings == []
 
     with page.expect_response("**/accounts/keepalive/") as kept:
         warning.get_by_role("button", name="Stay signed in").click()

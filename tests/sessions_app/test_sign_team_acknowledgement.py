@@ -62,7 +62,8 @@ def test_the_acknowledgement_is_recorded_in_the_signature(login, investigator, p
     signature = Signature.objects.get()
     assert signature.meaning == Signature.Meaning.APPROVED
     assert signature.statement == f"{SIGN_STATEMENT} {ACKNOWLEDGEMENT}"
-    assert ACKNOWLEDGEMENT in html.unescape(client.get(_sign_url(ended)).content.decode())
+    flowsheet_page = client.get(reverse("sessions_app:flowsheet", args=[ended.pk]))
+    assert ACKNOWLEDGEMENT in html.unescape(flowsheet_page.content.decode())
 
 
 @pytest.fixture
@@ -84,3 +85,15 @@ def test_an_investigator_not_on_the_team_is_not_asked(
     assert input_tag(body, "acknowledged") == ""
     assert client.post(_sign_url(session), {"password": password}).status_code == 302
     assert Signature.objects.get().statement == SIGN_STATEMENT
+
+
+def test_the_same_version_is_not_signed_twice_by_one_investigator(
+    login, signed, ended, investigator, password
+):
+    response = login(investigator).get(reverse("sessions_app:sign", args=[ended.pk]))
+    assert response.status_code == 302  # back to the flowsheet, told it is signed
+    with pytest.raises(flowsheet.FlowsheetError, match="already signed"):
+        flowsheet.dosing_session_sign(
+            actor=investigator, session=ended, password=password, team_acknowledged=True
+        )
+    assert Signature.objects.filter(object_pk=str(ended.pk), signer=investigator).count() == 1

@@ -20,10 +20,15 @@ from sessions_app.models.flowsheet import ENDS_AFTER_START
 from sessions_app.services.flowsheet.common import FlowsheetError, lock_session
 from sessions_app.services.flowsheet.team import ROLES
 from signatures.models import Signature
+from signatures.selectors import signed_by
 from signatures.services import signature_password_confirm, signature_sign
 
 SIGN_REFUSED = "Only the site investigator can sign dosing sessions."
 SIGN_BEFORE_END = "A session is signed once it has ended."
+ALREADY_SIGNED = (
+    "You have already signed this session as it is now. A later change to it voids the "
+    "signature and asks for a new one."
+)
 SIGN_STATEMENT = (
     "I have reviewed this dosing session's flowsheet and confirm it is complete and accurate."
 )
@@ -199,6 +204,8 @@ def dosing_session_sign(
             raise FlowsheetError(SIGN_BEFORE_END)
         if team_acknowledgement(session=session, user=actor) != acknowledgement:
             raise ConcurrentEditError(STALE_MESSAGE)
+        if signed_by(record=session, signer=actor):
+            raise FlowsheetError(ALREADY_SIGNED)
         return signature_sign(
             signer=actor,
             record=session,
