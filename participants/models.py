@@ -155,14 +155,6 @@ class ParticipantIdentity(VersionedModel):
         """What of this identity could be typed into a free text: the names, the date of birth
         as people write it, the contacts; longest first, so that "Ada Tucker" goes before
         "Ada". (The sex and the country alone identify no one.)"""
-        born = self.date_of_birth
-        dates = (
-            [f"{born:%Y-%m-%d}", f"{born:%d/%m/%Y}", f"{born:%m/%d/%Y}", f"{born:%d.%m.%Y}"]
-            + [f"{born.day} {born:%B %Y}", f"{born:%B} {born.day}, {born.year}"]
-            + [f"{born.day} {born:%b %Y}", f"{born:%d %b %Y}"]
-            if born
-            else []
-        )
         values = [
             self.full_name,
             self.given_name,
@@ -170,14 +162,35 @@ class ParticipantIdentity(VersionedModel):
             self.phone,
             self.email,
             self.address_line,
+            # The street without its number, and each name of the support contact alone.
+            self.address_line.lstrip("0123456789 ,/-"),
             self.city,
             self.postal_code,
             self.support_contact_name,
+            *self.support_contact_name.split(),
             self.support_contact_phone,
-            *dates,
+            *_ways_of_writing(self.date_of_birth),
         ]
-        found = {value.strip() for value in values if value and len(value.strip()) >= 3}
+        found = {value.strip() for value in values if value and len(value.strip()) >= 2}
         return sorted(found, key=len, reverse=True)
+
+
+def _ways_of_writing(day) -> list[str]:
+    """A date as people write it: in numbers (day, month and year in the usual orders, padded
+    or not; the separators are matched loosely) and in words ("5 May 1973", "May 5, 1973")."""
+    if not day:
+        return []
+    d, m, y = day.day, day.month, day.year
+    numbers = {
+        f"{a}-{b}-{c}"
+        for dd in {f"{d}", f"{d:02}"}
+        for mm in {f"{m}", f"{m:02}"}
+        for a, b, c in ((y, mm, dd), (dd, mm, y), (mm, dd, y))
+    }
+    words = {
+        f"{dd} {month} {y}" for dd in {f"{d}", f"{d:02}"} for month in (f"{day:%B}", f"{day:%b}")
+    } | {f"{month} {d}, {y}" for month in (f"{day:%B}", f"{day:%b}")}
+    return sorted(numbers | words)
 
 
 # The person, their address and their support contact: together, the identity form.

@@ -23,12 +23,30 @@ def participant_of(record):
     return getattr(record, "participant", None)
 
 
+# Between the characters of a number as people write it: "020 7496 0999", "PL1 6DU", "1961-10-23".
+SEPARATORS = r"[\s\-./(),]*"
+
+
+def _pattern(string: str) -> str:
+    """How `string` may stand in a text. A number (a phone, a postcode, a date) with any
+    separators, a phone by its last nine digits (with or without its country code); a name as a
+    whole word, possessive or plural too ("Coleman's", "Colemans")."""
+    if any(ch.isdigit() for ch in string):
+        chars = [ch for ch in string if ch.isalnum()]
+        digits = [ch for ch in chars if ch.isdigit()]
+        number = SEPARATORS.join(re.escape(ch) for ch in chars) + r"(?!\d)"
+        if len(digits) >= 7 and len(digits) >= len(chars) - 1:  # a phone: its last nine digits
+            return SEPARATORS.join(re.escape(ch) for ch in digits[-9:]) + r"(?!\d)"
+        return r"(?<![\d\w])" + number
+    return r"(?<!\w)" + re.escape(string) + r"(?:['’]s|s)?(?!\w)"
+
+
 def redact(text: str, strings: list[str]) -> str:
-    """`text` with each of `strings` (whole words, any case) replaced by [redacted]."""
+    """`text` with each of `strings`, as it may be written, replaced by [redacted]."""
     if not text or not strings:
         return text
-    pattern = "|".join(re.escape(s) for s in sorted(strings, key=len, reverse=True))
-    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+    pattern = "|".join(_pattern(s) for s in sorted(strings, key=len, reverse=True))
+    return re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
 
 
 def _cache(request: HttpRequest | None) -> dict:
