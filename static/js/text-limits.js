@@ -1,4 +1,4 @@
-// Long text fields: a browser silently cuts what is pasted beyond a textarea's maxlength. Here the
+// Text fields: a browser silently cuts what is pasted beyond a field's maxlength. Here the
 // limit is shown as a count instead ("1,850 / 2,000"), turning red beyond it, and the server's
 // message beside the field refuses the text with all of it kept, so nothing typed is lost.
 //
@@ -10,6 +10,23 @@
   const counted = (value) => Array.from(value.trim()).length;
   // Numbers written as the server's message writes them ("2,000"), whatever the browser's locale.
   const number = (n) => n.toLocaleString("en-GB");
+  // A one-line field (a verbatim term, a kit number) is not cut either: beyond its limit the
+  // server refuses it beside the field with all of it kept; its count shows once it is near.
+  document.querySelectorAll("input[maxlength]:not([type=password])").forEach((input) => {
+    const limit = input.maxLength;
+    input.removeAttribute("maxlength");
+    const count = document.createElement("div");
+    count.className = "form-text text-end";
+    count.setAttribute("aria-live", "polite");
+    const show = () => {
+      const used = counted(input.value);
+      count.textContent = used > limit * 0.8 ? `${number(used)} / ${number(limit)} characters` : "";
+      count.classList.toggle("text-danger", used > limit);
+    };
+    input.addEventListener("input", show);
+    input.insertAdjacentElement("afterend", count);
+    show();
+  });
   document.querySelectorAll("textarea[maxlength]").forEach((area) => {
     const limit = area.maxLength;
     area.removeAttribute("maxlength");

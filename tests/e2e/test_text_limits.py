@@ -52,3 +52,17 @@ def test_the_counter_and_the_server_count_the_same_characters(log_in, therapist,
     p2.refresh_from_db()
     assert p2.status == Visit.Status.MISSED
     assert "\r" not in p2.missed_reason and len(p2.missed_reason) == 1999
+
+
+def test_a_one_line_field_pasted_too_long_is_refused_and_kept_whole(
+    log_in, therapist, participant1
+):
+    page = log_in("therapist")
+    page.goto(f"/safety/adverse-events/new/?participant={participant1.pk}")
+    term = page.get_by_label("Verbatim term")
+    text = "Headache " + "y" * 400
+    term.fill(text)  # as a paste: the browser would have cut it to the field's limit
+    expect(term).to_have_value(text)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#id_verbatim_term_error")).to_contain_text("at most")
+    expect(page.get_by_label("Verbatim term")).to_have_value(text)
