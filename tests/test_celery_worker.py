@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import connections
 
 from audit.models import LogEntry
+from trialsite.celery import app as project_app
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +37,8 @@ def redis_celery_app():
     test_app.finalize()
     yield test_app
     test_app.close()
+    project_app.set_current()  # the worker made the test app current; the project's again
+    project_app.set_default()
 
 
 @needs_broker

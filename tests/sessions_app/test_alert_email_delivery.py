@@ -29,6 +29,7 @@ from django.db import connection, connections
 from sessions_app.models import AlertNotification
 from sessions_app.services import alerts, flowsheet
 from tests.test_celery_worker import needs_broker
+from trialsite.celery import app as project_app
 
 pytestmark = [pytest.mark.integration, needs_broker]
 
@@ -170,6 +171,10 @@ def celery_app():
     app.finalize()
     yield app
     app.close()
+    # A worker makes its app the current one; the project's (eager in tests) is current again,
+    # or the tasks queued by later tests would go to this app's broker instead of running.
+    project_app.set_current()
+    project_app.set_default()
 
 
 @pytest.fixture
