@@ -124,6 +124,18 @@ class Measurements:
     pregnancy_test: str | None = None
 
 
+# The assessments that are counts or scores: none of them can be negative.
+COUNTED_MEASUREMENTS = (
+    "ptsd_duration_months",
+    "caps5_total",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "qtc_ms",
+    "cssrs_ideation",
+)
+
+
 @dataclass(frozen=True)
 class CriterionResult:
     code: str
@@ -188,15 +200,7 @@ def check_consistency(m: Measurements) -> None:
         raise InconsistentDataError(
             f"Diastolic pressure ({m.diastolic_bp}) must be below systolic ({m.systolic_bp})."
         )
-    for name in (
-        "ptsd_duration_months",
-        "caps5_total",
-        "systolic_bp",
-        "diastolic_bp",
-        "pulse",
-        "qtc_ms",
-        "cssrs_ideation",
-    ):
+    for name in COUNTED_MEASUREMENTS:
         value = getattr(m, name)
         if value is not None and value < 0:
             raise InconsistentDataError(f"{name} cannot be negative.")

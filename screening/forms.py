@@ -9,7 +9,7 @@ from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, Participa
 from participants.validators import validate_date_of_birth
 from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm, DayField, text_field
 from screening import services
-from screening.eligibility import BORN_AFTER_SCREENING
+from screening.eligibility import BORN_AFTER_SCREENING, COUNTED_MEASUREMENTS
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -135,18 +135,7 @@ class RescreenForm(forms.Form):
 
 
 ANSWER_CHOICES = [("yes", "Yes"), ("no", "No")]
-MEASUREMENT_FIELDS = [
-    "screened_on",
-    "ptsd_duration_months",
-    "caps5_total",
-    "systolic_bp",
-    "diastolic_bp",
-    "pulse",
-    "qtc_ms",
-    "weight_kg",
-    "pregnancy_test",
-    "cssrs_ideation",
-]
+MEASUREMENT_FIELDS = ["screened_on", *COUNTED_MEASUREMENTS, "weight_kg", "pregnancy_test"]
 
 
 class AssessmentForm(AuditedEditForm):
