@@ -156,6 +156,18 @@ def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
     )
 
 
+def _notify_correction(alert_id: int, *, kind: str, told_of: str) -> int:
+    """Email the study's monitors who were emailed `told_of` about the alert of its correction
+    (`kind`: retracted or reinstated); returns how many were sent."""
+    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, told_of))
+    return _notify(
+        alert_id,
+        kind=kind,
+        recipients=recipients,
+        compose=partial(_correction_email, kind=kind),
+    )
+
+
 @shared_task(
     autoretry_for=(OSError, SoftTimeLimitExceeded),
     retry_backoff=True,
@@ -188,13 +200,7 @@ def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     email names the participant by study ID, gives the reading's corrected values and the reason.
     Once per monitor and alert: a second retraction of the same alert is not emailed.
     """
-    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RAISED))
-    return _notify(
-        alert_id,
-        kind=Kind.RETRACTED,
-        recipients=recipients,
-        compose=partial(_correction_email, kind=Kind.RETRACTED),
-    )
+    return _notify_correction(alert_id, kind=Kind.RETRACTED, told_of=Kind.RAISED)
 
 
 @shared_task(
@@ -223,10 +229,4 @@ def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
     Once per monitor and alert. Monitors never told of the alert are told by
     `vital_sign_alert_notify`, queued beside this task.
     """
-    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RETRACTED))
-    return _notify(
-        alert_id,
-        kind=Kind.REINSTATED,
-        recipients=recipients,
-        compose=partial(_correction_email, kind=Kind.REINSTATED),
-    )
+    return _notify_correction(alert_id, kind=Kind.REINSTATED, told_of=Kind.RETRACTED)
