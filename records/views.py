@@ -59,7 +59,8 @@ class ServiceFormMixin:
         raise NotImplementedError
 
     def reload(self):
-        raise NotImplementedError
+        """The record as it is saved now (by default read again by its primary key)."""
+        return type(self.record)._default_manager.get(pk=self.record.pk)
 
     def save(self, form):
         raise NotImplementedError

@@ -152,9 +152,6 @@ class AssessmentEditView(ServiceFormMixin, AttemptMixin, FormView):
             date_of_birth=selectors.attempt_date_of_birth(attempt=record),
         )
 
-    def reload(self):
-        return ScreeningAttempt.objects.get(pk=self.attempt.pk)
-
     def save(self, form):
         services.screening_update(
             actor=self.request.user,
