@@ -101,29 +101,40 @@ class ObservationForm(FlowsheetForm):
         self.default_time("observed_at")
 
 
-class ReadingEditForm(MeasurementFields, AuditedEditForm):
+class EntryEditForm(AuditedEditForm):
+    """Correcting an entry of the flowsheet, always with a reason: its time (`time_field`, shown
+    as the time input shows it) and then `fields_layout`."""
+
+    time_field: str
+    fields_layout: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        when = getattr(self.instance, self.time_field)
+        if not self.is_bound and when:
+            self.initial[self.time_field] = local_input(when)
+        self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("version"),
+            self.time_field,
+            *self.fields_layout,
+            "reason",
+            Submit("save", "Save the correction"),
+        )
+
+
+class ReadingEditForm(MeasurementFields, EntryEditForm):
     """Correcting a reading: always with a reason; the second of two concurrent edits is refused."""
+
+    time_field = "measured_at"
+    fields_layout = (MEASUREMENT_ROW, "suds")
 
     measured_at = WhenField(label="Measured at")
 
     class Meta:
         model = VitalSignReading
         fields = ["measured_at", *MEASUREMENTS]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.measured_at:
-            self.initial["measured_at"] = local_input(self.instance.measured_at)
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
-            Field("version"),
-            "measured_at",
-            MEASUREMENT_ROW,
-            "suds",
-            "reason",
-            Submit("save", "Save the correction"),
-        )
 
     def _update_errors(self, errors):
         """The model's own checks; the one about the reading as a whole ("enter at least one
@@ -133,8 +144,11 @@ class ReadingEditForm(MeasurementFields, AuditedEditForm):
         super()._update_errors(errors)
 
 
-class ObservationEditForm(AuditedEditForm):
+class ObservationEditForm(EntryEditForm):
     """Correcting an observation or intervention, with a reason."""
+
+    time_field = "observed_at"
+    fields_layout = ("kind", "text")
 
     observed_at = WhenField(label="At")
 
@@ -144,21 +158,6 @@ class ObservationEditForm(AuditedEditForm):
         labels = {"text": "What was observed or done"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"text": LongTextField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.observed_at:
-            self.initial["observed_at"] = local_input(self.instance.observed_at)
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
-            Field("version"),
-            "observed_at",
-            "kind",
-            "text",
-            "reason",
-            Submit("save", "Save the correction"),
-        )
 
 
 class StrikeThroughForm(AuditedEditForm):
