@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django.db.models import TextChoices
 
+from records.measurements import PregnancyTest
+
 
 class Kind(TextChoices):
     INCLUSION = "inclusion", "Inclusion"
@@ -51,12 +53,6 @@ _COMPARE = {
     Operator.LT: operator.lt,
     Operator.EQ: operator.eq,
 }
-
-
-class PregnancyTest(TextChoices):
-    NEGATIVE = "negative", "Negative"
-    POSITIVE = "positive", "Positive"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
 class Outcome(TextChoices):

@@ -39,10 +39,7 @@ class DosingSession(VersionedModel):
         IN_PROGRESS = "in_progress", "In progress"
         ENDED = "ended", "Ended"
 
-    class PregnancyTest(models.TextChoices):
-        NEGATIVE = "negative", "Negative"
-        POSITIVE = "positive", "Positive"
-        NOT_APPLICABLE = "not_applicable", "Not applicable"
+    PregnancyTest = measurements.PregnancyTest
 
     class Supplemental(models.TextChoices):
         GIVE = "give", "Go: give the supplemental dose"
