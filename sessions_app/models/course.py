@@ -17,6 +17,7 @@ from accounts.models import Study
 from audit.models import VersionedModel
 from participants.models import Participant
 from records import measurements
+from records.fields import optional_link
 from sessions_app import schedule
 
 
@@ -111,11 +112,8 @@ class Visit(VersionedModel):
     code = models.CharField(max_length=8, help_text="P1–P3, D1–D3, I1.1–I3.3")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     sequence = models.PositiveSmallIntegerField()
-    dosing_visit = models.ForeignKey(
+    dosing_visit = optional_link(
         "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="integration_visits",
         help_text="For an integration session: the dosing session it follows.",
     )
