@@ -7,7 +7,13 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
-from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm, DayField, text_field
+from records.forms import (
+    SAFETY_ANSWER_HELP,
+    AuditedEditForm,
+    DayField,
+    ServerValidatedHelper,
+    text_field,
+)
 from screening import services
 from screening.eligibility import BORN_AFTER_SCREENING, COUNTED_MEASUREMENTS
 from screening.models import CriterionAnswer, ScreeningAttempt
@@ -186,9 +192,7 @@ class AssessmentForm(AuditedEditForm):
             f"{SAFETY_ANSWER_HELP} Not applicable when the candidate cannot become pregnant."
         )
         self.fields["cssrs_ideation"].help_text = SAFETY_ANSWER_HELP
-        self.helper = FormHelper(self)
-        # The server's messages, beside each field, are clearer than the browser's bubbles.
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             "version",
             Fieldset(

@@ -4,13 +4,19 @@ Measurement fields come from the models, so each form refuses the same impossibl
 same message beside the field.
 """
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from records import measurements
-from records.forms import AuditedEditForm, LongTextField, WhenField, local_input, text_field
+from records.forms import (
+    AuditedEditForm,
+    LongTextField,
+    ServerValidatedHelper,
+    WhenField,
+    local_input,
+    text_field,
+)
 from records.measurements import Measurement
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import Observation, VitalSignReading
@@ -113,8 +119,7 @@ class EntryEditForm(AuditedEditForm):
         when = getattr(self.instance, self.time_field)
         if not self.is_bound and when:
             self.initial[self.time_field] = local_input(when)
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Field("version"),
             self.time_field,
@@ -175,8 +180,7 @@ class StrikeThroughForm(AuditedEditForm):
             "For example: recorded for the wrong participant, or entered twice. Kept with the "
             "entry and in the audit trail."
         )
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Field("version"),
             "reason",
