@@ -156,6 +156,16 @@ def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
     )
 
 
+# How an alert email is retried: when sending fails or the soft time limit stops it, eight times
+# at most, waiting at most CELERY_RETRY_BACKOFF_MAX (trialsite/settings/base.py).
+EMAIL_RETRIES = {
+    "autoretry_for": (OSError, SoftTimeLimitExceeded),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.CELERY_RETRY_BACKOFF_MAX,
+    "max_retries": 8,
+}
+
+
 def _notify_correction(alert_id: int, *, kind: str, told_of: str) -> int:
     """Email the study's monitors who were emailed `told_of` about the alert of its correction
     (`kind`: retracted or reinstated); returns how many were sent."""
@@ -168,12 +178,7 @@ def _notify_correction(alert_id: int, *, kind: str, told_of: str) -> int:
     )
 
 
-@shared_task(
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(**EMAIL_RETRIES)
 @acting_as_queuing_user
 def vital_sign_alert_notify(alert_id: int) -> int:
     """Email every active medical monitor of the study about the alert; returns how many.
@@ -186,12 +191,7 @@ def vital_sign_alert_notify(alert_id: int) -> int:
     )
 
 
-@shared_task(
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(**EMAIL_RETRIES)
 @acting_as_queuing_user
 def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     """Email the monitors told of the alert that it is retracted; returns how many were sent.
@@ -203,25 +203,14 @@ def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     return _notify_correction(alert_id, kind=Kind.RETRACTED, told_of=Kind.RAISED)
 
 
-@shared_task(
-    name="sessions_app.tasks.vital_sign_alert_withdrawn_notify",
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(name="sessions_app.tasks.vital_sign_alert_withdrawn_notify", **EMAIL_RETRIES)
 def vital_sign_alert_retracted_notify_by_its_former_name(alert_id: int, **kwargs) -> int:
     """The retraction's email under the name its task had before the alert's "withdrawn" became
     "retracted", so that a message queued before an upgrade is still sent."""
     return vital_sign_alert_retracted_notify.run(alert_id, **kwargs)
 
 
-@shared_task(
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(**EMAIL_RETRIES)
 @acting_as_queuing_user
 def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
     """Email the monitors told of the retraction that the alert stands again; returns how many.
