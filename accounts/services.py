@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.selectors import UNLOCK_USER, locked_out_accounts
 from audit.context import change_reason, records_actor
 from audit.models import LogEntry
+from audit.services import event_log
 
 UNLOCK_REFUSED = "Only a study administrator can unlock accounts."
 UNLOCK_REASON_REQUIRED = "Say why this account is being unlocked (for example, who asked and how)."
@@ -33,12 +34,10 @@ def account_unlock(*, actor: User, account: User, reason: str) -> LogEntry:
         raise ValidationError(NOT_LOCKED)
     with transaction.atomic(), change_reason(reason):
         AxesProxyHandler.reset_attempts(username=account.get_username())
-        return LogEntry.objects.log_create(
-            account,
-            force_log=True,
-            action=LogEntry.Action.UPDATE,
+        return event_log(
             actor=actor,
-            actor_email=getattr(actor, "email", None),
+            instance=account,
+            action=LogEntry.Action.UPDATE,
             changes={"lockout": ["locked out", "unlocked"]},
             additional_data={
                 "unlocked": {

@@ -15,15 +15,28 @@ class ConcurrentEditError(Exception):
     """Someone else saved the record after the user opened it."""
 
 
-def access_log(*, actor, instance: models.Model, what: str) -> LogEntry:
-    """Record that `actor` viewed `instance` (for example an identity)."""
+def event_log(
+    *, actor, instance: models.Model, action: int, additional_data: dict, changes=None
+) -> LogEntry:
+    """An entry of the audit trail for what `actor` did to `instance` that no save records (a
+    view, an unlock)."""
     return LogEntry.objects.log_create(
         instance,
         force_log=True,
-        action=LogEntry.Action.ACCESS,
+        action=action,
         actor=actor,
         actor_email=getattr(actor, "email", None),
-        changes=None,
+        changes=changes,
+        additional_data=additional_data,
+    )
+
+
+def access_log(*, actor, instance: models.Model, what: str) -> LogEntry:
+    """Record that `actor` viewed `instance` (for example an identity)."""
+    return event_log(
+        actor=actor,
+        instance=instance,
+        action=LogEntry.Action.ACCESS,
         additional_data={"viewed": what},
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
 from participants.validators import validate_date_of_birth, validate_withdrawal_details
-from records.forms import AuditedEditForm, DayField, text_field
+from records.forms import AuditedEditForm, DayField, ServerValidatedHelper, text_field
 
 IDENTITY_REASON_HELP = (
     "Say why, without the identity itself (no names, dates of birth or contacts): the reason is "
@@ -92,8 +92,7 @@ class WithdrawalForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.update(version=participant.version, withdrawn_on=timezone.localdate())
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Field("version"),
             Row(Column("withdrawn_on"), Column("category")),

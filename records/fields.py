@@ -211,3 +211,11 @@ def user_field(*, optional: bool = False, **kwargs) -> models.ForeignKey:
         blank=optional,
         **kwargs,
     )
+
+
+def optional_link(to, *, related_name: str, **kwargs) -> models.ForeignKey:
+    """An optional link from a clinical record to the record it came from or follows (a session,
+    a reading, a visit), which is then kept as long as the link (PROTECT)."""
+    return models.ForeignKey(
+        to, on_delete=models.PROTECT, null=True, blank=True, related_name=related_name, **kwargs
+    )

@@ -4,6 +4,7 @@ time field (a wall-clock time that has happened)."""
 
 from collections.abc import Callable, Iterable
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -248,3 +249,15 @@ class DayField(forms.DateField):
             raise ValidationError(DAY_TOO_EARLY)
         if value.year > timezone.localdate().year + 100:
             raise ValidationError(DAY_TOO_FAR)
+
+
+class ServerValidatedHelper(FormHelper):
+    """The crispy helper of a form whose values the server checks: the browser's own checks are
+    off (`novalidate`), since the server's messages, beside each field, are clearer than the
+    browser's bubbles. `testid` names the form for the browser tests."""
+
+    def __init__(self, form, *, testid: str = ""):
+        super().__init__(form)
+        self.attrs = {"novalidate": ""}
+        if testid:
+            self.attrs["data-testid"] = testid

@@ -12,6 +12,8 @@ impossible. Thresholds are per study (`threshold_setting` names the study settin
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import TextChoices
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -82,6 +84,15 @@ CSSRS_IDEATION_LEVELS = (
     (4, "4 - Active ideation with some intent to act, no plan"),
     (5, "5 - Active ideation with specific plan and intent"),
 )
+
+
+class PregnancyTest(TextChoices):
+    """A pregnancy test's result: at screening, and again before each dosing session."""
+
+    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", "Positive"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
 
 _TERMS = {
     "systolic": "Systolic blood pressure",

@@ -59,7 +59,8 @@ class ServiceFormMixin:
         raise NotImplementedError
 
     def reload(self):
-        raise NotImplementedError
+        """The record as it is saved now (by default read again by its primary key)."""
+        return type(self.record)._default_manager.get(pk=self.record.pk)
 
     def save(self, form):
         raise NotImplementedError
@@ -162,6 +163,9 @@ class RecordHistoryView(LoginRequiredMixin, ListView):
     The values of confidential records (settings.AUDIT_CONFIDENTIAL_MODELS) are replaced by a
     notice, unless the page is that record's own history and checks the record's own permission:
     such a page sets `shows_confidential = True`.
+
+    The subject record is `subject` in the context, and also `subject_name` where one is set
+    (the name the page's header knows it by).
     """
 
     template_name = "audit/history.html"
@@ -169,6 +173,7 @@ class RecordHistoryView(LoginRequiredMixin, ListView):
     paginate_by = 50
     permission_required = "audit.view_logentry"
     shows_confidential = False
+    subject_name = ""
 
     def get_records(self) -> list:
         raise NotImplementedError
@@ -182,6 +187,8 @@ class RecordHistoryView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["subject"] = self.records[0]
+        if self.subject_name:
+            context[self.subject_name] = self.records[0]
         context["shows_confidential"] = self.shows_confidential
         context["confidential_notice"] = CONFIDENTIAL_NOTICE
         return context

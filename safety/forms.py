@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from accounts.selectors import site_list
-from records.forms import AuditedEditForm, LongTextField, WhenField
+from records.forms import AuditedEditForm, LongTextField, ServerValidatedHelper, WhenField
 from safety.models import AdverseEvent
 from safety.selectors import VIEW_AE
 from safety.services import ONSET_IN_FUTURE, TERM_REQUIRED
@@ -45,9 +45,7 @@ class AdverseEventDraftForm(DraftFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._set_up_fields()
-        self.helper = FormHelper(self)
-        # The server's messages, beside each field, are clearer than the browser's bubbles.
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Fieldset(
                 "The event",
@@ -70,8 +68,7 @@ class AdverseEventEditForm(DraftFieldsMixin, AuditedEditForm):
         super().__init__(*args, **kwargs)
         self._set_up_fields()
         self.fields["reason"].label = "Reason for change (optional while a draft)"
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             "version",
             Fieldset(

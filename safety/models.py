@@ -9,7 +9,7 @@ from django.db import models
 
 from audit.models import VersionedModel
 from participants.models import Participant
-from records.fields import user_field
+from records.fields import optional_link, user_field
 
 
 class AdverseEvent(VersionedModel):
@@ -19,18 +19,9 @@ class AdverseEvent(VersionedModel):
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="adverse_events"
     )
-    dosing_session = models.ForeignKey(
-        "sessions_app.DosingSession",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="adverse_events",
-    )
-    source_reading = models.ForeignKey(
+    dosing_session = optional_link("sessions_app.DosingSession", related_name="adverse_events")
+    source_reading = optional_link(
         "sessions_app.VitalSignReading",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="adverse_events",
         help_text="The vital-sign reading this event was opened from.",
     )

@@ -183,9 +183,6 @@ class AdverseEventEditView(ServiceFormMixin, AdverseEventMixin, FormView):
     def form_for(self, record, **kwargs):
         return AdverseEventEditForm(instance=record, **kwargs)
 
-    def reload(self):
-        return AdverseEvent.objects.get(pk=self.ae.pk)
-
     def save(self, form):
         services.adverse_event_draft_update(
             actor=self.request.user,

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django.db.models import TextChoices
 
+from records.measurements import PregnancyTest
+
 
 class Kind(TextChoices):
     INCLUSION = "inclusion", "Inclusion"
@@ -51,12 +53,6 @@ _COMPARE = {
     Operator.LT: operator.lt,
     Operator.EQ: operator.eq,
 }
-
-
-class PregnancyTest(TextChoices):
-    NEGATIVE = "negative", "Negative"
-    POSITIVE = "positive", "Positive"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
 class Outcome(TextChoices):
@@ -124,6 +120,18 @@ class Measurements:
     pregnancy_test: str | None = None
 
 
+# The assessments that are counts or scores: none of them can be negative.
+COUNTED_MEASUREMENTS = (
+    "ptsd_duration_months",
+    "caps5_total",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "qtc_ms",
+    "cssrs_ideation",
+)
+
+
 @dataclass(frozen=True)
 class CriterionResult:
     code: str
@@ -188,15 +196,7 @@ def check_consistency(m: Measurements) -> None:
         raise InconsistentDataError(
             f"Diastolic pressure ({m.diastolic_bp}) must be below systolic ({m.systolic_bp})."
         )
-    for name in (
-        "ptsd_duration_months",
-        "caps5_total",
-        "systolic_bp",
-        "diastolic_bp",
-        "pulse",
-        "qtc_ms",
-        "cssrs_ideation",
-    ):
+    for name in COUNTED_MEASUREMENTS:
         value = getattr(m, name)
         if value is not None and value < 0:
             raise InconsistentDataError(f"{name} cannot be negative.")

@@ -7,9 +7,15 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
-from records.forms import SAFETY_ANSWER_HELP, AuditedEditForm, DayField, text_field
+from records.forms import (
+    SAFETY_ANSWER_HELP,
+    AuditedEditForm,
+    DayField,
+    ServerValidatedHelper,
+    text_field,
+)
 from screening import services
-from screening.eligibility import BORN_AFTER_SCREENING
+from screening.eligibility import BORN_AFTER_SCREENING, COUNTED_MEASUREMENTS
 from screening.models import CriterionAnswer, ScreeningAttempt
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -136,18 +142,7 @@ class RescreenForm(forms.Form):
 
 
 ANSWER_CHOICES = [("yes", "Yes"), ("no", "No")]
-MEASUREMENT_FIELDS = [
-    "screened_on",
-    "ptsd_duration_months",
-    "caps5_total",
-    "systolic_bp",
-    "diastolic_bp",
-    "pulse",
-    "qtc_ms",
-    "weight_kg",
-    "pregnancy_test",
-    "cssrs_ideation",
-]
+MEASUREMENT_FIELDS = ["screened_on", *COUNTED_MEASUREMENTS, "weight_kg", "pregnancy_test"]
 
 
 class AssessmentForm(AuditedEditForm):
@@ -198,9 +193,7 @@ class AssessmentForm(AuditedEditForm):
             f"{SAFETY_ANSWER_HELP} Not applicable when the candidate cannot become pregnant."
         )
         self.fields["cssrs_ideation"].help_text = SAFETY_ANSWER_HELP
-        self.helper = FormHelper(self)
-        # The server's messages, beside each field, are clearer than the browser's bubbles.
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             "version",
             Fieldset(

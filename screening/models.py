@@ -223,14 +223,8 @@ class ScreeningAttempt(VersionedModel):
         return eligibility.Measurements(
             screened_on=self.screened_on,
             date_of_birth=date_of_birth,
-            ptsd_duration_months=self.ptsd_duration_months,
-            caps5_total=self.caps5_total,
-            systolic_bp=self.systolic_bp,
-            diastolic_bp=self.diastolic_bp,
-            pulse=self.pulse,
-            qtc_ms=self.qtc_ms,
-            cssrs_ideation=self.cssrs_ideation,
             pregnancy_test=self.pregnancy_test or None,
+            **{name: getattr(self, name) for name in eligibility.COUNTED_MEASUREMENTS},
         )
 
 

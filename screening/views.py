@@ -152,9 +152,6 @@ class AssessmentEditView(ServiceFormMixin, AttemptMixin, FormView):
             date_of_birth=selectors.attempt_date_of_birth(attempt=record),
         )
 
-    def reload(self):
-        return ScreeningAttempt.objects.get(pk=self.attempt.pk)
-
     def save(self, form):
         services.screening_update(
             actor=self.request.user,
@@ -256,15 +253,11 @@ class ConfirmView(AttemptMixin, FormView):
 
 
 class AttemptHistoryView(RecordHistoryView):
+    subject_name = "attempt"
+
     def get_records(self):
         attempt = selectors.attempt_get(user=self.request.user, pk=self.kwargs["pk"])
-        self.attempt = attempt
         return [attempt, *attempt.answers.all(), *signatures_for(record=attempt)]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["attempt"] = self.attempt
-        return context
 
 
 class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):

@@ -166,12 +166,29 @@ def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
     )
 
 
-@shared_task(
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+# How an alert email is retried: when sending fails or the soft time limit stops it, eight times
+# at most, waiting at most CELERY_RETRY_BACKOFF_MAX (trialsite/settings/base.py).
+EMAIL_RETRIES = {
+    "autoretry_for": (OSError, SoftTimeLimitExceeded),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.CELERY_RETRY_BACKOFF_MAX,
+    "max_retries": 8,
+}
+
+
+def _notify_correction(alert_id: int, *, kind: str, told_of: str) -> int:
+    """Email the study's monitors who were emailed `told_of` about the alert of its correction
+    (`kind`: retracted or reinstated); returns how many were sent."""
+    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, told_of))
+    return _notify(
+        alert_id,
+        kind=kind,
+        recipients=recipients,
+        compose=partial(_correction_email, kind=kind),
+    )
+
+
+@shared_task(**EMAIL_RETRIES)
 @acting_as_queuing_user
 def vital_sign_alert_notify(alert_id: int) -> int:
     """Email every active medical monitor of the study about the alert; returns how many.
@@ -184,12 +201,7 @@ def vital_sign_alert_notify(alert_id: int) -> int:
     )
 
 
-@shared_task(
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(**EMAIL_RETRIES)
 @acting_as_queuing_user
 def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     """Email the monitors told of the alert that it is retracted; returns how many were sent.
@@ -198,34 +210,17 @@ def vital_sign_alert_retracted_notify(alert_id: int) -> int:
     email names the participant by study ID, gives the reading's corrected values and the reason.
     Once per monitor and alert: a second retraction of the same alert is not emailed.
     """
-    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RAISED))
-    return _notify(
-        alert_id,
-        kind=Kind.RETRACTED,
-        recipients=recipients,
-        compose=partial(_correction_email, kind=Kind.RETRACTED),
-    )
+    return _notify_correction(alert_id, kind=Kind.RETRACTED, told_of=Kind.RAISED)
 
 
-@shared_task(
-    name="sessions_app.tasks.vital_sign_alert_withdrawn_notify",
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(name="sessions_app.tasks.vital_sign_alert_withdrawn_notify", **EMAIL_RETRIES)
 def vital_sign_alert_retracted_notify_by_its_former_name(alert_id: int, **kwargs) -> int:
     """The retraction's email under the name its task had before the alert's "withdrawn" became
     "retracted", so that a message queued before an upgrade is still sent."""
     return vital_sign_alert_retracted_notify.run(alert_id, **kwargs)
 
 
-@shared_task(
-    autoretry_for=(OSError, SoftTimeLimitExceeded),
-    retry_backoff=True,
-    retry_backoff_max=settings.CELERY_RETRY_BACKOFF_MAX,
-    max_retries=8,
-)
+@shared_task(**EMAIL_RETRIES)
 @acting_as_queuing_user
 def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
     """Email the monitors told of the retraction that the alert stands again; returns how many.
@@ -233,10 +228,4 @@ def vital_sign_alert_reinstated_notify(alert_id: int) -> int:
     Once per monitor and alert. Monitors never told of the alert are told by
     `vital_sign_alert_notify`, queued beside this task.
     """
-    recipients = _study_monitors(alert_id).filter(pk__in=_told_of(alert_id, Kind.RETRACTED))
-    return _notify(
-        alert_id,
-        kind=Kind.REINSTATED,
-        recipients=recipients,
-        compose=partial(_correction_email, kind=Kind.REINSTATED),
-    )
+    return _notify_correction(alert_id, kind=Kind.REINSTATED, told_of=Kind.RETRACTED)

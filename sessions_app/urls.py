@@ -1,28 +1,32 @@
-from django.urls import path
+from django.urls import URLPattern, path
+from django.views import View
 
 from sessions_app.views import alerts, corrections, flowsheet, notes, session, visits
 
 app_name = "sessions_app"
 
+
+def entry_paths(
+    prefix: str, name: str, edit_view: type[View], strike_view: type[View]
+) -> list[URLPattern]:
+    """An entry's pages (a reading's, an observation's): its correction and its striking through
+    as entered in error."""
+    return [
+        path(f"{prefix}/<int:pk>/edit/", edit_view.as_view(), name=f"{name}_edit"),
+        path(f"{prefix}/<int:pk>/entered-in-error/", strike_view.as_view(), name=f"{name}_strike"),
+    ]
+
+
 urlpatterns = [
     path("<int:pk>/", flowsheet.FlowsheetView.as_view(), name="flowsheet"),
     path("<int:pk>/sign/", session.SessionSignView.as_view(), name="sign"),
     path("<int:pk>/history/", session.SessionHistoryView.as_view(), name="history"),
-    path("readings/<int:pk>/edit/", corrections.ReadingEditView.as_view(), name="reading_edit"),
-    path(
-        "readings/<int:pk>/entered-in-error/",
-        corrections.ReadingStrikeView.as_view(),
-        name="reading_strike",
-    ),
-    path(
-        "observations/<int:pk>/entered-in-error/",
-        corrections.ObservationStrikeView.as_view(),
-        name="observation_strike",
-    ),
-    path(
-        "observations/<int:pk>/edit/",
-        corrections.ObservationEditView.as_view(),
-        name="observation_edit",
+    *entry_paths("readings", "reading", corrections.ReadingEditView, corrections.ReadingStrikeView),
+    *entry_paths(
+        "observations",
+        "observation",
+        corrections.ObservationEditView,
+        corrections.ObservationStrikeView,
     ),
     path("visits/<int:pk>/held/", visits.VisitHeldView.as_view(), name="visit_held"),
     path("visits/<int:pk>/missed/", visits.VisitMissedView.as_view(), name="visit_missed"),

@@ -6,13 +6,12 @@ staying half the initial one, its window) is checked here, so that every message
 beside its field; the services judge the values again and write them.
 """
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from records.forms import AuditedEditForm, WhenField, local_input, text_field
+from records.forms import AuditedEditForm, ServerValidatedHelper, WhenField, local_input, text_field
 from sessions_app.forms.doses import (
     KitNumberChecked,
     SupplementalDoseFields,
@@ -90,8 +89,7 @@ class StartCorrectionForm(CorrectionForm):
         if not self.is_bound:
             self.initial["started_at"] = local_input(session.started_at)
             self.initial["deviation_explanation"] = session.visit.deviation_explanation
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": "", "data-testid": "form-correct-start"}
+        self.helper = ServerValidatedHelper(self, testid="form-correct-start")
         self.helper.layout = Layout(
             Field("version"),
             "started_at",
@@ -187,8 +185,7 @@ class DoseCorrectionForm(KitNumberChecked, CorrectionForm):
             explanation = FieldWhen("deviation_reason", condition=self.explains_supplemental)
         else:
             explanation = Field("deviation_reason")
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": "", "data-testid": "form-correct-dose"}
+        self.helper = ServerValidatedHelper(self, testid="form-correct-dose")
         self.helper.layout = Layout(
             Field("version"),
             Div(
@@ -273,8 +270,7 @@ class SupplementalDecisionCorrectionForm(SupplementalDoseFields, CorrectionForm)
                 HTML('<p class="small text-muted mb-2">If corrected to go: the dose given.</p>'),
                 *self.dose_layout,
             ]
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": "", "data-testid": "form-correct-supplemental"}
+        self.helper = ServerValidatedHelper(self, testid="form-correct-supplemental")
         self.helper.layout = Layout(
             Field("version"),
             "supplemental_decision",

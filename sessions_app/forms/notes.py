@@ -3,7 +3,6 @@
 import datetime
 
 from crispy_forms.bootstrap import InlineRadios
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
@@ -14,6 +13,7 @@ from records.forms import (
     AuditedEditForm,
     DayField,
     LongTextField,
+    ServerValidatedHelper,
     cssrs_ideation_field,
     text_field,
 )
@@ -86,9 +86,7 @@ class IntegrationNoteForm(AuditedEditForm):
             f"Window {visit.window_start:%d %b} to {visit.window_end:%d %b %Y} "
             f"(target {visit.target_date:%d %b %Y})."
         )
-        self.helper = FormHelper(self)
-        # The server's messages, beside each field, are clearer than the browser's bubbles.
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Fieldset(
                 "Session",

@@ -4,13 +4,19 @@ Measurement fields come from the models, so each form refuses the same impossibl
 same message beside the field.
 """
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from records import measurements
-from records.forms import AuditedEditForm, LongTextField, WhenField, local_input, text_field
+from records.forms import (
+    AuditedEditForm,
+    LongTextField,
+    ServerValidatedHelper,
+    WhenField,
+    local_input,
+    text_field,
+)
 from records.measurements import Measurement
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import Observation, VitalSignReading
@@ -101,29 +107,39 @@ class ObservationForm(FlowsheetForm):
         self.default_time("observed_at")
 
 
-class ReadingEditForm(MeasurementFields, AuditedEditForm):
+class EntryEditForm(AuditedEditForm):
+    """Correcting an entry of the flowsheet, always with a reason: its time (`time_field`, shown
+    as the time input shows it) and then `fields_layout`."""
+
+    time_field: str
+    fields_layout: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        when = getattr(self.instance, self.time_field)
+        if not self.is_bound and when:
+            self.initial[self.time_field] = local_input(when)
+        self.helper = ServerValidatedHelper(self)
+        self.helper.layout = Layout(
+            Field("version"),
+            self.time_field,
+            *self.fields_layout,
+            "reason",
+            Submit("save", "Save the correction"),
+        )
+
+
+class ReadingEditForm(MeasurementFields, EntryEditForm):
     """Correcting a reading: always with a reason; the second of two concurrent edits is refused."""
+
+    time_field = "measured_at"
+    fields_layout = (MEASUREMENT_ROW, "suds")
 
     measured_at = WhenField(label="Measured at")
 
     class Meta:
         model = VitalSignReading
         fields = ["measured_at", *MEASUREMENTS]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.measured_at:
-            self.initial["measured_at"] = local_input(self.instance.measured_at)
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
-            Field("version"),
-            "measured_at",
-            MEASUREMENT_ROW,
-            "suds",
-            "reason",
-            Submit("save", "Save the correction"),
-        )
 
     def _update_errors(self, errors):
         """The model's own checks; the one about the reading as a whole ("enter at least one
@@ -133,8 +149,11 @@ class ReadingEditForm(MeasurementFields, AuditedEditForm):
         super()._update_errors(errors)
 
 
-class ObservationEditForm(AuditedEditForm):
+class ObservationEditForm(EntryEditForm):
     """Correcting an observation or intervention, with a reason."""
+
+    time_field = "observed_at"
+    fields_layout = ("kind", "text")
 
     observed_at = WhenField(label="At")
 
@@ -144,21 +163,6 @@ class ObservationEditForm(AuditedEditForm):
         labels = {"text": "What was observed or done"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"text": LongTextField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.observed_at:
-            self.initial["observed_at"] = local_input(self.instance.observed_at)
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
-            Field("version"),
-            "observed_at",
-            "kind",
-            "text",
-            "reason",
-            Submit("save", "Save the correction"),
-        )
 
 
 class StrikeThroughForm(AuditedEditForm):
@@ -176,8 +180,7 @@ class StrikeThroughForm(AuditedEditForm):
             "For example: recorded for the wrong participant, or entered twice. Kept with the "
             "entry and in the audit trail."
         )
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Field("version"),
             "reason",

@@ -2,12 +2,11 @@
 one page.
 """
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Hidden, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import local_input, now_local, text_field
+from records.forms import ServerValidatedHelper, local_input, now_local, text_field
 from sessions_app.models import DosingSession
 from sessions_app.services.flowsheet.common import BEFORE_START_TOLERANCE
 
@@ -44,10 +43,9 @@ class FlowsheetForm(forms.Form):
         else:
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = session.late_change_message
-        self.helper = FormHelper(self)
+        self.helper = ServerValidatedHelper(self, testid=f"form-{self.action}")
         self.helper.template = "sessions_app/_step_form.html"
         self.helper.form_action = f"#{self.action}"
-        self.helper.attrs = {"novalidate": "", "data-testid": f"form-{self.action}"}
         self.helper.layout = Layout(
             Hidden("action", self.action),
             *self.fields_layout,

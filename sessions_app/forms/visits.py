@@ -1,9 +1,8 @@
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from records.forms import DayField, text_field
+from records.forms import DayField, ServerValidatedHelper, text_field
 from sessions_app.models import Visit
 from sessions_app.services.visits import MISSED_REASON_REQUIRED, UNDO_REASON_REQUIRED
 
@@ -37,8 +36,7 @@ class VisitHeldForm(forms.Form):
                 held_on=visit.held_on or min(visit.target_date, timezone.localdate()),
                 deviation_explanation=visit.deviation_explanation,
             )
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(
             Field("version"),
             "held_on",
@@ -73,8 +71,7 @@ class VisitMissedForm(forms.Form):
             self.required_message = MISSED_REASON_REQUIRED
             submit = Submit("missed", "Record as missed")
         field.error_messages["required"] = self.required_message
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"novalidate": ""}
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(Field("version"), "reason", submit)
 
     def clean_reason(self) -> str:

@@ -17,28 +17,27 @@ from accounts.models import Study
 from audit.models import VersionedModel
 from participants.models import Participant
 from records import measurements
+from records.fields import optional_link
 from sessions_app import schedule
+
+
+def _setting(verbose_name=None, *, default: int, low: int, high: int, **kwargs):
+    """A whole-number session setting: its default and the range a study may set it within."""
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        default=default,
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        **kwargs,
+    )
 
 
 class StudySessionSettings(VersionedModel):
     """Per-study thresholds and monitoring intervals of dosing sessions (defaults: DESIGN.md)."""
 
     study = models.OneToOneField(Study, on_delete=models.PROTECT, related_name="session_settings")
-    systolic_max = models.PositiveSmallIntegerField(
-        "systolic threshold (mmHg)",
-        default=160,
-        validators=[MinValueValidator(100), MaxValueValidator(250)],
-    )
-    diastolic_max = models.PositiveSmallIntegerField(
-        "diastolic threshold (mmHg)",
-        default=110,
-        validators=[MinValueValidator(60), MaxValueValidator(150)],
-    )
-    pulse_max = models.PositiveSmallIntegerField(
-        "pulse threshold (bpm)",
-        default=110,
-        validators=[MinValueValidator(60), MaxValueValidator(200)],
-    )
+    systolic_max = _setting("systolic threshold (mmHg)", default=160, low=100, high=250)
+    diastolic_max = _setting("diastolic threshold (mmHg)", default=110, low=60, high=150)
+    pulse_max = _setting("pulse threshold (bpm)", default=110, low=60, high=200)
     temperature_max = models.DecimalField(
         "temperature threshold (°C)",
         max_digits=4,
@@ -46,14 +45,13 @@ class StudySessionSettings(VersionedModel):
         default=Decimal("38.0"),
         validators=[MinValueValidator(Decimal("37.0")), MaxValueValidator(Decimal("41.0"))],
     )
-    reading_interval_minutes = models.PositiveSmallIntegerField(
-        default=30,
-        validators=[MinValueValidator(5), MaxValueValidator(120)],
-        help_text="Minutes between readings while effects last.",
+    reading_interval_minutes = _setting(
+        default=30, low=5, high=120, help_text="Minutes between readings while effects last."
     )
-    alert_interval_minutes = models.PositiveSmallIntegerField(
+    alert_interval_minutes = _setting(
         default=15,
-        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        low=5,
+        high=60,
         help_text="Minutes to the next reading after one over a threshold.",
     )
     supplemental_earliest_minutes = models.PositiveSmallIntegerField(
@@ -114,11 +112,8 @@ class Visit(VersionedModel):
     code = models.CharField(max_length=8, help_text="P1–P3, D1–D3, I1.1–I3.3")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     sequence = models.PositiveSmallIntegerField()
-    dosing_visit = models.ForeignKey(
+    dosing_visit = optional_link(
         "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="integration_visits",
         help_text="For an integration session: the dosing session it follows.",
     )

@@ -39,10 +39,7 @@ class DosingSession(VersionedModel):
         IN_PROGRESS = "in_progress", "In progress"
         ENDED = "ended", "Ended"
 
-    class PregnancyTest(models.TextChoices):
-        NEGATIVE = "negative", "Negative"
-        POSITIVE = "positive", "Positive"
-        NOT_APPLICABLE = "not_applicable", "Not applicable"
+    PregnancyTest = measurements.PregnancyTest
 
     class Supplemental(models.TextChoices):
         GIVE = "give", "Go: give the supplemental dose"
@@ -300,6 +297,8 @@ class VitalSignReading(SessionEntry, VersionedModel):
     administration, so it stays right when that time is corrected.
     """
 
+    time_field = "measured_at"  # the time that places it in the session
+
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="readings")
     measured_at = models.DateTimeField()
     systolic = SystolicPressureField("systolic (mmHg)", null=True, blank=True)
@@ -366,6 +365,8 @@ class VitalSignReading(SessionEntry, VersionedModel):
 
 class Observation(SessionEntry, VersionedModel):
     """What the therapists observed or did during the session, at its time."""
+
+    time_field = "observed_at"  # the time that places it in the session
 
     class Kind(models.TextChoices):
         OBSERVATION = "observation", "Observation"

@@ -257,23 +257,18 @@ def sessions_awaiting_signature(*, user: User) -> QuerySet[DosingSession]:
     )
 
 
-def _entry_get(model, *, user: User, pk: int, missing: str, related: tuple[str, ...]):
-    """One entry of a session in the user's scope (404 otherwise)."""
+def _entry_get(model, *, user: User, pk: int, missing: str, related: tuple[str, ...] = ()):
+    """One entry of a session in the user's scope (404 otherwise), with its session's visit,
+    participant, site and study, and `related`."""
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
-    entries = model.objects.select_related(*related)
+    entries = model.objects.select_related("session__visit__participant__site__study", *related)
     return get_in_scope(
         entries.filter(session__visit__participant__site_id__in=site_ids), pk, missing=missing
     )
 
 
 def reading_get(*, user: User, pk: int) -> VitalSignReading:
-    return _entry_get(
-        VitalSignReading,
-        user=user,
-        pk=pk,
-        missing="No such reading.",
-        related=("session__visit__participant__site__study",),
-    )
+    return _entry_get(VitalSignReading, user=user, pk=pk, missing="No such reading.")
 
 
 def administration_get(*, user: User, pk: int) -> DoseAdministration:
@@ -282,19 +277,9 @@ def administration_get(*, user: User, pk: int) -> DoseAdministration:
         user=user,
         pk=pk,
         missing="No such administration.",
-        related=(
-            "session__visit__participant__site__study",
-            "session__lead_therapist",
-            "session__co_therapist",
-        ),
+        related=("session__lead_therapist", "session__co_therapist"),
     )
 
 
 def observation_get(*, user: User, pk: int) -> Observation:
-    return _entry_get(
-        Observation,
-        user=user,
-        pk=pk,
-        missing="No such observation.",
-        related=("session__visit__participant__site",),
-    )
+    return _entry_get(Observation, user=user, pk=pk, missing="No such observation.")

@@ -8,7 +8,7 @@ from django.views.generic import DetailView, FormView
 
 from participants import selectors
 from participants.forms import WithdrawalForm
-from participants.models import Participant, ParticipantIdentity
+from participants.models import ParticipantIdentity
 from participants.views import ParticipantContextMixin, ParticipantMixin
 from records.forms import form_values
 from records.views import RecordHistoryView, ServiceFormMixin
@@ -55,9 +55,6 @@ class WithdrawView(ServiceFormMixin, ParticipantMixin, FormView):
 
     def form_for(self, record, **kwargs):
         return WithdrawalForm(participant=record, **kwargs)
-
-    def reload(self):
-        return Participant.objects.get(pk=self.participant.pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

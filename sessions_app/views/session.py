@@ -90,9 +90,10 @@ class SessionSignView(SessionMixin, FormView):
 class SessionHistoryView(RecordHistoryView):
     """The audit trail of the session and everything recorded on it."""
 
+    subject_name = "session"
+
     def get_records(self):
         session = selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
-        self.session = session
         # Querysets, matched inside the audit query: the readings are never loaded here.
         return [
             session,
@@ -103,8 +104,3 @@ class SessionHistoryView(RecordHistoryView):
             VitalSignAlert.objects.filter(reading__session=session),
             signatures_for(record=session),
         ]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["session"] = self.session
-        return context

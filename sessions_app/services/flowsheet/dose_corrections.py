@@ -59,21 +59,21 @@ def initial_after_supplemental(given_at: datetime.datetime) -> str:
 
 
 def _supplemental_follows_initial(
-    *,
     session: DosingSession,
-    dose_mg: int,
-    administered_at: datetime.datetime,
+    initial: DoseAdministration,
+    *,
     supplemental_dose_mg: int | None,
     deviation_reason: str,
     settings_: StudySessionSettings,
 ) -> DoseAdministration | None:
-    """The supplemental dose as a corrected initial dose leaves it, if that changes it.
+    """The session's supplemental dose as the corrected `initial` dose leaves it, if it changes.
 
     It stays half the initial dose, and its window is recomputed from the new initial time.
     """
     supplemental = DoseAdministration.live(session, DoseAdministration.Kind.SUPPLEMENTAL, lock=True)
     if supplemental is None:
         return None
+    dose_mg, administered_at = initial.dose_mg, initial.administered_at
     half = supplemental.dose_mg if supplemental_dose_mg is None else supplemental_dose_mg
     if half * 2 != dose_mg:
         raise ValidationError(
@@ -133,6 +133,9 @@ def dose_administration_correct(
         not_in_future(administered_at, "administered_at")
         given_before_end(session, administered_at)
         settings_ = StudySessionSettings.for_study(session.site.study)
+        dose.dose_mg = dose_mg
+        dose.kit_number = kit_number.strip()
+        dose.administered_at = administered_at
         moved = None  # the supplemental dose, when the corrected initial dose changes it
         if dose.kind == DoseAdministration.Kind.INITIAL:
             if administered_at < session.started_at:
@@ -143,9 +146,8 @@ def dose_administration_correct(
                     }
                 )
             moved = _supplemental_follows_initial(
-                session=session,
-                dose_mg=dose_mg,
-                administered_at=administered_at,
+                session,
+                dose,
                 supplemental_dose_mg=supplemental_dose_mg,
                 deviation_reason=deviation_reason,
                 settings_=settings_,
@@ -160,9 +162,6 @@ def dose_administration_correct(
                 deviation_reason=deviation_reason,
                 settings_=settings_,
             )
-        dose.dose_mg = dose_mg
-        dose.kit_number = kit_number.strip()
-        dose.administered_at = administered_at
         corrected = (dose.dose_mg, dose.kit_number, dose.administered_at, dose.deviation_reason)
         if corrected == recorded and moved is None:
             raise ValidationError(UNCHANGED)

@@ -21,19 +21,21 @@ from sessions_app.services.flowsheet.common import FlowsheetError, within_sessio
 STRUCK_ENTRY = "This entry was struck through as entered in error; it can no longer be changed."
 
 
-def _entry_session(
-    session: DosingSession, reason: str, field: str, when: datetime.datetime, what: str
-) -> tuple[DosingSession, bool]:
-    """The session, read again, that a new entry (`what`, at `when`) goes into, and whether the
-    entry comes late. Not locked: two therapists recording at once both keep theirs."""
+def _new_entry(
+    model, *, actor: User, session: DosingSession, reason: str, what: str, **values
+) -> tuple[VitalSignReading | Observation, bool]:
+    """A new entry of the session (a `model` with `values`, recorded by `actor`), not yet saved,
+    and whether it comes late; `what` names such entries when the session has not started. The
+    session is read again, not locked: two therapists recording at once both keep theirs."""
     session = DosingSession.objects.select_related("visit__participant__site__study").get(
         pk=session.pk
     )
     if session.status == DosingSession.Status.NOT_STARTED:
         raise FlowsheetError(f"Start the session before recording {what}.")
     late = late_change_check(session, reason, root_fresh=True)
-    within_session(field, when, session)
-    return session, late
+    entry = model(session=session, recorded_by=actor, **values)
+    within_session(model.time_field, getattr(entry, model.time_field), session)
+    return entry, late
 
 
 def _not_struck(entry) -> None:
@@ -56,18 +58,20 @@ def vital_sign_record(
 ) -> VitalSignReading:
     """Add a reading; over a threshold it is flagged and the monitors are alerted."""
     with transaction.atomic():
-        session, late = _entry_session(session, reason, "measured_at", measured_at, "readings")
-        reading = VitalSignReading(
+        reading, late = _new_entry(
+            VitalSignReading,
+            actor=actor,
             session=session,
+            reason=reason,
+            what="readings",
             measured_at=measured_at,
             systolic=systolic,
             diastolic=diastolic,
             pulse=pulse,
             temperature=temperature,
             suds=suds,
-            recorded_by=actor,
         )
-        settings_ = StudySessionSettings.for_study(session.site.study)
+        settings_ = StudySessionSettings.for_study(reading.session.site.study)
         reading.full_clean()  # also turns typed values into numbers
         reading.flags = reading.exceeded(settings_)
         with change_reason(reason):
@@ -121,13 +125,15 @@ def observation_record(
     reason: str = "",
 ) -> Observation:
     with transaction.atomic():
-        session, late = _entry_session(session, reason, "observed_at", observed_at, "observations")
-        observation = Observation(
+        observation, late = _new_entry(
+            Observation,
+            actor=actor,
             session=session,
+            reason=reason,
+            what="observations",
             observed_at=observed_at,
             kind=kind,
             text=text.strip(),
-            recorded_by=actor,
         )
         observation.full_clean()
         with change_reason(reason):
