@@ -165,6 +165,10 @@
     const used = {};
     fields(form).forEach(function (field) {
       const given = data[field.name];
+      // The version the form was opened at is kept only across a session's end (someone else
+      // may have saved meanwhile: saving is then refused, not silent). Half-typed beside a form
+      // this user just sent, the page's own version stands.
+      if (field.type === "hidden" && !draft.interrupted) return;
       if (field.type === "checkbox" || field.type === "radio") {
         field.checked = Array.isArray(given) && given.includes(field.value);
       } else if (field.tagName === "SELECT" && field.multiple) {
