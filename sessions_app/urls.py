@@ -1,7 +1,7 @@
 from django.urls import URLPattern, path
 from django.views import View
 
-from sessions_app.views import alerts, corrections, flowsheet, notes, session, visits
+from sessions_app.views import alerts, corrections, entries, flowsheet, notes, session, visits
 
 app_name = "sessions_app"
 
@@ -21,12 +21,12 @@ urlpatterns = [
     path("<int:pk>/", flowsheet.FlowsheetView.as_view(), name="flowsheet"),
     path("<int:pk>/sign/", session.SessionSignView.as_view(), name="sign"),
     path("<int:pk>/history/", session.SessionHistoryView.as_view(), name="history"),
-    *entry_paths("readings", "reading", corrections.ReadingEditView, corrections.ReadingStrikeView),
+    *entry_paths("readings", "reading", entries.ReadingEditView, entries.ReadingStrikeView),
     *entry_paths(
         "observations",
         "observation",
-        corrections.ObservationEditView,
-        corrections.ObservationStrikeView,
+        entries.ObservationEditView,
+        entries.ObservationStrikeView,
     ),
     path("visits/<int:pk>/held/", visits.VisitHeldView.as_view(), name="visit_held"),
     path("visits/<int:pk>/missed/", visits.VisitMissedView.as_view(), name="visit_missed"),
