@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from axes.conf import settings as axes_settings
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import Max, Model, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import SITE_ROLES, Membership, Site, User
 from accounts.permissions import FREE_TEXT_PERMISSION, ROLE_PERMISSIONS
+from audit.client import client_address
 
 
 @dataclass(frozen=True)
@@ -166,3 +168,14 @@ def locked_out_accounts(*, user: User) -> list[Lockout]:
         )
         for account in accounts
     ]
+
+
+def address_locked_out(request) -> bool:
+    """Whether the request's client address has failed to log in, for any usernames, at least
+    AXES_ADDRESS_FAILURE_LIMIT times within the cool-off time."""
+    attempts = AccessAttempt.objects.filter(ip_address=client_address(request))
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+    return failures >= settings.AXES_ADDRESS_FAILURE_LIMIT

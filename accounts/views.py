@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import UnlockForm
+from accounts.forms import LoginForm, UnlockForm
 from accounts.middleware import record_activity
-from accounts.selectors import UNLOCK_USER, locked_out_accounts
+from accounts.selectors import UNLOCK_USER, address_locked_out, locked_out_accounts
 from accounts.services import UNLOCK_REFUSED, account_unlock
 
 
@@ -68,3 +69,19 @@ def unlock(request, pk: int):
             messages.success(request, f"{account.get_username()} is unlocked and can log in again.")
             return redirect("lockouts")
     return _lockouts_page(request, bound=form)
+
+
+class LoginView(auth_views.LoginView):
+    """The log-in page. Beyond django-axes' lockout of one username at one address, an address
+    that fails for many usernames (someone trying accounts in turn) is refused for the cool-off
+    time too, whichever username it tries next."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if address_locked_out(request):
+            return render(
+                request, settings.AXES_LOCKOUT_TEMPLATE, {"address_locked": True}, status=429
+            )
+        return super().post(request, *args, **kwargs)

@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.forms import LoginForm
 from participants import urls as participant_urls
 from sessions_app import participant_urls as participant_course_urls
 from trialsite import views
@@ -13,13 +12,7 @@ admin.site.site_header = "trialsite administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/keepalive/", account_views.keepalive, name="keepalive"),
     path("accounts/locked/", account_views.lockouts, name="lockouts"),

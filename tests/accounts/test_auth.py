@@ -74,6 +74,29 @@ def test_behind_a_trusted_proxy_a_lockout_holds_for_the_failing_client_only(
     assert "_auth_user_id" in colleague.session
 
 
+def test_an_address_failing_for_many_users_is_refused_for_every_user(
+    client, therapist, password, settings
+):
+    """Someone trying accounts in turn: five wrong passwords each lock one username only, but
+    the address is refused once it has failed AXES_ADDRESS_FAILURE_LIMIT times in all."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 8
+    for n in range(8):
+        _fail_logins(client, f"guess{n}", 1, REMOTE_ADDR="198.51.100.9")
+    response = client.post(
+        reverse("login"),
+        {"username": "therapist", "password": password},
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert response.status_code == 429
+    assert b"from this computer" in response.content
+    assert "_auth_user_id" not in client.session
+    other = Client()  # another address still logs in
+    response = other.post(
+        reverse("login"), {"username": "therapist", "password": password}, REMOTE_ADDR="192.0.2.5"
+    )
+    assert response.status_code == 302
+
+
 def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_dodge_the_lockout(
     client, therapist, password, settings
 ):
