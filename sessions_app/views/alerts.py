@@ -35,7 +35,7 @@ class AlertFilter(django_filters.FilterSet):
         choices=[
             (OPEN, "Open"),
             (ACKNOWLEDGED, "Acknowledged"),
-            (RETRACTED, "Retracted (reading corrected)"),
+            (RETRACTED, "Retracted (reading corrected or struck through)"),
         ],
         method="filter_status",
         empty_label="All",
