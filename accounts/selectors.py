@@ -137,6 +137,14 @@ class Lockout:
         return self.last_failure + cool_off if cool_off else None
 
 
+def _within_cool_off(attempts: QuerySet) -> QuerySet:
+    """The log-in attempts that still count: those within the cool-off time (all, without one)."""
+    cool_off = get_cool_off()
+    if cool_off is None:
+        return attempts
+    return attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+
+
 def locked_out_accounts(*, user: User) -> list[Lockout]:
     """The accounts of the studies `user` administers that are locked out now, in two queries.
 
@@ -146,13 +154,12 @@ def locked_out_accounts(*, user: User) -> list[Lockout]:
     if not user.has_perm(UNLOCK_USER):
         return []
     study_ids = user_scope(user).admin_study_ids
-    attempts = AccessAttempt.objects.filter(
-        failures_since_start__gte=axes_settings.AXES_FAILURE_LIMIT,
-        username__in=User.objects.filter(memberships__study_id__in=study_ids).values("username"),
+    usernames = User.objects.filter(memberships__study_id__in=study_ids).values("username")
+    attempts = _within_cool_off(
+        AccessAttempt.objects.filter(
+            failures_since_start__gte=axes_settings.AXES_FAILURE_LIMIT, username__in=usernames
+        )
     )
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
     rows = {
         row["username"]: row
         for row in attempts.order_by()
@@ -173,9 +180,6 @@ def locked_out_accounts(*, user: User) -> list[Lockout]:
 def address_locked_out(request) -> bool:
     """Whether the request's client address has failed to log in, for any usernames, at least
     AXES_ADDRESS_FAILURE_LIMIT times within the cool-off time."""
-    attempts = AccessAttempt.objects.filter(ip_address=client_address(request))
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    attempts = _within_cool_off(AccessAttempt.objects.filter(ip_address=client_address(request)))
     failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
     return failures >= settings.AXES_ADDRESS_FAILURE_LIMIT
