@@ -38,13 +38,9 @@ def current_key() -> tuple[str, bytes]:
 def chain_keys() -> dict[str, bytes]:
     """Every key that may have signed an entry, by id: the current one and the retired ones."""
     keys = {}
-    key_id, secret = current_key()
-    for text in (*settings.AUDIT_CHAIN_RETIRED_KEYS, settings.AUDIT_CHAIN_KEY):
-        if not text.strip():
-            continue
-        retired_id, retired_secret = parse_key(text)
-        if keys.get(retired_id, retired_secret) != retired_secret:
-            raise ImproperlyConfigured(f"Two audit chain keys have the id {retired_id!r}.")
-        keys[retired_id] = retired_secret
-    keys[key_id] = secret
+    retired = (parse_key(text) for text in settings.AUDIT_CHAIN_RETIRED_KEYS if text.strip())
+    for key_id, secret in (*retired, current_key()):
+        if keys.get(key_id, secret) != secret:
+            raise ImproperlyConfigured(f"Two audit chain keys have the id {key_id!r}.")
+        keys[key_id] = secret
     return keys
