@@ -10,36 +10,27 @@
   const counted = (value) => Array.from(value.trim()).length;
   // Numbers written as the server's message writes them ("2,000"), whatever the browser's locale.
   const number = (n) => n.toLocaleString("en-GB");
+  // The field's limit becomes a count beside it: always, or once four fifths of it are used.
+  function counter(field, { always }) {
+    const limit = field.maxLength;
+    field.removeAttribute("maxlength");
+    const count = document.createElement("div");
+    count.className = "form-text text-end";
+    count.setAttribute("aria-live", "polite");
+    const show = () => {
+      const used = counted(field.value);
+      const shown = always || used > limit * 0.8;
+      count.textContent = shown ? `${number(used)} / ${number(limit)} characters` : "";
+      count.classList.toggle("text-danger", used > limit);
+    };
+    field.addEventListener("input", show);
+    field.insertAdjacentElement("afterend", count);
+    show();
+  }
   // A one-line field (a verbatim term, a kit number) is not cut either: beyond its limit the
   // server refuses it beside the field with all of it kept; its count shows once it is near.
-  document.querySelectorAll("input[maxlength]:not([type=password])").forEach((input) => {
-    const limit = input.maxLength;
-    input.removeAttribute("maxlength");
-    const count = document.createElement("div");
-    count.className = "form-text text-end";
-    count.setAttribute("aria-live", "polite");
-    const show = () => {
-      const used = counted(input.value);
-      count.textContent = used > limit * 0.8 ? `${number(used)} / ${number(limit)} characters` : "";
-      count.classList.toggle("text-danger", used > limit);
-    };
-    input.addEventListener("input", show);
-    input.insertAdjacentElement("afterend", count);
-    show();
-  });
-  document.querySelectorAll("textarea[maxlength]").forEach((area) => {
-    const limit = area.maxLength;
-    area.removeAttribute("maxlength");
-    const count = document.createElement("div");
-    count.className = "form-text text-end";
-    count.setAttribute("aria-live", "polite");
-    const show = () => {
-      const used = counted(area.value);
-      count.textContent = `${number(used)} / ${number(limit)} characters`;
-      count.classList.toggle("text-danger", used > limit);
-    };
-    area.addEventListener("input", show);
-    area.insertAdjacentElement("afterend", count);
-    show();
-  });
+  document
+    .querySelectorAll("input[maxlength]:not([type=password])")
+    .forEach((input) => counter(input, { always: false }));
+  document.querySelectorAll("textarea[maxlength]").forEach((area) => counter(area, { always: true }));
 })();
