@@ -57,7 +57,7 @@
     });
     return data;
   }
-  function typed(form, data) {
+  function typed(form) {
     // Anything beyond what the page showed when it loaded?
     return fields(form).some((field) => field.type !== "hidden" && field.dataset.shown !== state(field));
   }
@@ -69,18 +69,25 @@
     return field.value;
   }
 
+  // The drafts sent to a server that did not save them (this page says so) wait, interrupted,
+  // for the user to go back to their form; returned.
+  function interruptSent() {
+    return drafts()
+      .filter(([, draft]) => draft.sent)
+      .map(function ([key, draft]) {
+        draft.interrupted = true;
+        draft.sent = false;
+        store.setItem(key, JSON.stringify(draft));
+        return draft;
+      });
+  }
+
   if (loginPage) {
     // The session ended: the forms sent meanwhile were never saved. Back to the page they were on.
-    let back = null;
     const next = new URLSearchParams(location.search).get("next");
-    drafts().forEach(function ([key, draft]) {
-      if (!draft.sent) return;
-      draft.interrupted = true;
-      draft.sent = false;
-      store.setItem(key, JSON.stringify(draft));
-      // The form was sent to `next` (its action): after logging in, back to the page it was on.
-      if (next && next === draft.action) back = back || draft.page;
-    });
+    // The form was sent to `next` (its action): after logging in, back to the page it was on.
+    const sent = interruptSent().find((draft) => next && next === draft.action);
+    const back = sent ? sent.page : null;
     const form = loginPage.querySelector("form");
     if (back && form && next !== back && /^\/(?![\/\\])/.test(back)) {
       form.action = location.pathname + "?next=" + encodeURIComponent(back);
@@ -97,21 +104,16 @@
     return;
   }
   if (lostPage) {
-    // Not saved: the drafts sent wait for the user to go back to their form.
-    drafts().forEach(function ([key, draft]) {
-      if (!draft.sent) return;
-      draft.interrupted = true;
-      draft.sent = false;
-      store.setItem(key, JSON.stringify(draft));
-      if (!lostPage.querySelector("a")) {
-        const back = document.createElement("a");
-        back.href = draft.page;
-        back.className = "d-block mt-2";
-        back.dataset.testid = "back-to-form";
-        back.textContent = "Back to the form, with what you typed";
-        lostPage.append(back);
-      }
-    });
+    // Not saved: a way back to the form, with what was typed.
+    const [draft] = interruptSent();
+    if (draft) {
+      const back = document.createElement("a");
+      back.href = draft.page;
+      back.className = "d-block mt-2";
+      back.dataset.testid = "back-to-form";
+      back.textContent = "Back to the form, with what you typed";
+      lostPage.append(back);
+    }
     return;
   }
   if (!user) return;
