@@ -6,6 +6,7 @@ count does not grow with the number of readings.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -71,9 +72,10 @@ class Flowsheet:
     next_due_shortened: bool = False
     deviations: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def live_readings(self) -> list[VitalSignReading]:
-        """The readings that count: not struck through as entered in error."""
+        """The readings that count: not struck through as entered in error (the chart, the
+        counts and the signing page ask for them; found once)."""
         return [r for r in self.readings if not r.is_voided]
 
     @property
