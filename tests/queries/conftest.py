@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from queries import services
 from sessions_app.services import flowsheet
-from tests.sessions_app.conftest import (  # noqa: F401 - fixtures used here
-    attested_session,
-    course1,
-    dosed_session,
-    session1,
-    started_session,
-)
+from tests.sessions_app import conftest as sessions
+
+# participant1's first dosing session, dosed (tests/sessions_app/conftest.py).
+course1 = sessions.course1
+session1 = sessions.session1
+started_session = sessions.started_session
+attested_session = sessions.attested_session
+dosed_session = sessions.dosed_session
 
 
 @pytest.fixture
