@@ -43,11 +43,9 @@ def _text(text: str, kind: str) -> str:
 
 
 def _lock(query: Query) -> Query:
-    return (
-        Query.objects.select_related("participant__site", "closed_by")
-        .select_for_update(of=("self",))
-        .get(pk=query.pk)
-    )
+    """The query as it is now, its row locked. Nothing is joined: a row read again after waiting
+    for the lock would come with its joined rows as they were before the wait."""
+    return Query.objects.select_for_update().get(pk=query.pk)
 
 
 def _closed_message(query: Query) -> str:
