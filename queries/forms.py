@@ -51,7 +51,7 @@ class QueryStepForm(forms.Form):
     action = ""
     submit_label = "Save"
     fields_layout: tuple = ("text",)
-    kept_note = "Everything you typed is still there."
+    kept_note = "What you typed is kept below."
 
     def __init__(self, *args, query: Query, **kwargs):
         kwargs.setdefault("prefix", self.action)
