@@ -35,7 +35,21 @@ _SITE_STAFF = {
     "safety.add_adverseevent",
     "safety.change_adverseevent",
     FREE_TEXT_PERMISSION,
+    # Data queries: site staff read and answer those on their sites' records.
+    "queries.view_query",
+    "queries.answer_query",
 }
+
+# Data queries: monitors raise, close (answered or not) and reopen them; the study administrator
+# raises and closes answered ones.
+_QUERY_MONITOR = {
+    "queries.view_query",
+    "queries.add_query",
+    "queries.close_query",
+    "queries.close_unanswered_query",
+    "queries.reopen_query",
+}
+_QUERY_ADMIN = {"queries.view_query", "queries.add_query", "queries.close_query"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.THERAPIST: frozenset(_SITE_STAFF),
@@ -63,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "safety.view_adverseevent",
             FREE_TEXT_PERMISSION,
         }
+        | _QUERY_MONITOR
     ),
     Role.DATA_MANAGER: frozenset(
         {
@@ -91,6 +106,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {f"screening.{action}_studyscreeningconfig" for action in ("view", "add", "change")}
         # Vital-sign thresholds and monitoring intervals of the study's dosing sessions.
         | {f"sessions_app.{action}_studysessionsettings" for action in ("view", "add", "change")}
+        | _QUERY_ADMIN
     ),
 }
 

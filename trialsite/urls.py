@@ -43,6 +43,7 @@ urlpatterns = [
     path("screening/", include("screening.urls")),
     path("sessions/", include("sessions_app.urls")),
     path("safety/", include("safety.urls")),
+    path("queries/", include("queries.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from participants.selectors import can_see_identity
+from queries.selectors import markers_for
 from records.steps import StepsViewMixin
 from records.views import ScopedRecordMixin
 from sessions_app import selectors
@@ -95,6 +96,11 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
                 int((sheet.next_due - now).total_seconds() // 60) if sheet.next_due else None
             ),
             chart=sheet.chart(),
+            # Data queries on the flowsheet's entries: their count and their fields' markers.
+            query_markers=markers_for(
+                records=[*sheet.readings, *sheet.administrations, *sheet.observations]
+            ),
+            can_raise_query=self.request.user.has_perm("queries.add_query", self.session),
             flagged=sheet.flagged,
             thresholds=sheet.settings,
             supplemental_hint=(

@@ -10,6 +10,7 @@ from participants import selectors
 from participants.forms import WithdrawalForm
 from participants.models import ParticipantIdentity
 from participants.views import ParticipantContextMixin, ParticipantMixin
+from queries.selectors import participant_open_count
 from records.forms import form_values
 from records.views import RecordHistoryView, ServiceFormMixin
 from sessions_app.models import Visit
@@ -30,6 +31,11 @@ class ParticipantDetailView(ParticipantMixin, DetailView):
         context["course"] = course_for(user=self.request.user, participant=self.participant)
         context["can_withdraw"] = self.request.user.has_perm(
             "participants.withdraw_participant", self.participant
+        )
+        if self.request.user.has_perm("queries.view_query", self.participant):
+            context["open_query_count"] = participant_open_count(participant=self.participant)
+        context["can_raise_query"] = self.request.user.has_perm(
+            "queries.add_query", self.participant
         )
         return context
 

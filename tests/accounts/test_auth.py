@@ -12,12 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import LAST_ACTIVITY_KEY
+from accounts.models import Role
+from queries import services as query_services
 from safety.services import adverse_event_draft_create
 from screening import services as screening_services
 from sessions_app import schedule
 from sessions_app.models import Observation, Visit, VitalSignAlert
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
+from tests.accounts.factories import MembershipFactory
 from tests.screening.factories import StudyScreeningConfigFactory, screened_attempt
 from tests.sessions_app.factories import dosed_session_of, session_end, supplemental_withhold
 
@@ -312,6 +315,9 @@ EVERY_PAGE = {
     "safety:ae_create":                    (200, 200, 200,   403, 403,  403),
     "safety:ae_detail":                    (200, 200, 404,   200, 404,  404),
     "safety:ae_edit":                      (200, 200, 404,   403, 404,  404),
+    "queries:list":                        (200, 200, 200,   200, 403,  200),
+    "queries:raise":                       (403, 403, 404,   200, 404,  200),
+    "queries:detail":                      (200, 200, 404,   200, 404,  200),
 }
 # fmt: on
 NOTE_TEXT = "Spoke about the night of the fire"
@@ -410,11 +416,19 @@ def every_page(study, site1, participant1, therapist, investigator):
         "safety:ae_detail": adverse_event,
         "safety:ae_edit": adverse_event,
         "unlock": therapist,
+        "queries:detail": query_services.query_raise(
+            actor=MembershipFactory(role=Role.MONITOR, site=None, study=study).user,
+            record=reading,
+            field_name="systolic",
+            text="Is this value right?",
+        ),
     }
-    return {
+    urls = {
         page: reverse(page, args=[records[page].pk]) if page in records else reverse(page)
         for page in EVERY_PAGE
     }
+    urls["queries:raise"] += f"?record=sessions_app.vitalsignreading&id={reading.pk}&field=pulse"
+    return urls
 
 
 def test_every_page_answers_each_role_as_the_roles_table_says(request, client, every_page):

@@ -16,8 +16,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from accounts.selectors import may_see_free_text
 from participants.models import Participant, ParticipantIdentity
+from queries import services as query_services
 from records.templatetags.free_text import WITHHELD
 from safety.services import adverse_event_draft_create
 from screening import services as screening
@@ -31,6 +33,7 @@ from sessions_app.services.visits import (
     visit_mark_missed,
     visit_schedule_create,
 )
+from tests.accounts.factories import MembershipFactory
 from tests.participants.factories import EnrolledParticipantFactory, IdentityFactory
 from tests.screening.factories import (
     StudyScreeningConfigFactory,
@@ -63,6 +66,7 @@ FREE_TEXT = {
     "withdrawal details": "Zqx withdrawal details moved abroad",
     "missed reason": "Zqx missed reason unwell on the day",
     "deviation explanation": "Zqx deviation explanation clinic closed",
+    "query answer": "Zqx query answer cuff re-checked",
     "site 2 criterion note": "Zqx site two note CAPS-5 below threshold",
 }
 # What a monitor may not read either: integration notes are confidential to the site.
@@ -201,6 +205,14 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
     failed = screening.screening_fail(
         actor=therapist2, attempt=screening.screening_submit(actor=therapist2, attempt=failed)
     )
+    # A query on the high reading, answered by the site.
+    query = query_services.query_raise(
+        actor=MembershipFactory(role=Role.MONITOR, site=None, study=study).user,
+        record=high,
+        field_name="systolic",
+        text="Is 172 right?",
+    )
+    query_services.query_answer(actor=therapist, query=query, text=text["query answer"])
     participants = [
         participant1,
         withdrawn,
@@ -228,6 +240,7 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "sessions_app:note_history": [integration],
         "sessions_app:administration_correct": list(session.administrations.all()),
         "safety": [adverse_event],
+        "queries": [query],
         "unlock": [therapist],  # an account (POST only: the study administrator's unlock)
     }
 

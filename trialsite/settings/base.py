@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "screening",
     "sessions_app",
     "safety",
+    "queries",
     "demo",
 ]
 

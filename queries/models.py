@@ -1,0 +1,149 @@
+"""Data queries: a monitor's question about one clinical record (and optionally one of its
+fields), its thread of messages, and its state.
+
+A query is attached to any record registered in records.queryable, through its content type and
+id; the record's participant is kept on the query, so that scope and filters are one join away.
+Messages are never edited or deleted. Audited (registered at the bottom).
+"""
+
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.models import AuditedModel, LogEntry, VersionedModel
+from participants.models import Participant
+from records.fields import user_field
+
+MESSAGE_IMMUTABLE = "A query's message is never changed or deleted."
+
+
+class Query(VersionedModel):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    field_name = models.CharField("field", max_length=64, blank=True)
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="queries")
+    # Which record, as it was named when the query was raised (no identity).
+    record_label = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    opened_by = user_field()
+    opened_at = models.DateTimeField(default=timezone.now)
+    # Since when the query waits for its counterpart: the site (open) or the monitor (answered).
+    waiting_since = models.DateTimeField(default=timezone.now)
+    closed_by = user_field(optional=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The record's version when the query was closed: a later one means "data changed since".
+    record_version_at_close = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "queries"
+        ordering = ["waiting_since", "pk"]
+        permissions = [
+            ("answer_query", "Can answer queries (site staff)"),
+            ("close_query", "Can close answered queries"),
+            ("close_unanswered_query", "Can close a query not yet answered (monitor)"),
+            ("reopen_query", "Can reopen queries (monitor)"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "waiting_since"], name="query_state_waiting"),
+            models.Index(fields=["content_type", "object_id"], name="query_record"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state="closed") & Q(closed_at__isnull=False))
+                | (~Q(state="closed") & Q(closed_at__isnull=True)),
+                name="query_closed_has_time",
+                violation_error_message="A closed query has its closing time, an open one none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        field = f" ({self.field_name})" if self.field_name else ""
+        return f"Query {self.pk} on {self.record_label}{field}"
+
+    @property
+    def site(self):
+        return self.participant.site
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == self.State.CLOSED
+
+    def data_changed_since(self, record=None) -> bool:
+        """Closed, and the record has changed since (its version is newer than at closure)."""
+        if not self.is_closed or self.record_version_at_close is None:
+            return False
+        record = record if record is not None else self.record
+        return record is not None and record.version != self.record_version_at_close
+
+    @property
+    def state_label(self) -> str:
+        if self.data_changed_since():
+            return "Closed, data changed since"
+        return self.get_state_display()
+
+
+class QueryMessage(AuditedModel):
+    """One message of a query's thread: never changed, never deleted."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", "Question"
+        ANSWER = "answer", "Answer"
+        REOPEN = "reopen", "Reopened"
+        CLOSE = "close", "Closed"
+
+    query = models.ForeignKey(Query, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    author = user_field()
+    written_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(max_length=4000, blank=True)
+    # An answer made with a correction of the record (through the record's own correction page):
+    # the audit entry of that correction (without a database constraint: no table references the
+    # audit trail's, so that its own guards, TRUNCATE's among them, answer for it).
+    corrected = models.BooleanField("answered with a correction", default=False)
+    correction_entry = models.ForeignKey(
+        LogEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="close") | ~Q(text=""),
+                name="query_message_has_text",
+                violation_error_message="A question, an answer or a reopening needs its text.",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrected=False) | Q(kind="answer"),
+                name="query_message_correction_is_an_answer",
+                violation_error_message="Only an answer is made with a correction.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on query {self.query_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(MESSAGE_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(MESSAGE_IMMUTABLE)
+
+
+auditlog.register(Query)
+auditlog.register(QueryMessage)

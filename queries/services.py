@@ -1,0 +1,185 @@
+"""Raising, answering, closing and reopening a data query.
+
+Monitors (and the study administrator) raise and close; the record's site staff answer, and may
+answer with a correction made through the record's own correction page (its reason, its voided
+signature), which the answer links to by its audit entry. Each service locks the query's row,
+so that of two monitors closing a query at once one closes it and the other is told.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from audit.context import records_actor
+from audit.models import LogEntry
+from queries.models import Query, QueryMessage
+from records import queryable
+from records.edits import StepRefused
+
+RAISE = "queries.add_query"
+ANSWER = "queries.answer_query"
+CLOSE = "queries.close_query"
+CLOSE_UNANSWERED = "queries.close_unanswered_query"
+REOPEN = "queries.reopen_query"
+
+TEXT_REQUIRED = {
+    "question": "Write the question for the site.",
+    "answer": "Write your answer to the query.",
+    "reopen": "Say why the query is reopened.",
+}
+NO_CORRECTION = (
+    "You have not corrected this record since the query was raised: correct it on its "
+    "correction page first (with the reason), then answer."
+)
+NOT_QUERYABLE = "This kind of record cannot be queried."
+
+
+def _text(text: str, kind: str) -> str:
+    if not text.strip():
+        raise ValidationError({"text": TEXT_REQUIRED[kind]})
+    return text.strip()
+
+
+def _lock(query: Query) -> Query:
+    """The query as it is now, its row locked. Nothing is joined: a row read again after waiting
+    for the lock would come with its joined rows as they were before the wait."""
+    return Query.objects.select_for_update().get(pk=query.pk)
+
+
+def _closed_message(query: Query) -> str:
+    when = date_format(timezone.localtime(query.closed_at), "d M Y H:i")
+    return (
+        f"This query was closed meanwhile by {query.closed_by.printed_name} at {when}: "
+        "nothing was changed."
+    )
+
+
+def _message(query: Query, *, actor, kind: str, text: str = "", **fields) -> QueryMessage:
+    message = QueryMessage(query=query, author=actor, kind=kind, text=text, **fields)
+    message.full_clean()
+    message.save()
+    return message
+
+
+@records_actor
+def query_raise(*, actor, record, field_name: str = "", text: str) -> Query:
+    """A new open query on `record` (and its field `field_name`, if named), with its question."""
+    entry = queryable.of_record(record)
+    if entry is None:
+        raise StepRefused(NOT_QUERYABLE)
+    if not actor.has_perm(RAISE, record):
+        raise PermissionDenied("Your role does not include raising queries on this record.")
+    if field_name and field_name not in entry.fields:
+        raise ValidationError({"field_name": queryable.FIELD_NOT_QUERYABLE})
+    text = _text(text, "question")
+    now = timezone.now()
+    with transaction.atomic():
+        query = Query(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=record.pk,
+            field_name=field_name,
+            participant=record.participant,
+            record_label=entry.label(record)[:200],
+            opened_by=actor,
+            opened_at=now,
+            waiting_since=now,
+        )
+        query.full_clean()
+        query.save()
+        _message(query, actor=actor, kind=QueryMessage.Kind.QUESTION, text=text)
+    return query
+
+
+def _correction_entry(query: Query, actor) -> LogEntry | None:
+    """The actor's newest change of the query's record since the query last waited for them."""
+    return (
+        LogEntry.objects.filter(
+            content_type_id=query.content_type_id,
+            object_pk=str(query.object_id),
+            action=LogEntry.Action.UPDATE,
+            actor=actor,
+            timestamp__gte=query.waiting_since,
+        )
+        .order_by("-seq")
+        .first()
+    )
+
+
+@records_actor
+def query_answer(*, actor, query: Query, text: str, corrected: bool = False) -> Query:
+    """The site's answer to an open query; `corrected`: the record was corrected for it (through
+    its own correction page, before answering)."""
+    if not actor.has_perm(ANSWER, query):
+        raise PermissionDenied("Your role does not include answering queries at this site.")
+    text = _text(text, "answer")
+    with transaction.atomic():
+        query = _lock(query)
+        if query.state == Query.State.CLOSED:
+            raise StepRefused(_closed_message(query))
+        if query.state != Query.State.OPEN:
+            raise StepRefused("This query was answered meanwhile: read the answer below.")
+        entry = None
+        if corrected:
+            entry = _correction_entry(query, actor)
+            if entry is None:
+                raise ValidationError({"corrected": NO_CORRECTION})
+        _message(
+            query,
+            actor=actor,
+            kind=QueryMessage.Kind.ANSWER,
+            text=text,
+            corrected=corrected,
+            correction_entry=entry,
+        )
+        query.state = Query.State.ANSWERED
+        query.waiting_since = timezone.now()
+        query.full_clean()
+        query.save()
+    return query
+
+
+@records_actor
+def query_close(*, actor, query: Query, text: str = "") -> Query:
+    """Close an answered query (or, for a monitor, an open one), with an optional note."""
+    if not actor.has_perm(CLOSE, query):
+        raise PermissionDenied("Your role does not include closing queries.")
+    with transaction.atomic():
+        query = _lock(query)
+        if query.state == Query.State.CLOSED:
+            raise StepRefused(_closed_message(query))
+        if query.state == Query.State.OPEN and not actor.has_perm(CLOSE_UNANSWERED, query):
+            raise StepRefused("This query has no answer yet: only a monitor closes it now.")
+        record = query.record
+        now = timezone.now()
+        _message(query, actor=actor, kind=QueryMessage.Kind.CLOSE, text=text.strip())
+        query.state = Query.State.CLOSED
+        query.closed_by = actor
+        query.closed_at = now
+        query.waiting_since = now
+        query.record_version_at_close = getattr(record, "version", None)
+        query.full_clean()
+        query.save()
+    return query
+
+
+@records_actor
+def query_reopen(*, actor, query: Query, text: str) -> Query:
+    """Back to the site: an answer that does not settle it, or data changed after closure."""
+    if not actor.has_perm(REOPEN, query):
+        raise PermissionDenied("Your role does not include reopening queries.")
+    text = _text(text, "reopen")
+    with transaction.atomic():
+        query = _lock(query)
+        if query.state == Query.State.OPEN:
+            raise StepRefused("This query is open already.")
+        _message(query, actor=actor, kind=QueryMessage.Kind.REOPEN, text=text)
+        query.state = Query.State.OPEN
+        query.closed_by = None
+        query.closed_at = None
+        query.record_version_at_close = None
+        query.waiting_since = timezone.now()
+        query.full_clean()
+        query.save()
+    return query

@@ -1,0 +1,210 @@
+"""The pages of data queries: raising one on a record, the query with its thread and its steps
+(answer, close, reopen), and the worklist."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import FormView, TemplateView
+
+from queries import selectors, services
+from queries.forms import AnswerForm, CloseForm, QueryFilter, QueryRaiseForm, ReopenForm
+from queries.models import Query
+from records import queryable
+from records.edits import StepRefused
+from records.forms import add_service_error
+from records.steps import Step, Steps, StepsViewMixin
+from records.views import RecordListView, ScopedRecordMixin, activate_site_time_zone
+
+
+def _may(user, perm: str, query: Query) -> bool:
+    return user.has_perm(perm, query)
+
+
+def _answer_offered(view) -> bool:
+    return view.query.state == Query.State.OPEN and _may(
+        view.request.user, services.ANSWER, view.query
+    )
+
+
+def _close_offered(view) -> bool:
+    user, query = view.request.user, view.query
+    if query.state == Query.State.CLOSED or not _may(user, services.CLOSE, query):
+        return False
+    return query.state == Query.State.ANSWERED or _may(user, services.CLOSE_UNANSWERED, query)
+
+
+def _reopen_offered(view) -> bool:
+    return view.query.state != Query.State.OPEN and _may(
+        view.request.user, services.REOPEN, view.query
+    )
+
+
+def _answered(query: Query) -> str:
+    return "Answer sent: the monitor reviews it next."
+
+
+QUERY_STEPS = Steps(
+    [
+        Step(
+            "answer",
+            lambda view, data: AnswerForm(data=data, query=view.query),
+            offered=_answer_offered,
+            service=services.query_answer,
+            arguments=("text", "corrected"),
+            message=_answered,
+        ),
+        Step(
+            "close",
+            lambda view, data: CloseForm(data=data, query=view.query),
+            offered=_close_offered,
+            service=services.query_close,
+            arguments=("text",),
+            message="Query closed.",
+        ),
+        Step(
+            "reopen",
+            lambda view, data: ReopenForm(data=data, query=view.query),
+            offered=_reopen_offered,
+            service=services.query_reopen,
+            arguments=("text",),
+            message="Query reopened: it waits for the site's answer again.",
+        ),
+    ]
+)
+
+
+class QueryDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
+    """A query, its record and field, its thread, and the steps its state offers the user."""
+
+    template_name = "queries/query_detail.html"
+    record_name = "query"
+    permission = selectors.VIEW
+    denied_message = "Your role does not include data queries."
+    steps = QUERY_STEPS
+    unknown_step_message = "Unknown query step."
+    step_denied_message = "Your role does not include answering or closing queries."
+
+    def load_record(self):
+        return selectors.query_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def record_site(self):
+        return self.query.participant.site
+
+    def step_record(self):
+        return self.query
+
+    def may_take_steps(self) -> bool:
+        user = self.request.user
+        return any(
+            _may(user, perm, self.query)
+            for perm in (services.ANSWER, services.CLOSE, services.REOPEN)
+        )
+
+    def step_arguments(self) -> dict:
+        return {"actor": self.request.user, "query": self.query}
+
+    def record_url(self) -> str:
+        return reverse("queries:detail", args=[self.query.pk])
+
+    def reload(self):
+        self.query = self.record = self.load_record()
+        return self.query
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.query
+        record = query.record
+        entry = queryable.of_record(record)
+        user = self.request.user
+        context.update(
+            query=query,
+            thread=list(query.messages.all()),
+            subject=record,
+            participant=query.participant,
+            entry=entry,
+            kind=entry.kind if entry else query.content_type.name,
+            field_label=entry.field_label(query.field_name) if entry else query.field_name,
+            field_value=entry.value(record, query.field_name) if entry else "",
+            record_page=entry.url(record) if entry else "",
+            correction_url=(
+                entry.correction_url(record)
+                if entry and _answer_offered(self) and user.has_perm(services.ANSWER, query)
+                else None
+            ),
+            changed_since=query.data_changed_since(record),
+        )
+        return context
+
+
+class QueryRaiseView(LoginRequiredMixin, FormView):
+    """A monitor's question on one record (`?record=app.model&id=pk`, `&field=name` preselected)."""
+
+    template_name = "queries/query_raise.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        params = request.GET
+        self.entry = queryable.of_label(params.get("record", ""))
+        pk = params.get("id", "")
+        if self.entry is None or not pk.isdigit():
+            raise Http404("No record to query.")
+        self.subject = self.entry.model.objects.filter(pk=int(pk)).first()
+        # Outside the user's scope a record is not found; inside it, raising may be refused.
+        if self.subject is None or not request.user.has_perm(selectors.VIEW, self.subject):
+            raise Http404("No such record.")
+        if not request.user.has_perm(services.RAISE, self.subject):
+            raise PermissionDenied("Your role does not include raising queries.")
+        activate_site_time_zone(self.subject.participant.site)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        field = self.request.GET.get("field", "")
+        return {"field_name": field if field in self.entry.fields else ""}
+
+    def get_form(self, form_class=None):
+        return QueryRaiseForm(entry=self.entry, **self.get_form_kwargs())
+
+    def form_valid(self, form):
+        try:
+            query = services.query_raise(
+                actor=self.request.user,
+                record=self.subject,
+                field_name=form.cleaned_data["field_name"],
+                text=form.cleaned_data["text"],
+            )
+        except (ValidationError, StepRefused) as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Query raised: the site sees it on its home page.")
+        return redirect("queries:detail", pk=query.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entry, record = self.entry, self.subject
+        context.update(
+            entry=entry,
+            subject=record,
+            participant=record.participant,
+            record_label=entry.label(record),
+            record_page=entry.url(record),
+            values=[
+                (label, entry.value(record, name), name in entry.hidden_fields)
+                for name, label in entry.fields.items()
+            ],
+            open_queries=selectors.markers_for(records=[record]).on_record(record),
+        )
+        return context
+
+
+class QueryListView(RecordListView):
+    """The worklist: open and answered queries of the user's scope, longest waiting first."""
+
+    template_name = "queries/query_list.html"
+    permission_required = selectors.VIEW
+    filterset_class = QueryFilter
+    context_object_name = "queries"
+    selector = selectors.worklist
