@@ -40,6 +40,10 @@ class Query(VersionedModel):
     waiting_since = models.DateTimeField(default=timezone.now)
     closed_by = user_field(optional=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When a monitor first read the site's newest answer (None while it is unread): until then
+    # only a monitor may close an answered query.
+    answer_read_at = models.DateTimeField(null=True, blank=True)
+    answer_read_by = user_field(optional=True)
     # The record's version when the query was closed: a later one means "data changed since".
     record_version_at_close = models.PositiveIntegerField(null=True, blank=True)
 
@@ -83,6 +87,10 @@ class Query(VersionedModel):
             return False
         record = record if record is not None else self.record
         return record is not None and record.version != self.record_version_at_close
+
+    @property
+    def answer_unread(self) -> bool:
+        return self.state == self.State.ANSWERED and self.answer_read_at is None
 
     @property
     def state_label(self) -> str:

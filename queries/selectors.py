@@ -20,7 +20,7 @@ def query_list(*, user) -> QuerySet[Query]:
     """Every query on the records of the user's sites (the study's, for a monitor)."""
     sites = user_scope(user).sites_with(VIEW)
     return Query.objects.filter(participant__site_id__in=sites).select_related(
-        "participant__site", "content_type", "opened_by", "closed_by"
+        "participant__site", "content_type", "opened_by", "closed_by", "answer_read_by"
     )
 
 

@@ -34,6 +34,7 @@ NO_CORRECTION = (
     "correction page first (with the reason), then answer."
 )
 NOT_QUERYABLE = "This kind of record cannot be queried."
+ANSWER_UNREAD = "A monitor has not read the site's answer yet: only a monitor closes it now."
 
 
 def _text(text: str, kind: str) -> str:
@@ -135,6 +136,7 @@ def query_answer(*, actor, query: Query, text: str, corrected: bool = False) -> 
         )
         query.state = Query.State.ANSWERED
         query.waiting_since = timezone.now()
+        query.answer_read_at = query.answer_read_by = None
         query.full_clean()
         query.save()
     return query
@@ -149,8 +151,11 @@ def query_close(*, actor, query: Query, text: str = "") -> Query:
         query = _lock(query)
         if query.state == Query.State.CLOSED:
             raise StepRefused(_closed_message(query))
-        if query.state == Query.State.OPEN and not actor.has_perm(CLOSE_UNANSWERED, query):
-            raise StepRefused("This query has no answer yet: only a monitor closes it now.")
+        if not actor.has_perm(CLOSE_UNANSWERED, query):
+            if query.state == Query.State.OPEN:
+                raise StepRefused("This query has no answer yet: only a monitor closes it now.")
+            if query.answer_unread:
+                raise StepRefused(ANSWER_UNREAD)
         record = query.record
         now = timezone.now()
         _message(query, actor=actor, kind=QueryMessage.Kind.CLOSE, text=text.strip())
@@ -161,6 +166,21 @@ def query_close(*, actor, query: Query, text: str = "") -> Query:
         query.record_version_at_close = getattr(record, "version", None)
         query.full_clean()
         query.save()
+    return query
+
+
+@records_actor
+def query_answer_read(*, actor, query: Query) -> Query:
+    """A monitor has read the site's newest answer (by opening the query's page): from then on
+    the study administrator may close the query too. Written once per answer, audited."""
+    if not actor.has_perm(CLOSE_UNANSWERED, query):
+        return query
+    with transaction.atomic():
+        query = _lock(query)
+        if query.answer_unread:
+            query.answer_read_at = timezone.now()
+            query.answer_read_by = actor
+            query.save()
     return query
 
 

@@ -33,7 +33,9 @@ def _close_offered(view) -> bool:
     user, query = view.request.user, view.query
     if query.state == Query.State.CLOSED or not _may(user, services.CLOSE, query):
         return False
-    return query.state == Query.State.ANSWERED or _may(user, services.CLOSE_UNANSWERED, query)
+    if _may(user, services.CLOSE_UNANSWERED, query):
+        return True
+    return query.state == Query.State.ANSWERED and not query.answer_unread
 
 
 def _reopen_offered(view) -> bool:
@@ -112,6 +114,15 @@ class QueryDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
     def reload(self):
         self.query = self.record = self.load_record()
         return self.query
+
+    def get(self, request, *args, **kwargs):
+        if self.query.answer_unread:
+            read = services.query_answer_read(actor=request.user, query=self.query)
+            self.query.answer_read_at, self.query.answer_read_by = (
+                read.answer_read_at,
+                read.answer_read_by,
+            )
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

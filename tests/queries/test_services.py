@@ -103,7 +103,23 @@ def test_monitor_may_close_an_open_query_the_study_admin_only_an_answered_one(
     services.query_close(actor=monitor, query=query)
     other = services.query_raise(actor=monitor, record=reading, text="And the pulse?")
     services.query_answer(actor=therapist, query=other, text="88, checked.")
+    # The answer is unread by a monitor: only a monitor closes it now.
+    with pytest.raises(StepRefused, match="has not read"):
+        services.query_close(actor=study_admin, query=other)
+    services.query_answer_read(actor=study_admin, query=other)  # the administrator's reading
+    with pytest.raises(StepRefused, match="has not read"):  # is not the monitor's
+        services.query_close(actor=study_admin, query=other)
+    other = services.query_answer_read(actor=monitor, query=other)
+    assert other.answer_read_by == monitor
     assert services.query_close(actor=study_admin, query=other).state == Query.State.CLOSED
+
+
+def test_a_new_answer_is_unread_again(query, therapist, monitor):
+    services.query_answer(actor=therapist, query=query, text="Checked: right.")
+    services.query_answer_read(actor=monitor, query=query)
+    services.query_reopen(actor=monitor, query=query, text="Which cuff?")
+    query = services.query_answer(actor=therapist, query=query, text="Adult large.")
+    assert query.answer_unread and query.answer_read_by is None
 
 
 def test_site_staff_and_sponsor_cannot_close(query, therapist, sponsor):

@@ -137,6 +137,24 @@ def test_site_staff_are_offered_no_close_and_the_monitor_no_answer(
     assert 'data-testid="form-close"' in page and 'data-testid="form-answer"' not in page
 
 
+def test_the_admin_closes_an_answer_only_once_a_monitor_has_opened_it(
+    login, therapist, monitor, study_admin, query
+):
+    services.query_answer(actor=therapist, query=query, text="Checked against the source.")
+    page = login(study_admin).get(_detail(query)).content.decode()
+    assert 'data-testid="form-close"' not in page
+    assert 'data-testid="answer-read"' not in page
+    response = login(study_admin).post(_detail(query), {"action": "close", "close-text": ""})
+    assert "has not read the site&#x27;s answer" in response.content.decode()
+    assert Query.objects.get(pk=query.pk).state == Query.State.ANSWERED
+    login(monitor).get(_detail(query))  # the monitor reads the answer
+    page = login(study_admin).get(_detail(query)).content.decode()
+    assert 'data-testid="answer-read"' in page and monitor.printed_name in page
+    assert 'data-testid="form-close"' in page
+    login(study_admin).post(_detail(query), {"action": "close", "close-text": ""})
+    assert Query.objects.get(pk=query.pk).state == Query.State.CLOSED
+
+
 def test_the_monitor_never_reads_identity_through_a_query(login, therapist, monitor, query):
     services.query_answer(actor=therapist, query=query, text="Alice Ashdown said the cuff slipped.")
     assert "Alice Ashdown said" in login(therapist).get(_detail(query)).content.decode()
