@@ -55,9 +55,15 @@ def test_a_raised_query_shows_on_the_therapists_next_page_and_its_answer_on_the_
     assert other.context["queries_waiting"] == 1
     assert 'data-testid="nav-queries-waiting">1<' in other.content.decode()
     assert other.context["queries_waiting_url"] == reverse("queries:list") + "?state=open"
+    assert (
+        f'href="{reverse("queries:list")}?state=open" data-testid="nav-queries"'
+        in other.content.decode()
+    )
 
     client = login(monitor)
-    assert client.get(reverse("home")).context["queries_waiting"] == 0
+    nothing = client.get(reverse("home"))
+    assert nothing.context["queries_waiting"] == 0
+    assert f'href="{reverse("queries:list")}" data-testid="nav-queries"' in nothing.content.decode()
     services.query_answer(actor=therapist, query=query, text="Adult cuff, re-measured.")
     home = client.get(reverse("home"))
     assert home.context["queries_waiting"] == 1
