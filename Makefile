@@ -6,6 +6,8 @@
 #   make lint     - ruff check
 #   make bench    - flowsheet benchmark: trial-sized data, gunicorn on loopback, 10 clients
 #                   (SEED_ARGS="..." for seed_trial, RUN_ARGS="..." for bench/run.py)
+#   make bench-queries - the monitor's query worklist: 10,000 queries across 15 sites, 4 clients
+#                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -17,7 +19,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench
+.PHONY: install run test lint clean bench bench-queries
 
 install: $(STAMP)
 
@@ -49,6 +51,13 @@ test: install
 bench: install
 	bash scripts/install-system-deps.sh
 	BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="$(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+
+QUERIES ?= 10000
+bench-queries: install
+	bash scripts/install-system-deps.sh
+	BENCH_QUERIES="$(QUERIES)" BENCH_QUERY_ARGS="$(QUERY_ARGS)" BENCH_SEED_ARGS="$(SEED_ARGS)" \
+		BENCH_RUN_ARGS="--clients 4 $(RUN_ARGS)" \
 		bash scripts/with-test-services.sh bash bench/flowsheet.sh
 
 lint: install

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/with-test-services.sh bash bench/flowsheet.sh   (or: make bench)
 #
-# Flowsheet benchmark: migrates the throw-away PostgreSQL, seeds a trial-sized study through the
+# Flowsheet benchmark (or, with BENCH_QUERIES, the query worklist's): migrates the throw-away PostgreSQL, seeds a trial-sized study through the
 # services (manage.py seed_trial), serves the app with gunicorn on a free loopback port under the
 # production settings (plain HTTP allowed, see bench/README.md), runs bench/run.py against it and
 # stops gunicorn. Exits with the driver's status.
@@ -10,6 +10,9 @@
 #   BENCH_SEED_ARGS  extra arguments for seed_trial, e.g. "--participants-per-site 100"
 #   BENCH_RUN_ARGS   extra arguments for bench/run.py, e.g. "--requests 2000"
 #   BENCH_WORKERS    gunicorn worker processes (default 4)
+#   BENCH_QUERIES    the monitor's query worklist instead (make bench-queries): this many queries
+#                    raised by seed_queries after seed_trial, and bench/run.py --worklist
+#   BENCH_QUERY_ARGS extra arguments for seed_queries
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,6 +29,9 @@ workers=${BENCH_WORKERS:-4}
 export DJANGO_SETTINGS_MODULE=trialsite.settings.production
 SECRET_KEY=$($py -c 'import secrets; print(secrets.token_urlsafe(48))')
 export SECRET_KEY
+# The audit trail's HMAC key, required in production: a throw-away one for the throw-away database.
+AUDIT_CHAIN_KEY=bench:$($py -c 'import secrets; print(secrets.token_urlsafe(48))')
+export AUDIT_CHAIN_KEY
 export ALLOWED_HOSTS=127.0.0.1
 export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 # Alert emails (readings over a threshold) go nowhere; CELERY_BROKER_URL from
@@ -39,6 +45,13 @@ $py manage.py collectstatic --noinput -v 0
 # shellcheck disable=SC2086 # word splitting of the extra arguments is wanted
 $py manage.py seed_trial --manifest "$results/manifest.json" --processes "$(nproc)" \
     ${BENCH_SEED_ARGS:-}
+run_args=()
+if [ -n "${BENCH_QUERIES:-}" ]; then
+    # shellcheck disable=SC2086
+    $py manage.py seed_queries --manifest "$results/manifest.json" --processes "$(nproc)" \
+        --queries "$BENCH_QUERIES" ${BENCH_QUERY_ARGS:-}
+    run_args=(--worklist)
+fi
 
 port=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/gunicorn trialsite.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" \
@@ -66,7 +79,7 @@ EOF
 set +e
 # shellcheck disable=SC2086
 $py bench/run.py --base-url "http://127.0.0.1:$port" --manifest "$results/manifest.json" \
-    --json "$results/latest.json" ${BENCH_RUN_ARGS:-}
+    --json "$results/latest.json" "${run_args[@]}" ${BENCH_RUN_ARGS:-}
 rc=$?
 set -e
 exit "$rc"

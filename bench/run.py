@@ -1,12 +1,14 @@
-"""Load driver: concurrent therapists opening flowsheets and recording readings.
+"""Load driver: concurrent therapists opening flowsheets and recording readings, or (with
+--worklist) monitors opening the query worklist.
 
-Standard library only. Reads the manifest written by `manage.py seed_trial`, logs each client in
-as its own therapist (one per site, round robin), warms up, then runs each scenario in turn with
-all clients at once and prints p50/p95/mean/max latency and throughput. Exits non-zero if any
-request answered other than expected (200 for a page, 302 back to the flowsheet for a reading)
-or failed.
+Standard library only. Reads the manifest written by `manage.py seed_trial` (and seed_queries),
+logs each client in as its own therapist (one per site, round robin) or as the study's monitor,
+warms up, then runs each scenario in turn with all clients at once and prints p50/p95/mean/max
+latency and throughput. Exits non-zero if any request answered other than expected (200 for a
+page, 302 back to the flowsheet for a reading) or failed.
 
     python bench/run.py --base-url http://127.0.0.1:8123 --manifest bench/results/manifest.json
+    python bench/run.py --worklist --clients 4 --base-url ... --manifest ...
 """
 
 import argparse
@@ -116,6 +118,21 @@ def record_reading(client: Client, i: int, tz):
     return path, ok, status, seconds
 
 
+def open_worklist(client: Client, i: int):
+    """GET the monitor's worklist, its first page (open and answered, longest waiting first)."""
+    path = "/queries/"
+    status, _, _, seconds = client.request(path)
+    return path, status == 200, status, seconds
+
+
+def open_filtered_worklist(client: Client, i: int):
+    """GET the worklist filtered: the answered queries of one site (each site in turn)."""
+    site_ids = client.sessions["site_ids"]
+    path = f"/queries/?state=answered&site={site_ids[i % len(site_ids)]}"
+    status, _, _, seconds = client.request(path)
+    return path, status == 200, status, seconds
+
+
 def run_scenario(clients: list[Client], action, per_client: int) -> dict:
     """All clients at once, each doing `per_client` requests back to back."""
     latencies: list[float] = []
@@ -181,6 +198,11 @@ def main(argv=None) -> int:
         "--warmup", type=int, default=5, help="unmeasured requests per client per scenario (5)"
     )
     parser.add_argument("--time-zone", help="server's TIME_ZONE (default: from the manifest)")
+    parser.add_argument(
+        "--worklist",
+        action="store_true",
+        help="measure the monitor's query worklist instead (manifest from seed_queries)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
 
@@ -190,12 +212,17 @@ def main(argv=None) -> int:
     sites = manifest["sites"]
     clients = []
     for i in range(args.clients):
-        site = sites[i % len(sites)]
-        therapists = site["therapists"]
-        username = therapists[(i // len(sites)) % len(therapists)]
-        sessions = {"in_progress": site["in_progress"], "ended": site["ended"]}
-        if not sessions["in_progress"]:
-            parser.error(f"site {site['number']} has no session in progress to record readings")
+        if args.worklist:
+            if "monitor" not in manifest:
+                parser.error("--worklist: the manifest has no queries (run seed_queries)")
+            username, sessions = manifest["monitor"], {"site_ids": manifest["site_ids"]}
+        else:
+            site = sites[i % len(sites)]
+            therapists = site["therapists"]
+            username = therapists[(i // len(sites)) % len(therapists)]
+            sessions = {"in_progress": site["in_progress"], "ended": site["ended"]}
+            if not sessions["in_progress"]:
+                parser.error(f"site {site['number']} has no session in progress")
         clients.append(Client(args.base_url, username, manifest["password"], sessions))
 
     per_client = max(1, args.requests // args.clients)
@@ -205,6 +232,7 @@ def main(argv=None) -> int:
         f"{per_client * args.clients} requests per scenario after {args.warmup} warm-up "
         f"per client; data: {counts['sites']} sites, {counts['participants']} participants, "
         f"{counts['dosing_sessions']} dosing sessions, {counts['readings']} readings"
+        + (f", {counts['queries']} queries {counts['queries_by_state']}" if args.worklist else "")
     )
     login_errors = []
 
@@ -227,6 +255,8 @@ def main(argv=None) -> int:
         ("open flowsheet", open_flowsheet),
         ("record reading", lambda client, i: record_reading(client, i, tz)),
     ]
+    if args.worklist:
+        scenarios = [("worklist", open_worklist), ("worklist filtered", open_filtered_worklist)]
     rows, errors = [], []
     # Other work on the machine skews the figures: say how busy it was.
     load = os.getloadavg()[0]
@@ -240,12 +270,12 @@ def main(argv=None) -> int:
         rows.append(summary(name, result))
 
     print(
-        f"{'scenario':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
+        f"{'scenario':<18}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
         f"{'req/s':>8}{'errors':>8}"
     )
     for row in rows:
         print(
-            f"{row['scenario']:<16}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
+            f"{row['scenario']:<18}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
             f"{row.get('p95_ms', '-'):>9}{row.get('mean_ms', '-'):>9}{row.get('max_ms', '-'):>9}"
             f"{row.get('req_per_s', '-'):>8}{row['errors']:>8}"
         )

@@ -7,6 +7,7 @@ Messages are never edited or deleted. Audited (registered at the bottom).
 """
 
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -151,6 +152,31 @@ class QueryMessage(AuditedModel):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError(MESSAGE_IMMUTABLE)
+
+
+class QueryDigest(models.Model):
+    """That one user was emailed the day's digest of the queries waiting for them: claimed (this
+    row inserted) in the transaction that sends it, so that it goes once a day per user however
+    many workers run the digest; a failed sending rolls the claim back and the retry sends it.
+
+    Not clinical (it holds counts only) and so not audited: sending holds no lock on the audit
+    trail's chain."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    email = models.EmailField()
+    items = models.PositiveIntegerField("queries in the digest")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="query_digest_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Query digest of {self.day} to {self.email}"
 
 
 auditlog.register(Query)

@@ -1,19 +1,27 @@
 """Reads of data queries, in the user's scope: the worklists, one query with its thread, and the
 open queries of the records of one page (their counts and the markers beside their fields)."""
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from accounts.selectors import user_scope
 from queries.models import Query, QueryMessage
 
 VIEW = "queries.view_query"
+ANSWER = "queries.answer_query"
+# Who may close an answered query reviews it: the monitor (and the study administrator).
+REVIEW = "queries.close_query"
+OPEN, ANSWERED = Query.State.OPEN, Query.State.ANSWERED
 # Waiting for an answer or for review: what the worklists and the markers show.
-UNRESOLVED = (Query.State.OPEN, Query.State.ANSWERED)
+UNRESOLVED = (OPEN, ANSWERED)
 
 
 def query_list(*, user) -> QuerySet[Query]:
@@ -38,14 +46,58 @@ def query_get(*, user, pk: int) -> Query:
     )
 
 
-def site_open_queries(*, user) -> QuerySet[Query]:
-    """Open queries waiting for an answer from the user's sites, oldest first."""
-    sites = user_scope(user).sites_with("queries.answer_query")
+def _waiting(condition: Q) -> QuerySet[Query]:
     return (
-        Query.objects.filter(participant__site_id__in=sites, state=Query.State.OPEN)
+        Query.objects.filter(condition)
         .select_related("participant__site", "content_type")
         .order_by("waiting_since", "pk")
     )
+
+
+def site_open_queries(*, user) -> QuerySet[Query]:
+    """Open queries waiting for an answer from the user's sites, oldest first."""
+    return _waiting(Q(participant__site_id__in=user_scope(user).sites_with(ANSWER), state=OPEN))
+
+
+def awaiting_review(*, user) -> QuerySet[Query]:
+    """Answered queries waiting for the user's review (the monitor's), oldest first."""
+    return _waiting(Q(participant__site_id__in=user_scope(user).sites_with(REVIEW), state=ANSWERED))
+
+
+def raised_open(*, user) -> QuerySet[Query]:
+    """Queries the user raised that still wait for the site's answer, oldest first."""
+    sites = user_scope(user).sites_with(VIEW)
+    return _waiting(Q(participant__site_id__in=sites, state=OPEN, opened_by=user))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The queries waiting for one user: open ones for their sites' answer, answered ones for
+    their review; `url`, the worklist showing them."""
+
+    condition: Q
+    url: str
+
+    def count(self) -> int:
+        return Query.objects.filter(self.condition).count()
+
+
+def waiting_for(*, user) -> Waiting | None:
+    """What waits for the user, or None when their roles have no query to answer or review."""
+    scope = user_scope(user)
+    wanted = {
+        state: sites
+        for state, sites in ((OPEN, scope.sites_with(ANSWER)), (ANSWERED, scope.sites_with(REVIEW)))
+        if sites
+    }
+    if not wanted:
+        return None
+    condition = reduce(
+        operator.or_,
+        (Q(participant__site_id__in=sites, state=state) for state, sites in wanted.items()),
+    )
+    state = f"?state={next(iter(wanted))}" if len(wanted) == 1 else ""
+    return Waiting(condition, reverse("queries:list") + state)
 
 
 def state_counts(*, user) -> dict[str, int]:

@@ -1,9 +1,20 @@
-"""Housekeeping of the shared record layer."""
+"""Housekeeping of the shared record layer, and how the apps' email tasks are retried."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.utils import timezone
 
 from records.submissions import KEPT
+
+# How an email task is retried: when sending fails or the soft time limit stops it, eight times
+# at most, waiting at most CELERY_RETRY_BACKOFF_MAX (trialsite/settings/base.py).
+EMAIL_RETRIES = {
+    "autoretry_for": (OSError, SoftTimeLimitExceeded),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.CELERY_RETRY_BACKOFF_MAX,
+    "max_retries": 8,
+}
 
 
 @shared_task

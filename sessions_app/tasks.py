@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -34,6 +33,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.tasks import acting_as_queuing_user
 from records.redaction import redact
+from records.tasks import EMAIL_RETRIES
 from sessions_app.models import AlertNotification, VitalSignAlert
 from sessions_app.selectors import MEASUREMENT_LABELS, alert_summary, monitors_of
 
@@ -164,16 +164,6 @@ def _correction_email(alert: VitalSignAlert, *, kind: str) -> tuple[str, str]:
         f"Site: {alert.site}\n{when_label}: {_site_time(alert, getattr(alert, when_field))}\n\n"
         f"Review the alerts: {_alerts_link()}\n",
     )
-
-
-# How an alert email is retried: when sending fails or the soft time limit stops it, eight times
-# at most, waiting at most CELERY_RETRY_BACKOFF_MAX (trialsite/settings/base.py).
-EMAIL_RETRIES = {
-    "autoretry_for": (OSError, SoftTimeLimitExceeded),
-    "retry_backoff": True,
-    "retry_backoff_max": settings.CELERY_RETRY_BACKOFF_MAX,
-    "max_retries": 8,
-}
 
 
 def _notify_correction(alert_id: int, *, kind: str, told_of: str) -> int:

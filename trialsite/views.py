@@ -14,7 +14,7 @@ from accounts.models import SITE_ROLES, Role
 from accounts.selectors import locked_out_accounts, site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
-from queries.selectors import site_open_queries, state_counts
+from queries.selectors import awaiting_review, site_open_queries, state_counts
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
 from trialsite.worklist import investigator_worklist
 
@@ -62,7 +62,10 @@ def home(request):
     if roles & set(SITE_ROLES) and request.user.has_perm("queries.answer_query"):
         waiting = site_open_queries(user=request.user)
         site_queries, site_query_count = list(waiting[:10]), waiting.count()
-    query_counts = state_counts(user=request.user) if Role.MONITOR in roles else {}
+    query_counts, review_queries = {}, []
+    if Role.MONITOR in roles:
+        query_counts = state_counts(user=request.user)
+        review_queries = list(awaiting_review(user=request.user)[:10])
     worklist = None
     if Role.INVESTIGATOR in roles:
         worklist = investigator_worklist(user=request.user)
@@ -79,6 +82,7 @@ def home(request):
             "site_queries": site_queries,
             "site_query_count": site_query_count,
             "query_counts": query_counts,
+            "review_queries": review_queries,
             "is_site_staff": bool(roles & set(SITE_ROLES)),
             "is_monitor": Role.MONITOR in roles,
             "is_data_manager": Role.DATA_MANAGER in roles,

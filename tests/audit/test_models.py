@@ -30,6 +30,7 @@ ENVIRONMENT = {
 NOT_CLINICAL = {
     "audit.LogEntry": "the audit trail itself",
     "records.Submission": "a form's one-time key and where its first answer went",
+    "queries.QueryDigest": "that a user was emailed the day's counts of their queries",
 }
 
 

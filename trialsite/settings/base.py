@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.user_roles",
                 "sessions_app.context_processors.open_alerts",
+                "queries.context_processors.queries_waiting",
             ],
         },
     },
@@ -237,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
     "submissions-forget-daily": {
         "task": "records.tasks.submissions_forget",
         "schedule": 24 * 60 * 60,
+    },
+    # Each user's digest of the data queries waiting for them, once a day (in TIME_ZONE).
+    "query-digests-daily": {
+        "task": "queries.tasks.query_digests_send",
+        "schedule": crontab(hour=env.int("QUERY_DIGEST_HOUR", default=6), minute=0),
     },
 }
 
