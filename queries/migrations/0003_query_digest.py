@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queries', '0001_initial'),
+        ('queries', '0002_query_answer_read'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
