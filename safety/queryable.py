@@ -1,4 +1,4 @@
-"""The records of this app a monitor may query (records.queryable), registered at start-up."""
+"""The records of this app a monitor reviews (records.queryable), registered at start-up."""
 
 from django.urls import reverse
 
@@ -13,9 +13,5 @@ def register() -> None:
         label=lambda r: f"{r.participant.label} adverse event {r.pk}",
         url=lambda r: reverse("safety:ae_detail", args=[r.pk]),
         correction_url=lambda r: reverse("safety:ae_edit", args=[r.pk]),
-        fields={
-            "verbatim_term": "Verbatim term",
-            "onset_at": "Onset",
-            "description": "Description",
-        },
+        fields=["verbatim_term", "onset_at", "description"],
     )

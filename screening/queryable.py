@@ -1,4 +1,4 @@
-"""The records of this app a monitor may query (records.queryable), registered at start-up."""
+"""The records of this app a monitor reviews (records.queryable), registered at start-up."""
 
 from django.urls import reverse
 
@@ -13,15 +13,15 @@ def register() -> None:
         label=lambda r: f"{r.participant.screening_number} screening {r.number}",
         url=lambda r: reverse("screening:detail", args=[r.pk]),
         correction_url=lambda r: reverse("screening:edit", args=[r.pk]),
-        fields={
-            "screened_on": "Day screened",
-            "ptsd_duration_months": "PTSD duration",
-            "caps5_total": "CAPS-5 total",
-            "systolic_bp": "Systolic",
-            "diastolic_bp": "Diastolic",
-            "pulse": "Pulse",
-            "qtc_ms": "QTc",
-            "cssrs_ideation": "C-SSRS ideation",
-            "pregnancy_test": "Pregnancy test",
-        },
+        fields=[
+            ("screened_on", "Day screened"),
+            "ptsd_duration_months",
+            "caps5_total",
+            "systolic_bp",
+            "diastolic_bp",
+            "pulse",
+            "qtc_ms",
+            "cssrs_ideation",
+            "pregnancy_test",
+        ],
     )

@@ -147,12 +147,9 @@ class QueryRaiseView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        params = request.GET
-        self.entry = queryable.of_label(params.get("record", ""))
-        pk = params.get("id", "")
-        if self.entry is None or not pk.isdigit():
-            raise Http404("No record to query.")
-        self.subject = self.entry.model.objects.filter(pk=int(pk)).first()
+        self.entry, self.subject = queryable.find(
+            request.GET.get("record", ""), request.GET.get("id", "")
+        )
         # Outside the user's scope a record is not found; inside it, raising may be refused.
         if self.subject is None or not request.user.has_perm(selectors.VIEW, self.subject):
             raise Http404("No such record.")

@@ -1,0 +1,1 @@
+"""The monitor-review pages: data queries (`queries`) and source-data verification (`sdv`)."""
