@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from records import queryable
+from screening.eligibility import COUNTED_MEASUREMENTS
 from screening.models import ScreeningAttempt
 
 
@@ -13,15 +14,5 @@ def register() -> None:
         label=lambda r: f"{r.participant.screening_number} screening {r.number}",
         url=lambda r: reverse("screening:detail", args=[r.pk]),
         correction_url=lambda r: reverse("screening:edit", args=[r.pk]),
-        fields=[
-            ("screened_on", "Day screened"),
-            "ptsd_duration_months",
-            "caps5_total",
-            "systolic_bp",
-            "diastolic_bp",
-            "pulse",
-            "qtc_ms",
-            "cssrs_ideation",
-            "pregnancy_test",
-        ],
+        fields=[("screened_on", "Day screened"), *COUNTED_MEASUREMENTS, "pregnancy_test"],
     )

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from records import queryable
+from records import measurements, queryable
 from sessions_app.models import (
     DoseAdministration,
     DosingSession,
@@ -67,14 +67,7 @@ def register() -> None:
         what=lambda r: f"reading at {_time(r.measured_at)}",
         anchor="#readings",
         correction="sessions_app:reading_edit",
-        fields=[
-            ("measured_at", "Time measured"),
-            "systolic",
-            "diastolic",
-            "pulse",
-            "temperature",
-            ("suds", "SUDS"),
-        ],
+        fields=[("measured_at", "Time measured"), *measurements.READING_NAMES],
     )
     _entry(
         DoseAdministration,

@@ -76,7 +76,7 @@ def _strike(reading, therapist):
 def test_the_registry_labels_fields_by_their_verbose_names_unless_named(db):
     reading = queryable.of_model(VitalSignReading)
     assert reading.fields["systolic"] == "Systolic (mmHg)"
-    assert reading.fields["suds"] == "SUDS"
+    assert reading.fields["measured_at"] == "Time measured"
     session = queryable.of_model(DosingSession)
     assert session.fields["started_at"] == "Started"
     assert session.fields["cssrs_pre_ideation"] == "C-SSRS ideation before the dose"
