@@ -216,13 +216,15 @@ class Verified:
         )
 
 
-def _verify_rows(*, actor, queryset, now) -> Verified:
+def _verify_rows(*, actor, queryset) -> Verified:
     """Mark the records of `queryset` (of one kind) not verified at their current version; their
     rows are locked first (not the rows joined), and their marks read after."""
     entry = queryable.of_model(queryset.model)
     if entry is None:
         return Verified()
     records = list(entry.to_verify(queryset).select_for_update(of=("self",)).order_by("pk"))
+    # Once locked, nothing changes them before the marks: a change is one after `now`.
+    now = timezone.now()
     skipped = queryset.count() - len(records)
     marks = sdv_marks_for(records=records)
     content_type = ContentType.objects.get_for_model(entry.model)
@@ -260,11 +262,10 @@ def source_verify(*, actor, record, with_parts: bool = False) -> Verified:
     querysets = [type(record).objects.filter(pk=record.pk)]
     if with_parts:
         querysets += entry.parts(record)
-    now = timezone.now()
     with transaction.atomic():
         done = Verified()
         for queryset in querysets:
-            done += _verify_rows(actor=actor, queryset=queryset, now=now)
+            done += _verify_rows(actor=actor, queryset=queryset)
         if not done.marked:
             raise StepRefused(ALREADY_VERIFIED if done.already else NOTHING_TO_VERIFY)
     return done

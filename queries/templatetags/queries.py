@@ -4,7 +4,7 @@
     {% raise_query_url record "systolic" %}       where a monitor raises a query on the field
     {% query_marker markers record "systolic" %}  the marker of the field's open query, if any
     {% sdv_state sdv record "not yet" %}          verified, or changed since verification (what)
-    {% sdv_verify record "Mark session verified" parts=True %}  the monitor's button
+    {% sdv_verify record "Mark verified" sdv=sdv %}  the monitor's button (none once verified)
 
 `markers` is what queries.selectors.markers_for found for the page's records, in one read;
 `sdv` what queries.selectors.sdv_marks_for found (None for a user who may not see it).
@@ -82,9 +82,11 @@ def sdv_state(sdv, record, unverified: str = "") -> str:
 
 
 @register.inclusion_tag("queries/_sdv_verify.html", takes_context=True)
-def sdv_verify(context, record, label: str = "Verified", *, parts: bool = False) -> dict:
+def sdv_verify(context, record, label: str = "Verified", *, parts: bool = False, sdv=None) -> dict:
     """The monitor's button that marks `record` verified (with its records, `parts`), back to
-    this page."""
+    this page; none for a record `sdv` says is verified already (unless with its records)."""
+    if sdv is not None and not parts and sdv.is_verified(record):
+        return {"hidden": True}
     return {
         "csrf_token": context.get("csrf_token"),
         "record": record,

@@ -106,7 +106,10 @@ def test_monitor_marks_a_reading_verified_at_its_version(monitor, reading):
 def test_a_record_verified_already_is_not_marked_again_and_the_monitor_is_told(
     login, monitor, reading
 ):
+    button = f'data-testid="sdv-verify-vitalsignreading-{reading.pk}"'
+    assert button in login(monitor).get(_records_page(reading.participant)).content.decode()
     services.source_verify(actor=monitor, record=reading)
+    assert button not in login(monitor).get(_records_page(reading.participant)).content.decode()
     with pytest.raises(StepRefused, match="Already verified at its current version"):
         services.source_verify(actor=monitor, record=reading)
     response = login(monitor).post(VERIFY_URL, _post(reading), follow=True)
@@ -391,7 +394,12 @@ def test_the_sdv_pages_keep_their_query_count_as_data_grows(
 ):
     session = reading.session
     _grow(2, site1, therapist, therapist, monitor, session)
-    pages = [PROGRESS_URL, _records_page(participant1), _flowsheet(session)]
+    pages = [
+        PROGRESS_URL,
+        _records_page(participant1),
+        _flowsheet(session),
+        reverse("participants:detail", args=[participant1.pk]),
+    ]
     counts = {
         user: [_page_queries(login(user), url) for url in pages] for user in (monitor, therapist)
     }
