@@ -8,8 +8,8 @@ above the record layer serves every kind of record without importing any of them
         VitalSignReading,
         kind="Vital-sign reading",
         label=lambda r: f"Reading at {r.measured_at:%H:%M}",
-        url=lambda r: reverse("sessions_app:flowsheet", args=[r.session_id]) + "#readings",
-        correction_url=lambda r: reverse("sessions_app:reading_edit", args=[r.pk]),
+        url=queryable.page("sessions_app:flowsheet", of="session_id", anchor="#readings"),
+        correction_url=queryable.page("sessions_app:reading_edit"),
         fields=["measured_at", "systolic", ("suds", "SUDS")],
         participant_path="session__visit__participant",
         verifiable=Q(voided_at__isnull=True),
@@ -22,10 +22,12 @@ verification clears it).
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.text import capfirst
 
 FIELD_NOT_QUERYABLE = "This field cannot be queried on this record."
@@ -40,6 +42,12 @@ def verbose_label(model: type[models.Model], name: str) -> str:
         return str(capfirst(model._meta.get_field(name).verbose_name))
     except models.FieldDoesNotExist:
         return name
+
+
+def page(name: str, *, of: str = "pk", anchor: str = "") -> Callable[[Any], str]:
+    """A record's page, by its URL's name and the record's attribute that the URL takes (its
+    primary key unless named: "session_id", "visit.participant_id"), with an `anchor`."""
+    return lambda record: reverse(name, args=[attrgetter(of)(record)]) + anchor
 
 
 def _labels(model: type[models.Model], fields: dict[str, str] | Iterable[FieldSpec]):

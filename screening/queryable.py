@@ -1,7 +1,5 @@
 """The records of this app a monitor reviews (records.queryable), registered at start-up."""
 
-from django.urls import reverse
-
 from records import queryable
 from screening.eligibility import COUNTED_MEASUREMENTS
 from screening.models import ScreeningAttempt
@@ -12,7 +10,7 @@ def register() -> None:
         ScreeningAttempt,
         kind="Screening",
         label=lambda r: f"{r.participant.screening_number} screening {r.number}",
-        url=lambda r: reverse("screening:detail", args=[r.pk]),
-        correction_url=lambda r: reverse("screening:edit", args=[r.pk]),
+        url=queryable.page("screening:detail"),
+        correction_url=queryable.page("screening:edit"),
         fields=[("screened_on", "Day screened"), *COUNTED_MEASUREMENTS, "pregnancy_test"],
     )

@@ -3,7 +3,6 @@ flowsheet's entries, the dosing session, the visit and the integration notes (th
 shown through a query or a verification)."""
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from records import measurements, queryable
@@ -22,10 +21,6 @@ NOTE_TEXT = frozenset({"themes", "participant_report", "safety_notes", "plan", "
 
 def _time(when) -> str:
     return f"{timezone.localtime(when):%d %b %Y %H:%M}"
-
-
-def _flowsheet(anchor: str):
-    return lambda record: reverse("sessions_app:flowsheet", args=[record.session_id]) + anchor
 
 
 def _of_visit(visit) -> str:
@@ -52,8 +47,8 @@ def _entry(model, *, kind: str, what, anchor: str, correction: str, fields: list
         model,
         kind=kind,
         label=lambda r: f"{_of_visit(r.session.visit)}: {what(r)}",
-        url=_flowsheet(anchor),
-        correction_url=lambda r: reverse(correction, args=[r.pk]),
+        url=queryable.page("sessions_app:flowsheet", of="session_id", anchor=anchor),
+        correction_url=queryable.page(correction),
         fields=fields,
         participant_path="session__visit__participant",
         verifiable=Q(voided_at__isnull=True),  # not those struck through as entered in error
@@ -89,8 +84,8 @@ def register() -> None:
         DosingSession,
         kind="Dosing session",
         label=lambda r: f"{_of_visit(r.visit)} session",
-        url=lambda r: reverse("sessions_app:flowsheet", args=[r.pk]),
-        correction_url=lambda r: reverse("sessions_app:correct_start", args=[r.pk]),
+        url=queryable.page("sessions_app:flowsheet"),
+        correction_url=queryable.page("sessions_app:correct_start"),
         fields=[
             ("started_at", "Started"),
             ("ended_at", "Ended"),
@@ -107,7 +102,7 @@ def register() -> None:
         Visit,
         kind="Visit",
         label=_of_visit,
-        url=lambda r: reverse("participants:detail", args=[r.participant_id]),
+        url=queryable.page("participants:detail", of="participant_id"),
         fields=[("held_on", "Day held"), "status"],
         verifiable=~Q(status=Visit.Status.SCHEDULED),
         parts=_visit_parts,
@@ -116,8 +111,8 @@ def register() -> None:
         IntegrationNote,
         kind="Integration notes",
         label=lambda r: f"{_of_visit(r.visit)} notes",
-        url=lambda r: reverse("participants:detail", args=[r.visit.participant_id]),
-        correction_url=lambda r: reverse("sessions_app:note_edit", args=[r.visit_id]),
+        url=queryable.page("participants:detail", of="visit.participant_id"),
+        correction_url=queryable.page("sessions_app:note_edit", of="visit_id"),
         fields=[("created_at", "Written"), ("updated_at", "Last changed")],
         hidden_fields=NOTE_TEXT,
         participant_path="visit__participant",

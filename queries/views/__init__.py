@@ -1,1 +1,0 @@
-"""The monitor-review pages: data queries (`queries`) and source-data verification (`sdv`)."""
