@@ -199,6 +199,7 @@ NOTHING_TO_VERIFY = (
 )
 NOT_VERIFIABLE = "This kind of record is not verified against the source."
 NO_PARTS = "This record has no records of its own to verify with it."
+VERIFY_REFUSED = "Your role does not include source-data verification."
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ def source_verify(*, actor, record, with_parts: bool = False) -> Verified:
     if entry is None:
         raise StepRefused(NOT_VERIFIABLE)
     if not actor.has_perm(VERIFY, record):
-        raise PermissionDenied("Your role does not include source-data verification.")
+        raise PermissionDenied(VERIFY_REFUSED)
     if with_parts and entry.parts is None:
         raise StepRefused(NO_PARTS)
     querysets = [type(record).objects.filter(pk=record.pk)]

@@ -220,8 +220,6 @@ class QueryListView(RecordListView):
 
 # Source-data verification.
 
-VERIFY_REFUSED = "Your role does not include source-data verification."
-
 
 def _verified_message(done: services.Verified) -> str:
     message = f"Marked verified against the source: {done.marked} record{'s' * (done.marked != 1)}."
@@ -244,7 +242,7 @@ class SdvVerifyView(LoginRequiredMixin, View):
         if record is None or not request.user.has_perm(SDV_PROGRESS, record):
             raise Http404("No such record.")
         if not request.user.has_perm(selectors.VERIFY, record):
-            raise PermissionDenied(VERIFY_REFUSED)
+            raise PermissionDenied(services.VERIFY_REFUSED)
         try:
             done = services.source_verify(
                 actor=request.user, record=record, with_parts=request.POST.get("parts") == "all"
@@ -297,7 +295,7 @@ class SdvParticipantView(ScopedRecordMixin, TemplateView):
     template_name = "queries/sdv_participant.html"
     record_name = "participant"
     permission = selectors.SDV_RECORDS
-    denied_message = "Your role does not include source-data verification."
+    denied_message = services.VERIFY_REFUSED
     paginate_by = 100
 
     def load_record(self):
