@@ -283,7 +283,6 @@ def test_progress_figures_count_verified_changed_and_outstanding_records(
     assert selectors.sdv_outstanding(participant=participant1) == 1
     study.sdv_required = False
     study.save()
-    participant1.site.study.refresh_from_db()
     assert selectors.sdv_outstanding(participant=_fresh(participant1)) == 0
 
     body = login(monitor).get(PROGRESS_URL).content.decode()
@@ -303,8 +302,8 @@ def test_the_sponsor_sees_counts_only(login, monitor, sponsor, reading, particip
     assert 'data-testid="sdv-verified-count">1 / 5<' in body
     assert _records_page(participant1) not in body
     assert login(sponsor).get(_records_page(participant1)).status_code == 403
-    flowsheet_page = login(sponsor).get(reverse("participants:detail", args=[participant1.pk]))
-    assert b"sdv-" not in flowsheet_page.content
+    detail = login(sponsor).get(reverse("participants:detail", args=[participant1.pk]))
+    assert b"sdv-" not in detail.content
 
 
 def _note(themes: str) -> dict:
@@ -409,3 +408,15 @@ def test_the_sdv_pages_keep_their_query_count_as_data_grows(
     for user in (monitor, therapist):
         assert [_page_queries(login(user), url) for url in pages] == counts[user], user
     assert _page_queries(login(sponsor), PROGRESS_URL) == sponsor_count
+
+
+def test_the_progress_page_is_linked_from_the_monitors_home_and_the_worklist(
+    login, monitor, therapist, study_admin
+):
+    for page in (reverse("home"), reverse("queries:list")):
+        assert f'href="{PROGRESS_URL}"' in login(monitor).get(page).content.decode(), page
+    assert (
+        f'href="{PROGRESS_URL}"'
+        not in login(study_admin).get(reverse("queries:list")).content.decode()
+    )
+    assert login(study_admin).get(PROGRESS_URL).status_code == 403
