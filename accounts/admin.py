@@ -103,7 +103,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Study)
 class StudyAdmin(StudyScopedAdmin):
     study_lookup = "pk"
-    list_display = ["code", "name", "registry_id"]
+    list_display = ["code", "name", "registry_id", "sdv_required"]
     search_fields = ["code", "name"]
 
 

@@ -30,6 +30,12 @@ class Study(AuditedModel):
     name = models.CharField(max_length=200)
     protocol_number = models.CharField(max_length=64, blank=True)
     registry_id = models.CharField(max_length=32, blank=True, help_text="e.g. NCT04077437")
+    sdv_required = models.BooleanField(
+        "source-data verification required",
+        default=True,
+        help_text="A participant's casebook is signed only once the monitor has verified every "
+        "record against the source.",
+    )
 
     class Meta:
         ordering = ["code"]

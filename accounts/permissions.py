@@ -8,6 +8,11 @@ from accounts.models import Role
 # the {% free_text %} tag (records/templatetags/free_text.py).
 FREE_TEXT_PERMISSION = "records.view_free_text"
 
+# Source-data verification: its progress figures (counts, no record named) and which records are
+# verified; the monitor alone marks records verified.
+SDV_PROGRESS = "queries.view_sourceverification"
+_SDV_RECORDS = {SDV_PROGRESS, "queries.view_sdv_records"}
+
 _SITE_STAFF = {
     "accounts.view_site",
     "participants.view_participant",
@@ -38,6 +43,8 @@ _SITE_STAFF = {
     # Data queries: site staff read and answer those on their sites' records.
     "queries.view_query",
     "queries.answer_query",
+    # Source-data verification: site staff see which records the monitor verified (read-only).
+    *_SDV_RECORDS,
 }
 
 # Data queries: monitors raise, close (answered or not) and reopen them; the study administrator
@@ -50,6 +57,7 @@ _QUERY_MONITOR = {
     "queries.reopen_query",
 }
 _QUERY_ADMIN = {"queries.view_query", "queries.add_query", "queries.close_query"}
+_SDV_MONITOR = {*_SDV_RECORDS, "queries.verify_source"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.THERAPIST: frozenset(_SITE_STAFF),
@@ -78,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             FREE_TEXT_PERMISSION,
         }
         | _QUERY_MONITOR
+        | _SDV_MONITOR
     ),
     Role.DATA_MANAGER: frozenset(
         {
@@ -86,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.export_deidentified",
             "screening.view_screeningattempt",
             "sessions_app.view_visit",
+            SDV_PROGRESS,
         }
     ),
     Role.STUDY_ADMIN: frozenset(

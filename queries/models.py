@@ -1,9 +1,10 @@
-"""Data queries: a monitor's question about one clinical record (and optionally one of its
-fields), its thread of messages, and its state.
+"""Data queries and source-data verification: a monitor's question about one clinical record (and
+optionally one of its fields), its thread of messages, and its state; and the monitor's marks of
+records verified against the source.
 
-A query is attached to any record registered in records.queryable, through its content type and
-id; the record's participant is kept on the query, so that scope and filters are one join away.
-Messages are never edited or deleted. Audited (registered at the bottom).
+A query or a mark is attached to any record registered in records.queryable, through its content
+type and id; the record's participant is kept with it, so that scope and filters are one join
+away. Messages and marks are never edited or deleted. Audited (registered at the bottom).
 """
 
 from auditlog.registry import auditlog
@@ -19,6 +20,24 @@ from participants.models import Participant
 from records.fields import user_field
 
 MESSAGE_IMMUTABLE = "A query's message is never changed or deleted."
+MARK_IMMUTABLE = "A verification mark is never changed or deleted: verify again for a new one."
+
+
+class Immutable(AuditedModel):
+    """A row written once: never changed, never deleted."""
+
+    immutable_message = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(self.immutable_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(self.immutable_message)
 
 
 class Query(VersionedModel):
@@ -100,8 +119,10 @@ class Query(VersionedModel):
         return self.get_state_display()
 
 
-class QueryMessage(AuditedModel):
+class QueryMessage(Immutable):
     """One message of a query's thread: never changed, never deleted."""
+
+    immutable_message = MESSAGE_IMMUTABLE
 
     class Kind(models.TextChoices):
         QUESTION = "question", "Question"
@@ -145,13 +166,44 @@ class QueryMessage(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on query {self.query_id}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError(MESSAGE_IMMUTABLE)
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise RuntimeError(MESSAGE_IMMUTABLE)
+class SourceVerification(Immutable):
+    """A monitor's mark: the record, at its `record_version`, was verified against the source.
+
+    The record is verified while its newest mark's version is its current version; a change
+    after the mark (a newer version) clears it: "changed since verification". Verifying again
+    makes a new mark; none is ever changed or deleted.
+    """
+
+    immutable_message = MARK_IMMUTABLE
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="source_verifications"
+    )
+    record_version = models.PositiveIntegerField("version verified")
+    verified_by = user_field()
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["verified_at", "pk"]
+        permissions = [
+            ("verify_source", "Can mark records verified against the source (monitor)"),
+            ("view_sdv_records", "Can see which records are verified, not only the counts"),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="sdv_record")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "record_version"],
+                name="sdv_once_per_version",
+                violation_error_message="This record is verified at this version already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Verified {self.content_type_id}/{self.object_id} v{self.record_version}"
 
 
 class QueryDigest(models.Model):
@@ -181,3 +233,4 @@ class QueryDigest(models.Model):
 
 auditlog.register(Query)
 auditlog.register(QueryMessage)
+auditlog.register(SourceVerification)

@@ -1,19 +1,29 @@
-"""Reads of data queries, in the user's scope: the worklists, one query with its thread, and the
-open queries of the records of one page (their counts and the markers beside their fields)."""
+"""Reads of data queries and source-data verification, in the user's scope.
 
+Queries: the worklists, one query with its thread, and the open queries of the records of one
+page (their counts and the markers beside their fields). Verification: the marks of a page's
+records (verified, or changed since, and what changed), and the progress figures per site and
+per participant, counted in the database (a few queries per kind of record, however many).
+"""
+
+import datetime
 import operator
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import reduce
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from accounts.selectors import user_scope
-from queries.models import Query, QueryMessage
+from accounts.permissions import SDV_PROGRESS
+from accounts.selectors import site_list, user_scope
+from audit.models import LogEntry
+from participants.models import Participant
+from queries.models import Query, QueryMessage, SourceVerification
+from records import queryable
 
 VIEW = "queries.view_query"
 ANSWER = "queries.answer_query"
@@ -127,29 +137,256 @@ class Markers:
     def count(self) -> int:
         return len(self.queries)
 
-    @staticmethod
-    def _key(record) -> tuple[int, int]:
-        return ContentType.objects.get_for_model(record).pk, record.pk
-
     def on_field(self, record, field_name: str = "") -> Query | None:
-        return self._by_field.get((*self._key(record), field_name))
+        return self._by_field.get((*_key(record), field_name))
 
     def on_record(self, record) -> list[Query]:
-        return self._by_record.get(self._key(record), [])
+        return self._by_record.get(_key(record), [])
+
+
+def _key(record) -> tuple[int, int]:
+    return ContentType.objects.get_for_model(record).pk, record.pk
+
+
+def _of_records(records: Iterable, id_field: str = "object_id") -> Q | None:
+    """The rows about `records` (of any kinds), by content type and id; None for no record."""
+    wanted: dict[int, set] = defaultdict(set)
+    for record in records:
+        content_type_id, pk = _key(record)
+        wanted[content_type_id].add(pk if id_field == "object_id" else str(pk))
+    condition = None
+    for content_type_id, pks in wanted.items():
+        part = Q(content_type_id=content_type_id, **{f"{id_field}__in": pks})
+        condition = part if condition is None else condition | part
+    return condition
 
 
 def markers_for(*, records: Iterable) -> Markers:
     """The unresolved queries on `records` (of any kinds), in one query per page."""
-    wanted: dict[int, set[int]] = defaultdict(set)
-    for record in records:
-        wanted[ContentType.objects.get_for_model(record).pk].add(record.pk)
-    if not wanted:
+    condition = _of_records(records)
+    if condition is None:
         return Markers([])
-    condition = None
-
-    for content_type_id, pks in wanted.items():
-        part = Q(content_type_id=content_type_id, object_id__in=pks)
-        condition = part if condition is None else condition | part
     return Markers(
         Query.objects.filter(condition, state__in=UNRESOLVED).order_by("waiting_since", "pk")
     )
+
+
+# Source-data verification.
+
+SDV_RECORDS = "queries.view_sdv_records"
+VERIFY = "queries.verify_source"
+# What a change of nothing but the version is (a session saved again when one of its entries
+# changed after its end, voiding its signature).
+SAVED_AGAIN = "saved again (no field of its own changed)"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a record after its verification, from the audit trail."""
+
+    fields: list[str]
+    by: str
+    at: datetime.datetime
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(self.fields) if self.fields else SAVED_AGAIN
+
+
+class Verifications:
+    """The newest verification mark of each of a page's records, and for those changed since,
+    the changes (found in two reads)."""
+
+    def __init__(self, records: Iterable, marks: Iterable[SourceVerification]):
+        self.records = {_key(record): record for record in records}
+        self._newest: dict[tuple[int, int], SourceVerification] = {}
+        for mark in marks:  # oldest version first: the newest is kept
+            self._newest[(mark.content_type_id, mark.object_id)] = mark
+        self._changes: dict[tuple[int, int], list[Change]] = defaultdict(list)
+        cleared = [self.records[key] for key in self._newest if self.is_cleared(self.records[key])]
+        condition = _of_records(cleared, id_field="object_pk")
+        if condition is None:
+            return
+        since = min(self._newest[_key(record)].verified_at for record in cleared)
+        entries = (
+            LogEntry.objects.filter(condition, timestamp__gt=since)
+            .exclude(action=LogEntry.Action.CREATE)
+            .select_related("actor")
+            .order_by("seq")
+        )
+        for log in entries:
+            key = (log.content_type_id, int(log.object_pk))
+            if log.timestamp <= self._newest[key].verified_at:
+                continue
+            entry = queryable.of_record(self.records[key])
+            names = [name for name in (log.changes_dict or {}) if name != "version"]
+            self._changes[key].append(
+                Change(
+                    fields=[entry.changed_label(name) for name in names],
+                    by=log.actor.printed_name if log.actor else "the system",
+                    at=log.timestamp,
+                )
+            )
+
+    def mark(self, record) -> SourceVerification | None:
+        return self._newest.get(_key(record))
+
+    def is_verified(self, record) -> bool:
+        mark = self.mark(record)
+        return mark is not None and mark.record_version == record.version
+
+    def is_cleared(self, record) -> bool:
+        """Verified once, and changed since (a newer version than the newest mark's)."""
+        mark = self.mark(record)
+        return mark is not None and mark.record_version != record.version
+
+    def changes(self, record) -> list[Change]:
+        return self._changes.get(_key(record), [])
+
+
+def sdv_marks_for(*, records: Iterable) -> Verifications:
+    """The verification state of `records` (of any kinds), in one read (two where some changed
+    since their verification)."""
+    records = list(records)
+    condition = _of_records(records)
+    marks = (
+        SourceVerification.objects.filter(condition)
+        .select_related("verified_by")
+        .order_by("record_version")
+        if condition is not None
+        else []
+    )
+    return Verifications(records, marks)
+
+
+def sdv_page(*, user, about, records: Iterable) -> Verifications | None:
+    """The verification state of a page's records, for a user who may see it at the site of
+    `about` (the page's record); None for anyone else."""
+    if not user.has_perm(SDV_RECORDS, about):
+        return None
+    return sdv_marks_for(records=records)
+
+
+@dataclass
+class Tally:
+    """How many records there are to verify, how many are verified at their current version,
+    and how many were verified but changed since."""
+
+    total: int = 0
+    verified: int = 0
+    cleared: int = 0
+    of: object = field(default=None, compare=False)
+
+    def add(self, row: dict) -> None:
+        self.total += row["total"]
+        self.verified += row["verified"]
+        self.cleared += row["cleared"]
+
+    @property
+    def outstanding(self) -> int:
+        return self.total - self.verified
+
+    @property
+    def percent(self) -> int:
+        """Verified, in whole per cent (rounded down: 100 only when all are); 100 of nothing."""
+        return 100 * self.verified // self.total if self.total else 100
+
+
+def _tallied(records: QuerySet, entry: queryable.Queryable, group: str) -> QuerySet:
+    """{group, total, verified, cleared} rows of `records` of one kind, by `group`."""
+    newest = SourceVerification.objects.filter(
+        content_type=ContentType.objects.get_for_model(entry.model), object_id=OuterRef("pk")
+    ).order_by("-record_version")
+    marked = records.alias(newest_mark=Subquery(newest.values("record_version")[:1]))
+    return (
+        marked.order_by()
+        .values(group)
+        .annotate(
+            total=Count("pk"),
+            verified=Count("pk", filter=Q(newest_mark=F("version"))),
+            cleared=Count("pk", filter=Q(newest_mark__isnull=False) & ~Q(newest_mark=F("version"))),
+        )
+    )
+
+
+def _tallies(of, by: str) -> dict[int, Tally]:
+    """{id: Tally} over every kind of record registered: `of(entry)` the records of the kind,
+    `by` what they are counted by ("participant" or "site", from the record's participant)."""
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    for entry in queryable.registered():
+        group = entry.participant_path + ("__site" if by == "site" else "")
+        for row in _tallied(of(entry), entry, group):
+            tallies[row[group]].add(row)
+    return tallies
+
+
+def sdv_scope(*, user) -> frozenset[int]:
+    """The sites whose verification figures the user may see."""
+    return user_scope(user).sites_with(SDV_PROGRESS)
+
+
+def sdv_participants(*, user, site=None) -> QuerySet[Participant]:
+    """The participants whose figures the user may see (of `site`, if given), in site order."""
+    participants = Participant.objects.filter(site_id__in=sdv_scope(user=user))
+    if site is not None:
+        participants = participants.filter(site=site)
+    return participants.select_related("site").order_by("site__number", "study_code", "pk")
+
+
+def sdv_site_progress(*, user, site=None) -> list[Tally]:
+    """Per site in the user's scope (or `site` alone): its records' verification figures."""
+    sites = site_list(user, SDV_PROGRESS).order_by("study__code", "number")
+    if site is not None:
+        sites = sites.filter(pk=site.pk)
+    sites = list(sites)
+    tallies = _tallies(lambda entry: entry.of_sites([s.pk for s in sites]), by="site")
+    return [replace(tallies[s.pk], of=s) for s in sites]
+
+
+def sdv_participant_progress(*, participants: Iterable[Participant]) -> list[Tally]:
+    """Per participant: their records' verification figures, in the order given."""
+    participants = list(participants)
+    tallies = _tallies(
+        lambda entry: entry.of_participants([p.pk for p in participants]), by="participant"
+    )
+    return [replace(tallies[p.pk], of=p) for p in participants]
+
+
+def sdv_outstanding(*, participant: Participant) -> int:
+    """How many of the participant's records are not verified at their current version (0 when
+    their study does not require source-data verification): what a casebook's signature waits
+    for."""
+    if not participant.site.study.sdv_required:
+        return 0
+    (tally,) = sdv_participant_progress(participants=[participant])
+    return tally.outstanding
+
+
+@dataclass(frozen=True)
+class SdvRow:
+    """A record to verify, of its registered kind."""
+
+    entry: queryable.Queryable
+    record: object
+
+    @property
+    def label(self) -> str:
+        return self.entry.label(self.record)
+
+    @property
+    def url(self) -> str:
+        return self.entry.url(self.record)
+
+    @property
+    def has_parts(self) -> bool:
+        return self.entry.parts is not None
+
+
+def sdv_records(*, participant: Participant) -> list[SdvRow]:
+    """Every record of the participant there is to verify, kind by kind (one read per kind);
+    `sdv_marks_for` says the state of those a page shows."""
+    return [
+        SdvRow(entry, record)
+        for entry in queryable.registered()
+        for record in entry.of_participants([participant.pk]).order_by("pk")
+    ]

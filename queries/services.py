@@ -1,10 +1,17 @@
-"""Raising, answering, closing and reopening a data query.
+"""Raising, answering, closing and reopening a data query; marking records verified against the
+source.
 
 Monitors (and the study administrator) raise and close; the record's site staff answer, and may
 answer with a correction made through the record's own correction page (its reason, its voided
 signature), which the answer links to by its audit entry. Each service locks the query's row,
 so that of two monitors closing a query at once one closes it and the other is told.
+
+A monitor marks a record verified at its current version, or a visit or a dosing session with
+every record that belongs to it at once (records.queryable's `parts`); the records' rows are
+locked, so that a record verified twice at once is marked once.
 """
+
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +21,8 @@ from django.utils.formats import date_format
 
 from audit.context import records_actor
 from audit.models import LogEntry
-from queries.models import Query, QueryMessage
+from queries.models import Query, QueryMessage, SourceVerification
+from queries.selectors import VERIFY, sdv_marks_for
 from records import queryable
 from records.edits import StepRefused
 
@@ -203,3 +211,82 @@ def query_reopen(*, actor, query: Query, text: str) -> Query:
         query.full_clean()
         query.save()
     return query
+
+
+ALREADY_VERIFIED = "Already verified at its current version: no second mark was made."
+NOTHING_TO_VERIFY = (
+    "Nothing here to verify yet: not held or not started, or struck through as entered in error."
+)
+NOT_VERIFIABLE = "This kind of record is not verified against the source."
+NO_PARTS = "This record has no records of its own to verify with it."
+VERIFY_REFUSED = "Your role does not include source-data verification."
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What one verification did: records marked, records verified already (not marked again),
+    records skipped (struck through as entered in error, or not yet held or started)."""
+
+    marked: int = 0
+    already: int = 0
+    skipped: int = 0
+
+    def __add__(self, other: "Verified") -> "Verified":
+        return Verified(
+            self.marked + other.marked, self.already + other.already, self.skipped + other.skipped
+        )
+
+
+def _verify_rows(*, actor, queryset) -> Verified:
+    """Mark the records of `queryset` (of one kind) not verified at their current version; their
+    rows are locked first (not the rows joined), and their marks read after."""
+    entry = queryable.of_model(queryset.model)
+    if entry is None:
+        return Verified()
+    records = list(entry.to_verify(queryset).select_for_update(of=("self",)).order_by("pk"))
+    # Once locked, nothing changes them before the marks: a change is one after `now`.
+    now = timezone.now()
+    skipped = queryset.count() - len(records)
+    marks = sdv_marks_for(records=records)
+    content_type = ContentType.objects.get_for_model(entry.model)
+    marked = 0
+    for record in records:
+        if marks.is_verified(record):
+            continue
+        mark = SourceVerification(
+            content_type=content_type,
+            object_id=record.pk,
+            participant=record.participant,
+            record_version=record.version,
+            verified_by=actor,
+            verified_at=now,
+        )
+        mark.full_clean()
+        mark.save()
+        marked += 1
+    return Verified(marked=marked, already=len(records) - marked, skipped=skipped)
+
+
+@records_actor
+def source_verify(*, actor, record, with_parts: bool = False) -> Verified:
+    """Mark `record` verified against the source at its current version; `with_parts`: with
+    every record that belongs to it (a visit's session and entries, a session's entries), at
+    once. A record verified at its current version already is not marked again; one struck
+    through as entered in error is skipped. Refused when nothing was marked."""
+    entry = queryable.of_record(record)
+    if entry is None:
+        raise StepRefused(NOT_VERIFIABLE)
+    if not actor.has_perm(VERIFY, record):
+        raise PermissionDenied(VERIFY_REFUSED)
+    if with_parts and entry.parts is None:
+        raise StepRefused(NO_PARTS)
+    querysets = [type(record).objects.filter(pk=record.pk)]
+    if with_parts:
+        querysets += entry.parts(record)
+    with transaction.atomic():
+        done = Verified()
+        for queryset in querysets:
+            done += _verify_rows(actor=actor, queryset=queryset)
+        if not done.marked:
+            raise StepRefused(ALREADY_VERIFIED if done.already else NOTHING_TO_VERIFY)
+    return done

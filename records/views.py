@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView
 from django_filters.views import FilterView
 
@@ -20,6 +21,17 @@ from records.forms import add_service_error, rebind_after_conflict
 def activate_site_time_zone(site) -> None:
     """For the rest of the request, times are those of `site` (a page about its records)."""
     timezone.activate(site.zoneinfo)
+
+
+def next_url(request, default: str) -> str:
+    """Where a POST-only step returns to: the page it was posted from (`next`, on this site), or
+    `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 class SiteTimeZoneMixin:

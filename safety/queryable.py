@@ -1,6 +1,4 @@
-"""The records of this app a monitor may query (records.queryable), registered at start-up."""
-
-from django.urls import reverse
+"""The records of this app a monitor reviews (records.queryable), registered at start-up."""
 
 from records import queryable
 from safety.models import AdverseEvent
@@ -11,11 +9,7 @@ def register() -> None:
         AdverseEvent,
         kind="Adverse event",
         label=lambda r: f"{r.participant.label} adverse event {r.pk}",
-        url=lambda r: reverse("safety:ae_detail", args=[r.pk]),
-        correction_url=lambda r: reverse("safety:ae_edit", args=[r.pk]),
-        fields={
-            "verbatim_term": "Verbatim term",
-            "onset_at": "Onset",
-            "description": "Description",
-        },
+        url=queryable.page("safety:ae_detail"),
+        correction_url=queryable.page("safety:ae_edit"),
+        fields=["verbatim_term", "onset_at", "description"],
     )

@@ -1,8 +1,7 @@
-"""The records of this app a monitor may query (records.queryable), registered at start-up."""
-
-from django.urls import reverse
+"""The records of this app a monitor reviews (records.queryable), registered at start-up."""
 
 from records import queryable
+from screening.eligibility import COUNTED_MEASUREMENTS
 from screening.models import ScreeningAttempt
 
 
@@ -11,17 +10,7 @@ def register() -> None:
         ScreeningAttempt,
         kind="Screening",
         label=lambda r: f"{r.participant.screening_number} screening {r.number}",
-        url=lambda r: reverse("screening:detail", args=[r.pk]),
-        correction_url=lambda r: reverse("screening:edit", args=[r.pk]),
-        fields={
-            "screened_on": "Day screened",
-            "ptsd_duration_months": "PTSD duration",
-            "caps5_total": "CAPS-5 total",
-            "systolic_bp": "Systolic",
-            "diastolic_bp": "Diastolic",
-            "pulse": "Pulse",
-            "qtc_ms": "QTc",
-            "cssrs_ideation": "C-SSRS ideation",
-            "pregnancy_test": "Pregnancy test",
-        },
+        url=queryable.page("screening:detail"),
+        correction_url=queryable.page("screening:edit"),
+        fields=[("screened_on", "Day screened"), *COUNTED_MEASUREMENTS, "pregnancy_test"],
     )

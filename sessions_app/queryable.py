@@ -1,67 +1,119 @@
-"""The records of this app a monitor may query (records.queryable), registered at start-up."""
+"""The records of this app a monitor reviews (records.queryable), registered at start-up: the
+flowsheet's entries, the dosing session, the visit and the integration notes (their text never
+shown through a query or a verification)."""
 
-from django.urls import reverse
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from records import queryable
-from sessions_app.models import DoseAdministration, Observation, Visit, VitalSignReading
+from records import measurements, queryable
+from sessions_app.models import (
+    DoseAdministration,
+    DosingSession,
+    IntegrationNote,
+    Observation,
+    Visit,
+    VitalSignReading,
+)
+
+ENTRIES = (VitalSignReading, DoseAdministration, Observation)
+NOTE_TEXT = frozenset({"themes", "participant_report", "safety_notes", "plan", "free_text"})
 
 
 def _time(when) -> str:
     return f"{timezone.localtime(when):%d %b %Y %H:%M}"
 
 
-def _flowsheet(anchor: str):
-    return lambda record: reverse("sessions_app:flowsheet", args=[record.session_id]) + anchor
-
-
-def _of_session(record) -> str:
-    visit = record.session.visit
+def _of_visit(visit) -> str:
     return f"{visit.participant.label} {visit.label}"
 
 
-def register() -> None:
+def _session_parts(session) -> list[QuerySet]:
+    """A session's readings, doses and observations."""
+    return [model.objects.filter(session=session) for model in ENTRIES]
+
+
+def _visit_parts(visit) -> list[QuerySet]:
+    """A visit's dosing session with its entries, and its integration notes."""
+    return [
+        DosingSession.objects.filter(visit=visit),
+        *(model.objects.filter(session__visit=visit) for model in ENTRIES),
+        IntegrationNote.objects.filter(visit=visit),
+    ]
+
+
+def _entry(model, *, kind: str, what, anchor: str, correction: str, fields: list) -> None:
+    """An entry of a session's flowsheet: `what(entry)` names it after its session."""
     queryable.register(
+        model,
+        kind=kind,
+        label=lambda r: f"{_of_visit(r.session.visit)}: {what(r)}",
+        url=queryable.page("sessions_app:flowsheet", of="session_id", anchor=anchor),
+        correction_url=queryable.page(correction),
+        fields=fields,
+        participant_path="session__visit__participant",
+        verifiable=Q(voided_at__isnull=True),  # not those struck through as entered in error
+    )
+
+
+def register() -> None:
+    _entry(
         VitalSignReading,
         kind="Vital-sign reading",
-        label=lambda r: f"{_of_session(r)}: reading at {_time(r.measured_at)}",
-        url=_flowsheet("#readings"),
-        correction_url=lambda r: reverse("sessions_app:reading_edit", args=[r.pk]),
-        fields={
-            "measured_at": "Time measured",
-            "systolic": "Systolic",
-            "diastolic": "Diastolic",
-            "pulse": "Pulse",
-            "temperature": "Temperature",
-            "suds": "SUDS",
-        },
+        what=lambda r: f"reading at {_time(r.measured_at)}",
+        anchor="#readings",
+        correction="sessions_app:reading_edit",
+        fields=[("measured_at", "Time measured"), *measurements.READING_NAMES],
     )
-    queryable.register(
+    _entry(
         DoseAdministration,
         kind="Dose",
-        label=lambda r: f"{_of_session(r)}: {r.get_kind_display().lower()}",
-        url=_flowsheet("#doses"),
-        correction_url=lambda r: reverse("sessions_app:administration_correct", args=[r.pk]),
-        fields={
-            "kit_number": "Kit number",
-            "dose_mg": "Dose",
-            "administered_at": "Time administered",
-        },
+        what=lambda r: r.get_kind_display().lower(),
+        anchor="#doses",
+        correction="sessions_app:administration_correct",
+        fields=["kit_number", ("dose_mg", "Dose"), ("administered_at", "Time administered")],
     )
-    queryable.register(
+    _entry(
         Observation,
         kind="Observation",
-        label=lambda r: (
-            f"{_of_session(r)}: {r.get_kind_display().lower()} at {_time(r.observed_at)}"
-        ),
-        url=_flowsheet("#observations"),
-        correction_url=lambda r: reverse("sessions_app:observation_edit", args=[r.pk]),
-        fields={"observed_at": "Time", "kind": "Kind", "text": "Text"},
+        what=lambda r: f"{r.get_kind_display().lower()} at {_time(r.observed_at)}",
+        anchor="#observations",
+        correction="sessions_app:observation_edit",
+        fields=[("observed_at", "Time"), "kind", "text"],
+    )
+    queryable.register(
+        DosingSession,
+        kind="Dosing session",
+        label=lambda r: f"{_of_visit(r.visit)} session",
+        url=queryable.page("sessions_app:flowsheet"),
+        correction_url=queryable.page("sessions_app:correct_start"),
+        fields=[
+            ("started_at", "Started"),
+            ("ended_at", "Ended"),
+            "pregnancy_test",
+            "cssrs_pre_ideation",
+            "cssrs_post_ideation",
+            "overnight_ready",
+        ],
+        participant_path="visit__participant",
+        verifiable=~Q(status=DosingSession.Status.NOT_STARTED),
+        parts=_session_parts,
     )
     queryable.register(
         Visit,
         kind="Visit",
-        label=lambda r: f"{r.participant.label} {r.label}",
-        url=lambda r: reverse("participants:detail", args=[r.participant_id]),
-        fields={"held_on": "Day held", "status": "Status"},
+        label=_of_visit,
+        url=queryable.page("participants:detail", of="participant_id"),
+        fields=[("held_on", "Day held"), "status"],
+        verifiable=~Q(status=Visit.Status.SCHEDULED),
+        parts=_visit_parts,
+    )
+    queryable.register(
+        IntegrationNote,
+        kind="Integration notes",
+        label=lambda r: f"{_of_visit(r.visit)} notes",
+        url=queryable.page("participants:detail", of="visit.participant_id"),
+        correction_url=queryable.page("sessions_app:note_edit", of="visit_id"),
+        fields=[("created_at", "Written"), ("updated_at", "Last changed")],
+        hidden_fields=NOTE_TEXT,
+        participant_path="visit__participant",
     )

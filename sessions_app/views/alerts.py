@@ -8,12 +8,11 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.selectors import site_list
 from records import redaction
-from records.views import RecordListView
+from records.views import RecordListView, next_url
 from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
 from sessions_app.services.alerts import (
@@ -144,13 +143,4 @@ class AlertAcknowledgeView(LoginRequiredMixin, View):
             messages.warning(request, str(error))
         else:
             messages.success(request, f"Alert acknowledged: {selectors.alert_summary(alert)}.")
-        return redirect(self._next_url(request))
-
-    @staticmethod
-    def _next_url(request) -> str:
-        target = request.POST.get("next", "")
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return target
-        return reverse("sessions_app:alerts")
+        return redirect(next_url(request, reverse("sessions_app:alerts")))

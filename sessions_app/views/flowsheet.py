@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from participants.selectors import can_see_identity
-from queries.selectors import markers_for
+from queries.selectors import VERIFY, markers_for, sdv_page
 from records.steps import StepsViewMixin
 from records.views import ScopedRecordMixin
 from sessions_app import selectors
@@ -89,6 +89,8 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
         context.update(self.session_context())
         sheet = self.sheet
         now = timezone.now()
+        entries = [*sheet.readings, *sheet.administrations, *sheet.observations]
+        user = self.request.user
         context.update(
             sheet=sheet,
             now=now,
@@ -97,10 +99,11 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
             ),
             chart=sheet.chart(),
             # Data queries on the flowsheet's entries: their count and their fields' markers.
-            query_markers=markers_for(
-                records=[*sheet.readings, *sheet.administrations, *sheet.observations]
-            ),
-            can_raise_query=self.request.user.has_perm("queries.add_query", self.session),
+            query_markers=markers_for(records=entries),
+            can_raise_query=user.has_perm("queries.add_query", self.session),
+            # Source-data verification of the session and its entries; the monitor's button.
+            sdv=sdv_page(user=user, about=self.session, records=[self.session, *entries]),
+            can_verify=user.has_perm(VERIFY, self.session),
             flagged=sheet.flagged,
             thresholds=sheet.settings,
             supplemental_hint=(

@@ -10,7 +10,7 @@ from participants import selectors
 from participants.forms import WithdrawalForm
 from participants.models import ParticipantIdentity
 from participants.views import ParticipantContextMixin, ParticipantMixin
-from queries.selectors import participant_open_count
+from queries.selectors import VERIFY, participant_open_count, sdv_page, sdv_participant_progress
 from records.forms import form_values
 from records.views import RecordHistoryView, ServiceFormMixin
 from sessions_app.models import Visit
@@ -28,7 +28,13 @@ class ParticipantDetailView(ParticipantMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["course"] = course_for(user=self.request.user, participant=self.participant)
+        user = self.request.user
+        context["course"] = course = course_for(user=user, participant=self.participant)
+        # Source-data verification: each visit's state, the participant's figures, the button.
+        context["sdv"] = sdv_page(user=user, about=self.participant, records=course)
+        if context["sdv"] is not None:
+            (context["sdv_tally"],) = sdv_participant_progress(participants=[self.participant])
+        context["can_verify"] = user.has_perm(VERIFY, self.participant)
         context["can_withdraw"] = self.request.user.has_perm(
             "participants.withdraw_participant", self.participant
         )

@@ -318,6 +318,9 @@ EVERY_PAGE = {
     "queries:list":                        (200, 200, 200,   200, 403,  200),
     "queries:raise":                       (403, 403, 404,   200, 404,  200),
     "queries:detail":                      (200, 200, 404,   200, 404,  200),
+    "queries:sdv":                         (200, 200, 200,   200, 200,  403),
+    "queries:sdv_verify":                  (405, 405, 405,   405, 405,  405),
+    "queries:sdv_participant":             (200, 200, 404,   200, 403,  404),
 }
 # fmt: on
 NOTE_TEXT = "Spoke about the night of the fire"
@@ -416,6 +419,7 @@ def every_page(study, site1, participant1, therapist, investigator):
         "safety:ae_detail": adverse_event,
         "safety:ae_edit": adverse_event,
         "unlock": therapist,
+        "queries:sdv_participant": participant1,
         "queries:detail": query_services.query_raise(
             actor=MembershipFactory(role=Role.MONITOR, site=None, study=study).user,
             record=reading,

@@ -24,7 +24,7 @@ from records.templatetags.free_text import WITHHELD
 from safety.services import adverse_event_draft_create
 from screening import services as screening
 from sessions_app import schedule
-from sessions_app.models import Observation, Visit, VitalSignAlert
+from sessions_app.models import Observation, Visit, VitalSignAlert, VitalSignReading
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
 from sessions_app.services.visits import (
@@ -67,6 +67,7 @@ FREE_TEXT = {
     "missed reason": "Zqx missed reason unwell on the day",
     "deviation explanation": "Zqx deviation explanation clinic closed",
     "query answer": "Zqx query answer cuff re-checked",
+    "correction after verification": "Zqx reading reason re-measured after verification",
     "site 2 criterion note": "Zqx site two note CAPS-5 below threshold",
 }
 # What a monitor may not read either: integration notes are confidential to the site.
@@ -206,13 +207,18 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         actor=therapist2, attempt=screening.screening_submit(actor=therapist2, attempt=failed)
     )
     # A query on the high reading, answered by the site.
+    monitor = MembershipFactory(role=Role.MONITOR, site=None, study=study).user
     query = query_services.query_raise(
-        actor=MembershipFactory(role=Role.MONITOR, site=None, study=study).user,
+        actor=monitor,
         record=high,
         field_name="systolic",
         text="Is 172 right?",
     )
     query_services.query_answer(actor=therapist, query=query, text=text["query answer"])
+    # The session verified against the source, and a reading corrected since.
+    query_services.source_verify(actor=monitor, record=session.visit, with_parts=True)
+    plain = VitalSignReading.objects.get(pk=plain.pk)
+    reading_correct(plain, therapist, reason=text["correction after verification"], pulse=84)
     participants = [
         participant1,
         withdrawn,
@@ -241,6 +247,7 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "sessions_app:administration_correct": list(session.administrations.all()),
         "safety": [adverse_event],
         "queries": [query],
+        "queries:sdv_participant": participants,
         "unlock": [therapist],  # an account (POST only: the study administrator's unlock)
     }
 
