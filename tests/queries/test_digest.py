@@ -119,7 +119,7 @@ def test_site_staff_get_their_sites_open_queries_and_the_monitor_its_answered_on
     assert _emails_to(therapist2) == [] and _emails_to(sponsor) == []
     body = site_email.body
     assert "Waiting for your site's answer: 1." in body
-    assert f"{query.record_label} · Systolic · Open · waiting 0" in body
+    assert f"{query.record_label} · Systolic (mmHg) · Open · waiting 0" in body
     assert settings.SITE_URL.rstrip("/") + _detail(query) in body
     assert "?state=open" in body and _detail(second) not in body
     assert site_email.subject == "[trialsite] 1 data query waiting for you"
