@@ -8,6 +8,10 @@ from accounts.models import Role
 # the {% free_text %} tag (records/templatetags/free_text.py).
 FREE_TEXT_PERMISSION = "records.view_free_text"
 
+# A participant's casebook: every role sees its state (casebooks app); the site investigator
+# signs it, the study administrator locks and, with a reason, unlocks it.
+CASEBOOK_VIEW = "participants.view_casebook"
+
 _SITE_STAFF = {
     "accounts.view_site",
     "participants.view_participant",
@@ -38,6 +42,7 @@ _SITE_STAFF = {
     # Data queries: site staff read and answer those on their sites' records.
     "queries.view_query",
     "queries.answer_query",
+    CASEBOOK_VIEW,
 }
 
 # Data queries: monitors raise, close (answered or not) and reopen them; the study administrator
@@ -62,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.sign_dosingsession",
             # A draft adverse event waits for the investigator's signed submission.
             "safety.submit_adverseevent",
+            "participants.sign_casebook",
         }
     ),
     Role.MONITOR: frozenset(
@@ -76,6 +82,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.acknowledge_vitalsignalert",
             "safety.view_adverseevent",
             FREE_TEXT_PERMISSION,
+            CASEBOOK_VIEW,
         }
         | _QUERY_MONITOR
     ),
@@ -86,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.export_deidentified",
             "screening.view_screeningattempt",
             "sessions_app.view_visit",
+            CASEBOOK_VIEW,
         }
     ),
     Role.STUDY_ADMIN: frozenset(
@@ -107,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # Vital-sign thresholds and monitoring intervals of the study's dosing sessions.
         | {f"sessions_app.{action}_studysessionsettings" for action in ("view", "add", "change")}
         | _QUERY_ADMIN
+        | {CASEBOOK_VIEW, "participants.lock_casebook"}
     ),
 }
 

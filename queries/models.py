@@ -136,6 +136,10 @@ class QueryMessage(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on query {self.query_id}"
 
+    @property
+    def participant(self) -> Participant:
+        return self.query.participant
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise RuntimeError(MESSAGE_IMMUTABLE)

@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.selectors import user_scope
 from participants.selectors import participant_get, participant_list
 from records import redaction
+from records.edits import StepRefused
 from records.forms import add_service_error, form_values
 from records.views import (
     RecordListView,
@@ -127,7 +128,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
                 dosing_session=self.reading.session if self.reading else None,
                 source_reading=self.reading,
             )
-        except ValidationError as error:
+        except (ValidationError, StepRefused) as error:
             add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(

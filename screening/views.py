@@ -8,6 +8,7 @@ from django_filters.views import FilterView
 from accounts.selectors import site_list
 from participants.models import Participant
 from participants.selectors import can_see_identity
+from records.edits import StepRefused
 from records.views import (
     RecordHistoryView,
     RecordListView,
@@ -66,7 +67,7 @@ class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         except services.DuplicateCandidateError as error:  # registered since the form's check
             form.refuse_duplicate(error)
             return self.form_invalid(form)
-        except services.ScreeningError as error:
+        except StepRefused as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(
@@ -174,7 +175,7 @@ class AttemptStepView(AttemptMixin, View):
     def post(self, request, *args, **kwargs):
         try:
             type(self).service(actor=request.user, attempt=self.attempt)
-        except services.ScreeningError as error:
+        except StepRefused as error:
             messages.error(request, str(error))
         else:
             messages.success(request, self.success_message)
@@ -203,7 +204,7 @@ class RescreenView(AttemptMixin, FormView):
                 participant=self.attempt.participant,
                 screened_on=form.cleaned_data["screened_on"],
             )
-        except services.ScreeningError as error:
+        except StepRefused as error:
             messages.error(self.request, str(error))
             return redirect("screening:detail", pk=self.attempt.pk)
         messages.success(self.request, f"Re-screen {attempt.number} started.")
@@ -241,7 +242,7 @@ class ConfirmView(AttemptMixin, FormView):
         except SignatureRefusedError as error:
             form.add_error("password", str(error))
             return self.form_invalid(form)
-        except services.ScreeningError as error:
+        except StepRefused as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         self.attempt.participant.refresh_from_db()
