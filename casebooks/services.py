@@ -82,7 +82,11 @@ def _casebook_locked_row(participant: Participant) -> Casebook:
     """The participant's casebook (made now, on first use), its row locked. Nothing else is
     joined but who locked it (read again after waiting for the lock)."""
     casebook, _ = Casebook.objects.get_or_create(participant=participant)
-    return Casebook.objects.select_for_update().select_related("locked_by").get(pk=casebook.pk)
+    return (
+        Casebook.objects.select_for_update(of=("self",))
+        .select_related("locked_by")
+        .get(pk=casebook.pk)
+    )
 
 
 def _save(casebook: Casebook) -> Casebook:

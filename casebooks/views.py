@@ -1,6 +1,7 @@
 """The casebook pages: one participant's casebook (its state, checklist, signature and history,
 and the steps its state offers: sign, lock, unlock), and the list of casebooks by state."""
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.views.generic import TemplateView
 
@@ -10,6 +11,7 @@ from participants.models import Casebook
 from participants.selectors import casebook_of
 from records.steps import Step, Steps, StepsViewMixin
 from records.views import RecordListView, ScopedRecordMixin
+from signatures.services import SignatureRefusedError
 
 
 def _offered(state: str, perm: str):
@@ -20,12 +22,15 @@ def _offered(state: str, perm: str):
 
 
 def _sign(view, form) -> str:
-    services.casebook_sign(
-        actor=view.request.user,
-        participant=view.participant,
-        password=form.cleaned_data["password"],
-        request=view.request,
-    )
+    try:
+        services.casebook_sign(
+            actor=view.request.user,
+            participant=view.participant,
+            password=form.cleaned_data["password"],
+            request=view.request,
+        )
+    except SignatureRefusedError as error:
+        raise ValidationError({"password": str(error)}) from error
     return "Casebook signed: the study administrator may lock it now."
 
 

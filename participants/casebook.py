@@ -64,6 +64,20 @@ def guarded(model) -> bool:
     )
 
 
+def casebook_refuse_locked(participant_id: int | None) -> Casebook | None:
+    """Refuse a write to a record of the participant while the casebook is locked (a service
+    asks it before the work that comes before its writes: a password check, locks of its own);
+    the participant's casebook otherwise, or None before its first use."""
+    if participant_id is None:
+        return None
+    casebook = (
+        Casebook.objects.filter(participant_id=participant_id).select_related("locked_by").first()
+    )
+    if casebook is not None and casebook.is_locked:
+        raise CasebookLocked(locked_message(casebook))
+    return casebook
+
+
 def casebook_write_check(participant_id: int | None) -> None:
     """Before a write to a record of the participant: refuse it while the casebook is locked;
     while it is signed, void the signature (the casebook is open again, to be signed anew).
@@ -71,19 +85,15 @@ def casebook_write_check(participant_id: int | None) -> None:
     Call it inside the write's transaction (the pre-save receiver does, for every save); a
     service that starts with other work (a password check, a lock of its own) asks it first.
     """
-    if participant_id is None:
-        return
-    casebook = (
-        Casebook.objects.filter(participant_id=participant_id).select_related("locked_by").first()
-    )
+    casebook = casebook_refuse_locked(participant_id)
     if casebook is None or casebook.state == Casebook.State.OPEN:
         return
-    if casebook.is_locked:
-        raise CasebookLocked(locked_message(casebook))
     with transaction.atomic():
         # Read again under lock: locked meanwhile (refused), or voided by another write.
         casebook = (
-            Casebook.objects.select_for_update().select_related("locked_by").get(pk=casebook.pk)
+            Casebook.objects.select_for_update(of=("self",))
+            .select_related("locked_by")
+            .get(pk=casebook.pk)
         )
         if casebook.is_locked:
             raise CasebookLocked(locked_message(casebook))
