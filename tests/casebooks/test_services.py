@@ -1,8 +1,6 @@
 """Signing, locking and unlocking a casebook: the checklist, the password, the states, and a
 write after signing voiding the signature."""
 
-import datetime
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
