@@ -79,14 +79,11 @@ def _refuse_unmet(participant: Participant) -> None:
 
 
 def _casebook_locked_row(participant: Participant) -> Casebook:
-    """The participant's casebook (made now, on first use), its row locked. Nothing else is
-    joined but who locked it (read again after waiting for the lock)."""
+    """The participant's casebook (made now, on first use), its row locked. Nothing is joined:
+    a row read again after waiting for the lock would come with its joined rows as they were
+    before the wait (who locked it is read afterwards)."""
     casebook, _ = Casebook.objects.get_or_create(participant=participant)
-    return (
-        Casebook.objects.select_for_update(of=("self",))
-        .select_related("locked_by")
-        .get(pk=casebook.pk)
-    )
+    return Casebook.objects.select_for_update().get(pk=casebook.pk)
 
 
 def _save(casebook: Casebook) -> Casebook:

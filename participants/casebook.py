@@ -89,12 +89,9 @@ def casebook_write_check(participant_id: int | None) -> None:
     if casebook is None or casebook.state == Casebook.State.OPEN:
         return
     with transaction.atomic():
-        # Read again under lock: locked meanwhile (refused), or voided by another write.
-        casebook = (
-            Casebook.objects.select_for_update(of=("self",))
-            .select_related("locked_by")
-            .get(pk=casebook.pk)
-        )
+        # Read again under lock (nothing joined, which would be read as before the wait):
+        # locked meanwhile (refused), or opened by another write.
+        casebook = Casebook.objects.select_for_update().get(pk=casebook.pk)
         if casebook.is_locked:
             raise CasebookLocked(locked_message(casebook))
         if casebook.state == Casebook.State.SIGNED:
