@@ -318,6 +318,8 @@ EVERY_PAGE = {
     "queries:list":                        (200, 200, 200,   200, 403,  200),
     "queries:raise":                       (403, 403, 404,   200, 404,  200),
     "queries:detail":                      (200, 200, 404,   200, 404,  200),
+    "casebooks:list":                      (200, 200, 200,   200, 200,  200),
+    "casebooks:detail":                    (200, 200, 404,   200, 200,  200),
 }
 # fmt: on
 NOTE_TEXT = "Spoke about the night of the fire"
@@ -415,6 +417,7 @@ def every_page(study, site1, participant1, therapist, investigator):
         "sessions_app:administration_correct": session.administrations.get(kind="initial"),
         "safety:ae_detail": adverse_event,
         "safety:ae_edit": adverse_event,
+        "casebooks:detail": participant1,
         "unlock": therapist,
         "queries:detail": query_services.query_raise(
             actor=MembershipFactory(role=Role.MONITOR, site=None, study=study).user,
