@@ -10,7 +10,7 @@ from accounts.selectors import site_list
 from casebooks import services
 from casebooks.selectors import VIEW
 from participants.models import Casebook, Participant
-from records.forms import text_field
+from records.forms import KEPT_NOTE, text_field
 from signatures.forms import SignatureForm
 
 
@@ -20,7 +20,7 @@ class CasebookStepMixin:
     action = ""
     submit_label = "Save"
     fields_layout: tuple = ()
-    kept_note = "What you typed is kept below."
+    kept_note = KEPT_NOTE
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", self.action)

@@ -9,11 +9,11 @@ from accounts.selectors import get_in_scope, user_scope
 from audit.models import LogEntry
 from audit.selectors import history_for
 from participants.models import Casebook, Participant
+from participants.selectors import NOT_FOUND
 from signatures.models import Signature
 from signatures.selectors import signatures_for
 
 VIEW = CASEBOOK_VIEW
-NOT_FOUND = "No such participant."
 STATE_LABELS = dict(Casebook.State.choices)
 
 

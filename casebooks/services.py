@@ -9,20 +9,25 @@ every write to the participant's clinical records.
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from audit.context import change_reason, records_actor
+from audit.models import chain_lock
 from participants.casebook import CasebookLocked, locked_message
 from participants.models import Casebook, Participant
 from queries.selectors import participant_open_count
 from records.edits import StepRefused, reason_required
 from sessions_app.models import DosingSession, Visit
 from signatures.models import Signature
-from signatures.services import signature_password_confirm, signature_sign
+from signatures.services import (
+    SignatureRefusedError,
+    signature_password_confirm,
+    signature_sign,
+)
 
 SIGN = "participants.sign_casebook"
 LOCK = "participants.lock_casebook"
@@ -81,7 +86,10 @@ def _refuse_unmet(participant: Participant) -> None:
 def _casebook_locked_row(participant: Participant) -> Casebook:
     """The participant's casebook (made now, on first use), its row locked. Nothing is joined:
     a row read again after waiting for the lock would come with its joined rows as they were
-    before the wait (who locked it is read afterwards)."""
+    before the wait (who locked it is read afterwards). The audit chain's lock is taken first:
+    a write to the participant's records that voids the signature holds it when it locks the
+    casebook (participants.casebook), and both take the two locks in that order."""
+    chain_lock()
     casebook, _ = Casebook.objects.get_or_create(participant=participant)
     return Casebook.objects.select_for_update().get(pk=casebook.pk)
 
@@ -97,11 +105,14 @@ def casebook_sign(
     *, actor, participant: Participant, password: str, request: HttpRequest | None = None
 ) -> Casebook:
     """The investigator's signature on the casebook (meaning: approved), once its checklist is
-    met; refused with what is missing."""
+    met; refused with what is missing, or beside the password when it is not the signer's."""
     if not actor.has_perm(SIGN, participant):
         raise PermissionDenied("Your role does not include signing this participant's casebook.")
     _refuse_unmet(participant)
-    signature_password_confirm(signer=actor, password=password, request=request)
+    try:
+        signature_password_confirm(signer=actor, password=password, request=request)
+    except SignatureRefusedError as error:
+        raise ValidationError({"password": str(error)}) from error
     with transaction.atomic():
         casebook = _casebook_locked_row(participant)
         if casebook.is_locked:

@@ -1,17 +1,15 @@
 """The casebook pages: one participant's casebook (its state, checklist, signature and history,
 and the steps its state offers: sign, lock, unlock), and the list of casebooks by state."""
 
-from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.views.generic import TemplateView
 
+from accounts.selectors import may_see_free_text
 from casebooks import selectors, services
 from casebooks.forms import CasebookFilter, LockForm, SignForm, UnlockForm
 from participants.models import Casebook
 from participants.selectors import casebook_of
-from records.steps import Step, Steps, StepsViewMixin
+from records.steps import RecordStepsMixin, Step, Steps
 from records.views import RecordListView, ScopedRecordMixin
-from signatures.services import SignatureRefusedError
 
 
 def _offered(state: str, perm: str):
@@ -22,15 +20,12 @@ def _offered(state: str, perm: str):
 
 
 def _sign(view, form) -> str:
-    try:
-        services.casebook_sign(
-            actor=view.request.user,
-            participant=view.participant,
-            password=form.cleaned_data["password"],
-            request=view.request,
-        )
-    except SignatureRefusedError as error:
-        raise ValidationError({"password": str(error)}) from error
+    services.casebook_sign(
+        actor=view.request.user,
+        participant=view.participant,
+        password=form.cleaned_data["password"],
+        request=view.request,
+    )
     return "Casebook signed: the study administrator may lock it now."
 
 
@@ -61,7 +56,7 @@ CASEBOOK_STEPS = Steps(
 )
 
 
-class CasebookDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
+class CasebookDetailView(RecordStepsMixin, ScopedRecordMixin, TemplateView):
     template_name = "casebooks/casebook_detail.html"
     record_name = "participant"
     permission = selectors.VIEW
@@ -69,6 +64,8 @@ class CasebookDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
     steps = CASEBOOK_STEPS
     unknown_step_message = "Unknown casebook step."
     step_denied_message = "Your role does not include signing or locking casebooks."
+    step_permissions = (services.SIGN, services.LOCK)
+    url_name = "casebooks:detail"
 
     def load_record(self):
         return selectors.participant_get(user=self.request.user, pk=self.kwargs["pk"])
@@ -76,28 +73,17 @@ class CasebookDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
     def record_loaded(self) -> None:
         self.casebook = casebook_of(self.participant)
 
-    def step_record(self):
-        return self.participant
-
-    def may_take_steps(self) -> bool:
-        user = self.request.user
-        return any(user.has_perm(perm, self.participant) for perm in (services.SIGN, services.LOCK))
-
-    def step_arguments(self) -> dict:
-        return {"actor": self.request.user, "participant": self.participant}
-
-    def record_url(self) -> str:
-        return reverse("casebooks:detail", args=[self.participant.pk])
-
-    def reload(self):
-        self.participant = self.record = self.load_record()
-        self.record_loaded()
-        return self.participant
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         casebook = self.casebook
+        user = self.request.user
+        # The sponsor's roles see the state alone: the checklist, signatures and history are for
+        # those who review or lock the casebook.
+        details = may_see_free_text(user, self.participant) or user.has_perm(
+            services.LOCK, self.participant
+        )
         context.update(
+            details=details,
             participant=self.participant,
             casebook=casebook,
             checklist=services.checklist(self.participant),

@@ -17,7 +17,7 @@ from django.db.models.signals import pre_delete, pre_save
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from audit.models import AuditedModel
+from audit.models import AuditedModel, chain_lock
 from participants.models import Casebook, Participant
 from records.edits import StepRefused
 from signatures.models import Signature
@@ -90,7 +90,9 @@ def casebook_write_check(participant_id: int | None) -> None:
         return
     with transaction.atomic():
         # Read again under lock (nothing joined, which would be read as before the wait):
-        # locked meanwhile (refused), or opened by another write.
+        # locked meanwhile (refused), or opened by another write. The chain's lock first, as
+        # the casebook services take it: this write may hold it already (an entry written).
+        chain_lock()
         casebook = Casebook.objects.select_for_update().get(pk=casebook.pk)
         if casebook.is_locked:
             raise CasebookLocked(locked_message(casebook))

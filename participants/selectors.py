@@ -46,3 +46,10 @@ def casebook_of(participant: Participant) -> Casebook:
         return participant.casebook
     except Casebook.DoesNotExist:
         return Casebook(participant=participant)
+
+
+def casebook_locked(participant: Participant) -> Casebook | None:
+    """The participant's casebook while it is locked, else None: the pages of their records then
+    show the lock and offer no change (the writes are refused anyway, participants.casebook)."""
+    casebook = casebook_of(participant)
+    return casebook if casebook.is_locked else None

@@ -6,16 +6,16 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
+from participants.selectors import casebook_locked
 from queries import selectors, services
 from queries.forms import AnswerForm, CloseForm, QueryFilter, QueryRaiseForm, ReopenForm
 from queries.models import Query
 from records import queryable
 from records.edits import StepRefused
 from records.forms import add_service_error
-from records.steps import Step, Steps, StepsViewMixin
+from records.steps import RecordStepsMixin, Step, Steps
 from records.views import RecordListView, ScopedRecordMixin, activate_site_time_zone
 
 
@@ -76,7 +76,7 @@ QUERY_STEPS = Steps(
 )
 
 
-class QueryDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
+class QueryDetailView(RecordStepsMixin, ScopedRecordMixin, TemplateView):
     """A query, its record and field, its thread, and the steps its state offers the user."""
 
     template_name = "queries/query_detail.html"
@@ -86,32 +86,14 @@ class QueryDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
     steps = QUERY_STEPS
     unknown_step_message = "Unknown query step."
     step_denied_message = "Your role does not include answering or closing queries."
+    step_permissions = (services.ANSWER, services.CLOSE, services.REOPEN)
+    url_name = "queries:detail"
 
     def load_record(self):
         return selectors.query_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def record_site(self):
         return self.query.participant.site
-
-    def step_record(self):
-        return self.query
-
-    def may_take_steps(self) -> bool:
-        user = self.request.user
-        return any(
-            _may(user, perm, self.query)
-            for perm in (services.ANSWER, services.CLOSE, services.REOPEN)
-        )
-
-    def step_arguments(self) -> dict:
-        return {"actor": self.request.user, "query": self.query}
-
-    def record_url(self) -> str:
-        return reverse("queries:detail", args=[self.query.pk])
-
-    def reload(self):
-        self.query = self.record = self.load_record()
-        return self.query
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -196,6 +178,8 @@ class QueryRaiseView(LoginRequiredMixin, FormView):
                 for name, label in entry.fields.items()
             ],
             open_queries=selectors.markers_for(records=[record]).on_record(record),
+            # A locked casebook's record is not queried: the page says so instead of asking.
+            locked_casebook=casebook_locked(record.participant),
         )
         return context
 

@@ -7,7 +7,7 @@ from django_filters.views import FilterView
 
 from accounts.selectors import site_list
 from participants.models import Participant
-from participants.selectors import can_see_identity
+from participants.selectors import can_see_identity, casebook_locked
 from records.edits import StepRefused
 from records.views import (
     RecordHistoryView,
@@ -92,13 +92,17 @@ class AttemptMixin(ScopedRecordMixin):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         attempt = self.attempt
+        locked = casebook_locked(attempt.participant)
         context.update(
             attempt=attempt,
             participant=attempt.participant,
             can_see_identity=can_see_identity(user=user, participant=attempt.participant),
+            locked_casebook=locked,
             can_edit=attempt.is_editable
+            and locked is None
             and user.has_perm("screening.change_screeningattempt", attempt),
-            can_confirm=user.has_perm("screening.confirm_screeningattempt", attempt),
+            can_confirm=locked is None
+            and user.has_perm("screening.confirm_screeningattempt", attempt),
             signature_rows=signature_rows(record=attempt),
         )
         return context

@@ -12,7 +12,6 @@ from records.edits import StepRefused
 from safety.services import adverse_event_draft_update
 from sessions_app.services.visits import participant_withdraw
 from signatures.models import Signature
-from signatures.services import SignatureRefusedError
 from tests.casebooks.conftest import signed
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +76,9 @@ def test_an_open_or_answered_query_blocks_signing(
 
 
 def test_the_signature_needs_the_password_again(participant1, investigator):
-    with pytest.raises(SignatureRefusedError, match="password is not correct"):
+    with pytest.raises(ValidationError) as refused:
         signed(participant1, investigator, "not-the-password")
+    assert "password is not correct" in refused.value.message_dict["password"][0]
     assert Signature.objects.count() == 0
     assert not Casebook.objects.filter(state="signed").exists()
 

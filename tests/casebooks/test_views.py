@@ -77,6 +77,8 @@ def test_roles_see_the_steps_their_role_allows(
     assert "form-lock" in admin_page and "form-sign" not in admin_page
     sponsor_page = page(login(sponsor), participant1)
     assert "Casebook signed" in sponsor_page and "<form" not in sponsor_page.split("<main")[-1]
+    assert investigator.printed_name not in sponsor_page  # the state alone
+    assert investigator.printed_name in page(login(monitor), participant1)
     assert login(therapist).post(casebook_url(participant1), {"action": "lock"}).status_code == 403
 
 
@@ -108,7 +110,7 @@ def test_lock_needs_the_confirmation_and_unlock_its_reason(
     # The history keeps the unlock's reason: free text, which the sponsor is not shown.
     assert reason in page(login(monitor), participant1)
     sponsor_page = page(login(sponsor), participant1)
-    assert "Locked → Signed" in sponsor_page and reason not in sponsor_page
+    assert "Casebook signed" in sponsor_page and reason not in sponsor_page
 
 
 def test_a_locked_reading_edit_is_refused_with_the_message_and_keeps_what_was_typed(
@@ -213,3 +215,36 @@ def test_the_list_filters_by_site_and_state_and_keeps_its_query_count(
     many, shown = _list_queries(client)
     assert shown == 12
     assert many == few
+
+
+def test_a_locked_participants_pages_name_the_lock_and_offer_no_change(
+    login, dosed_session, adverse_event, participant1, therapist, study_admin
+):
+    client = login(therapist)
+    flowsheet = reverse("sessions_app:flowsheet", args=[dosed_session.pk])
+    ae_page = reverse("safety:ae_detail", args=[adverse_event.pk])
+    assert 'name="action"' in client.get(flowsheet).content.decode()
+    assert "Edit draft</a>" in client.get(ae_page).content.decode()
+    locked(participant1, study_admin)
+    for url in (flowsheet, ae_page):
+        body = html.unescape(client.get(url).content.decode())
+        assert 'data-testid="casebook-locked"' in body, url
+        assert study_admin.printed_name in body, url
+    assert 'name="action"' not in client.get(flowsheet).content.decode()
+    assert "Edit draft</a>" not in client.get(ae_page).content.decode()
+
+
+def test_the_query_page_of_a_locked_casebooks_record_asks_nothing(
+    login, reading, participant1, monitor, study_admin
+):
+    url = reverse("queries:raise") + f"?record=sessions_app.vitalsignreading&id={reading.pk}"
+    client = login(monitor)
+    assert 'data-testid="form-raise"' in client.get(url).content.decode()
+    locked(participant1, study_admin)
+    body = client.get(url).content.decode()
+    assert 'data-testid="form-raise"' not in body
+    assert 'data-testid="casebook-locked"' in body
+    refused = client.post(url, {"field_name": "", "text": "Is this right?"})
+    assert refused.status_code == 200
+    assert 'data-testid="casebook-locked"' in refused.content.decode()
+    assert not participant1.queries.exists()
