@@ -18,6 +18,7 @@ from screening import services as screening_services
 from sessions_app.models import Visit, VitalSignReading
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
+from sessions_app.services.visits import participant_withdraw
 from tests.casebooks.conftest import locked
 from tests.screening.factories import (
     StudyScreeningConfigFactory,
@@ -219,3 +220,28 @@ def test_every_clinical_model_names_its_participant_or_is_study_wide():
         if not has_participant and model._meta.label_lower != "signatures.signature":
             unknown.append(model._meta.label_lower)
     assert unknown == []
+
+
+def test_a_withdrawal_is_refused(participant1, investigator, study_admin):
+    casebook = locked(participant1, study_admin)
+    with _refused(casebook):
+        participant_withdraw(
+            actor=investigator,
+            participant=participant1,
+            withdrawn_on=timezone.localdate(),
+            category=Participant.WithdrawalCategory.OTHER,
+            details="Moved abroad",
+            expected_version=participant1.version,
+        )
+    participant1.refresh_from_db()
+    assert participant1.status == Participant.Status.ENROLLED
+
+
+def test_the_identitys_contacts_stay_correctable(participant1, therapist, study_admin):
+    """Who the participant is and how to reach them is not what the study recorded of them."""
+    locked(participant1, study_admin)
+    identity = participant1.identity
+    identity.phone = "+44 20 7946 0000"
+    identity.save()
+    identity.refresh_from_db()
+    assert identity.phone == "+44 20 7946 0000"
