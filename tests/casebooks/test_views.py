@@ -202,6 +202,7 @@ def test_the_list_filters_by_site_and_state_and_keeps_its_query_count(
     body = html.unescape(client.get(reverse("casebooks:list")).content.decode())
     assert "S01-0001" in body and "S02-0001" in body and "Casebook locked" in body
     assert "Ashdown" not in body
+    assert 'data-testid="nav-casebooks"' in body
     assert _list_queries(client, state="locked")[1] == 1
     assert _list_queries(client, state="open")[1] == 1
     assert _list_queries(client, site=site2.pk)[1] == 1
