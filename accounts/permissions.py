@@ -12,6 +12,9 @@ FREE_TEXT_PERMISSION = "records.view_free_text"
 # verified; the monitor alone marks records verified.
 SDV_PROGRESS = "queries.view_sourceverification"
 _SDV_RECORDS = {SDV_PROGRESS, "queries.view_sdv_records"}
+# A participant's casebook: every role sees its state (casebooks app); the site investigator
+# signs it, the study administrator locks and, with a reason, unlocks it.
+CASEBOOK_VIEW = "participants.view_casebook"
 
 _SITE_STAFF = {
     "accounts.view_site",
@@ -45,6 +48,7 @@ _SITE_STAFF = {
     "queries.answer_query",
     # Source-data verification: site staff see which records the monitor verified (read-only).
     *_SDV_RECORDS,
+    CASEBOOK_VIEW,
 }
 
 # Data queries: monitors raise, close (answered or not) and reopen them; the study administrator
@@ -70,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.sign_dosingsession",
             # A draft adverse event waits for the investigator's signed submission.
             "safety.submit_adverseevent",
+            "participants.sign_casebook",
         }
     ),
     Role.MONITOR: frozenset(
@@ -84,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.acknowledge_vitalsignalert",
             "safety.view_adverseevent",
             FREE_TEXT_PERMISSION,
+            CASEBOOK_VIEW,
         }
         | _QUERY_MONITOR
         | _SDV_MONITOR
@@ -96,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "screening.view_screeningattempt",
             "sessions_app.view_visit",
             SDV_PROGRESS,
+            CASEBOOK_VIEW,
         }
     ),
     Role.STUDY_ADMIN: frozenset(
@@ -117,6 +124,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # Vital-sign thresholds and monitoring intervals of the study's dosing sessions.
         | {f"sessions_app.{action}_studysessionsettings" for action in ("view", "add", "change")}
         | _QUERY_ADMIN
+        | {CASEBOOK_VIEW, "participants.lock_casebook"}
     ),
 }
 

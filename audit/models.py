@@ -26,6 +26,17 @@ GENESIS_HASH = "0" * 64
 CHAIN_LOCK_KEY = 0x7A75D17
 
 
+def chain_lock(using: str = "default") -> None:
+    """Wait for, and hold until the transaction ends, the lock that serialises appends to the
+    chain (PostgreSQL; elsewhere a transaction writes alone already). Every audited write takes
+    it with its first entry; a service that row-locks a record that others lock after writing
+    an entry takes it first, so that both take the two locks in one order."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
 class AuditBypassError(RuntimeError):
     """Raised when code tries a bulk write that would not be audited."""
 
@@ -221,10 +232,7 @@ class LogEntry(AbstractLogEntry):
         if not self.reason:
             self.reason = current_reason()
         with transaction.atomic(using=using):
-            connection = connections[using]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            chain_lock(using)
             last = (
                 type(self)
                 .objects.using(using)

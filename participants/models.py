@@ -7,6 +7,7 @@ from django.db.models import F, Q
 
 from accounts.models import Site
 from audit.models import VersionedModel
+from records.fields import user_field
 
 
 class Participant(VersionedModel):
@@ -140,6 +141,10 @@ class ParticipantIdentity(VersionedModel):
     support_contact_name = models.CharField(max_length=200, blank=True)
     support_contact_phone = models.CharField(max_length=40, blank=True)
 
+    # Who the participant is and how to reach them, not what the study recorded of them: a
+    # locked casebook leaves the contacts correctable (participants.casebook).
+    casebook_exempt = True
+
     class Meta:
         verbose_name_plural = "participant identities"
 
@@ -193,6 +198,59 @@ def _ways_of_writing(day) -> list[str]:
     return sorted(numbers | words)
 
 
+class Casebook(VersionedModel):
+    """A participant's casebook: signed by the site investigator once its records are complete,
+    then locked by the study administrator, after which no write to the participant's clinical
+    records is saved until an unlock with a reason (participants.casebook guards every write).
+
+    One per participant, made on first use; a participant without one is open. The signature is
+    a signatures.Signature on the casebook, which a data change voids (the casebook is open
+    again). Locking and unlocking change the casebook, not the data signed, so they leave it
+    signed: an unlocked casebook may be locked again unless data changed meanwhile. Who locked
+    or unlocked it and why are in the audit trail (the unlock's reason is its entry's reason).
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        SIGNED = "signed", "Signed"
+        LOCKED = "locked", "Locked"
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.PROTECT, related_name="casebook"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = user_field(optional=True)
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlocked_by = user_field(optional=True)
+    unlock_reason = models.TextField("reason for unlocking", blank=True)
+
+    class Meta:
+        permissions = [
+            ("sign_casebook", "Can sign a participant's casebook (investigator)"),
+            ("lock_casebook", "Can lock and unlock casebooks (study administrator)"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state="locked") & Q(locked_at__isnull=False))
+                | (~Q(state="locked") & Q(locked_at__isnull=True)),
+                name="casebook_locked_has_time",
+                violation_error_message="A locked casebook has its locking time, another none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Casebook of {self.participant.label}"
+
+    @property
+    def site(self):
+        return self.participant.site
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state == self.State.LOCKED
+
+
 # The person, their address and their support contact: together, the identity form.
 PERSON_FIELDS = ["given_name", "family_name", "date_of_birth", "sex", "phone", "email"]
 ADDRESS_FIELDS = ["address_line", "city", "postal_code", "country"]
@@ -201,3 +259,4 @@ IDENTITY_FIELDS = PERSON_FIELDS + ADDRESS_FIELDS + SUPPORT_CONTACT_FIELDS
 
 auditlog.register(Participant)
 auditlog.register(ParticipantIdentity, mask_fields=IDENTITY_FIELDS)
+auditlog.register(Casebook)

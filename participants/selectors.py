@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
-from participants.models import Participant, ParticipantIdentity
+from participants.models import Casebook, Participant, ParticipantIdentity
 
 
 def participant_list(*, user: User) -> QuerySet[Participant]:
@@ -38,3 +38,18 @@ def can_see_identity(*, user: User, participant: Participant) -> bool:
     return participant.site_id in user_scope(user).identity_site_ids and user.has_perm(
         "participants.view_participantidentity", participant
     )
+
+
+def casebook_of(participant: Participant) -> Casebook:
+    """The participant's casebook; an open one, not yet saved, before its first use."""
+    try:
+        return participant.casebook
+    except Casebook.DoesNotExist:
+        return Casebook(participant=participant)
+
+
+def casebook_locked(participant: Participant) -> Casebook | None:
+    """The participant's casebook while it is locked, else None: the pages of their records then
+    show the lock and offer no change (the writes are refused anyway, participants.casebook)."""
+    casebook = casebook_of(participant)
+    return casebook if casebook.is_locked else None

@@ -22,6 +22,8 @@ class ParticipantContextMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["participant"] = self.participant
+        # Its state beside the participant's name; a locked one in a banner above the page.
+        context["casebook"] = selectors.casebook_of(self.participant)
         context["can_see_identity"] = selectors.can_see_identity(
             user=self.request.user, participant=self.participant
         )

@@ -16,7 +16,7 @@ from queries.models import Query
 from queries.selectors import UNRESOLVED as UNRESOLVED_STATES
 from queries.selectors import VIEW
 from records import queryable
-from records.forms import text_field
+from records.forms import KEPT_NOTE, text_field
 
 
 def _text_field(kind: str, label: str, *, required: bool = True) -> forms.CharField:
@@ -51,7 +51,7 @@ class QueryStepForm(forms.Form):
     action = ""
     submit_label = "Save"
     fields_layout: tuple = ("text",)
-    kept_note = "What you typed is kept below."
+    kept_note = KEPT_NOTE
 
     def __init__(self, *args, query: Query, **kwargs):
         kwargs.setdefault("prefix", self.action)

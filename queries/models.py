@@ -166,6 +166,10 @@ class QueryMessage(Immutable):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on query {self.query_id}"
 
+    @property
+    def participant(self) -> Participant:
+        return self.query.participant
+
 
 class SourceVerification(Immutable):
     """A monitor's mark: the record, at its `record_version`, was verified against the source.

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 
 from audit.context import records_actor
 from audit.models import LogEntry
+from participants.casebook import casebook_refuse_locked
 from queries.models import Query, QueryMessage, SourceVerification
 from queries.selectors import VERIFY, sdv_marks_for
 from records import queryable
@@ -80,6 +81,8 @@ def query_raise(*, actor, record, field_name: str = "", text: str) -> Query:
         raise StepRefused(NOT_QUERYABLE)
     if not actor.has_perm(RAISE, record):
         raise PermissionDenied("Your role does not include raising queries on this record.")
+    # A locked casebook's record is not queried: the study administrator unlocks it first.
+    casebook_refuse_locked(record.participant.pk)
     if field_name and field_name not in entry.fields:
         raise ValidationError({"field_name": queryable.FIELD_NOT_QUERYABLE})
     text = _text(text, "question")

@@ -12,21 +12,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import SDV_PROGRESS
 from accounts.selectors import site_list
 from participants.models import Participant
-from participants.selectors import participant_get
+from participants.selectors import casebook_locked, participant_get
 from queries import selectors, services
 from queries.forms import AnswerForm, CloseForm, QueryFilter, QueryRaiseForm, ReopenForm
 from queries.models import Query
 from records import queryable
 from records.edits import StepRefused
 from records.forms import add_service_error
-from records.steps import Step, Steps, StepsViewMixin
+from records.steps import RecordStepsMixin, Step, Steps
 from records.views import RecordListView, ScopedRecordMixin, activate_site_time_zone, next_url
 
 
@@ -89,7 +88,7 @@ QUERY_STEPS = Steps(
 )
 
 
-class QueryDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
+class QueryDetailView(RecordStepsMixin, ScopedRecordMixin, TemplateView):
     """A query, its record and field, its thread, and the steps its state offers the user."""
 
     template_name = "queries/query_detail.html"
@@ -99,32 +98,14 @@ class QueryDetailView(StepsViewMixin, ScopedRecordMixin, TemplateView):
     steps = QUERY_STEPS
     unknown_step_message = "Unknown query step."
     step_denied_message = "Your role does not include answering or closing queries."
+    step_permissions = (services.ANSWER, services.CLOSE, services.REOPEN)
+    url_name = "queries:detail"
 
     def load_record(self):
         return selectors.query_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def record_site(self):
         return self.query.participant.site
-
-    def step_record(self):
-        return self.query
-
-    def may_take_steps(self) -> bool:
-        user = self.request.user
-        return any(
-            _may(user, perm, self.query)
-            for perm in (services.ANSWER, services.CLOSE, services.REOPEN)
-        )
-
-    def step_arguments(self) -> dict:
-        return {"actor": self.request.user, "query": self.query}
-
-    def record_url(self) -> str:
-        return reverse("queries:detail", args=[self.query.pk])
-
-    def reload(self):
-        self.query = self.record = self.load_record()
-        return self.query
 
     def get(self, request, *args, **kwargs):
         if self.query.answer_unread:
@@ -215,6 +196,8 @@ class QueryRaiseView(LoginRequiredMixin, FormView):
                 for name, label in entry.fields.items()
             ],
             open_queries=selectors.markers_for(records=[record]).on_record(record),
+            # A locked casebook's record is not queried: the page says so instead of asking.
+            locked_casebook=casebook_locked(record.participant),
         )
         return context
 

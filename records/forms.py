@@ -184,6 +184,9 @@ def add_service_error(form, error: Exception) -> None:
         form.add_error(None, str(error))
 
 
+# Said above a step's form that was refused: nothing the user typed is lost.
+KEPT_NOTE = "What you typed is kept below."
+
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 

@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from audit.services import ConcurrentEditError
 from records.edits import StepRefused
@@ -179,3 +180,33 @@ class StepsViewMixin:
                 messages.success(request, message)
                 return redirect(f"{self.record_url()}#{step.anchor or step.action}")
         return self.render_to_response(self.get_context_data(bound_form=form))
+
+
+class RecordStepsMixin(StepsViewMixin):
+    """The steps of a page about one record, loaded by records.views.ScopedRecordMixin (as
+    `record_name`): a user whose role grants one of `step_permissions` at the record's site is
+    offered them; each step's service is given the actor and the record by that name; a step
+    lands on the page `url_name` names for the record."""
+
+    step_permissions: tuple[str, ...] = ()
+    url_name = ""
+
+    def step_record(self):
+        return getattr(self, self.record_name)
+
+    def may_take_steps(self) -> bool:
+        record = self.step_record()
+        return any(self.request.user.has_perm(perm, record) for perm in self.step_permissions)
+
+    def step_arguments(self) -> dict:
+        return {"actor": self.request.user, self.record_name: self.step_record()}
+
+    def record_url(self) -> str:
+        return reverse(self.url_name, args=[self.step_record().pk])
+
+    def reload(self):
+        record = self.load_record()
+        self.record = record
+        setattr(self, self.record_name, record)
+        self.record_loaded()
+        return record

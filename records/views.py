@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from audit.masking import CONFIDENTIAL_NOTICE
 from audit.selectors import history_for
 from audit.services import ConcurrentEditError
+from records.edits import StepRefused
 from records.forms import add_service_error, rebind_after_conflict
 
 
@@ -64,7 +65,8 @@ class ServiceFormMixin:
     """
 
     record = None
-    # What the services raise to refuse a save (shown beside its field, or above the form).
+    # What the services raise to refuse a save (shown beside its field, or above the form); a
+    # refused step (a locked casebook's among them) is shown above the form whatever the view.
     refusals: tuple[type[Exception], ...] = (ValidationError,)
 
     def form_for(self, record, **kwargs):
@@ -105,7 +107,7 @@ class ServiceFormMixin:
             return self.render_to_response(
                 self.get_context_data(form=rebound, current=current, conflict=True)
             )
-        except self.refusals as error:
+        except (StepRefused, *self.refusals) as error:
             add_service_error(form, error)
             return self.form_invalid(form)
 

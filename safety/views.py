@@ -11,8 +11,9 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import user_scope
-from participants.selectors import participant_get, participant_list
+from participants.selectors import casebook_locked, participant_get, participant_list
 from records import redaction
+from records.edits import StepRefused
 from records.forms import add_service_error, form_values
 from records.views import (
     RecordListView,
@@ -127,7 +128,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
                 dosing_session=self.reading.session if self.reading else None,
                 source_reading=self.reading,
             )
-        except ValidationError as error:
+        except (ValidationError, StepRefused) as error:
             add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
@@ -155,10 +156,13 @@ class AdverseEventMixin(ScopedRecordMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        locked = casebook_locked(self.ae.participant)
         context.update(
             ae=self.ae,
             participant=self.ae.participant,
+            locked_casebook=locked,
             can_edit=self.ae.status == AdverseEvent.Status.DRAFT
+            and locked is None
             and user.has_perm(services.CHANGE_AE, self.ae),
         )
         return context

@@ -247,6 +247,10 @@ class CriterionAnswer(AuditedModel):
     def __str__(self) -> str:
         return f"{self.criterion.code} of {self.attempt}"
 
+    @property
+    def participant(self):
+        return self.attempt.participant
+
     def clean(self) -> None:
         if self.criterion_id and self.criterion.is_computed:
             raise ValidationError("A computed criterion is not answered by hand.")

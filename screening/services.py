@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Site, User
 from audit.context import change_reason, records_actor
 from audit.services import versioned_save
+from participants.casebook import casebook_refuse_locked
 from participants.models import Participant
 from participants.services import participant_enrol, participant_register, participant_set_status
 from records.edits import StepRefused, late_change_check, late_change_commit
@@ -279,6 +280,7 @@ def eligibility_confirm(
     """
     if not actor.has_perm("screening.confirm_screeningattempt", attempt):
         raise PermissionError(CONFIRM_REFUSED)
+    casebook_refuse_locked(attempt.participant_id)
     signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         attempt = (

@@ -7,7 +7,8 @@ from django_filters.views import FilterView
 
 from accounts.selectors import site_list
 from participants.models import Participant
-from participants.selectors import can_see_identity
+from participants.selectors import can_see_identity, casebook_locked
+from records.edits import StepRefused
 from records.views import (
     RecordHistoryView,
     RecordListView,
@@ -66,7 +67,7 @@ class ScreeningStartView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         except services.DuplicateCandidateError as error:  # registered since the form's check
             form.refuse_duplicate(error)
             return self.form_invalid(form)
-        except services.ScreeningError as error:
+        except StepRefused as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(
@@ -91,13 +92,17 @@ class AttemptMixin(ScopedRecordMixin):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         attempt = self.attempt
+        locked = casebook_locked(attempt.participant)
         context.update(
             attempt=attempt,
             participant=attempt.participant,
             can_see_identity=can_see_identity(user=user, participant=attempt.participant),
+            locked_casebook=locked,
             can_edit=attempt.is_editable
+            and locked is None
             and user.has_perm("screening.change_screeningattempt", attempt),
-            can_confirm=user.has_perm("screening.confirm_screeningattempt", attempt),
+            can_confirm=locked is None
+            and user.has_perm("screening.confirm_screeningattempt", attempt),
             signature_rows=signature_rows(record=attempt),
         )
         return context
@@ -174,7 +179,7 @@ class AttemptStepView(AttemptMixin, View):
     def post(self, request, *args, **kwargs):
         try:
             type(self).service(actor=request.user, attempt=self.attempt)
-        except services.ScreeningError as error:
+        except StepRefused as error:
             messages.error(request, str(error))
         else:
             messages.success(request, self.success_message)
@@ -203,7 +208,7 @@ class RescreenView(AttemptMixin, FormView):
                 participant=self.attempt.participant,
                 screened_on=form.cleaned_data["screened_on"],
             )
-        except services.ScreeningError as error:
+        except StepRefused as error:
             messages.error(self.request, str(error))
             return redirect("screening:detail", pk=self.attempt.pk)
         messages.success(self.request, f"Re-screen {attempt.number} started.")
@@ -241,7 +246,7 @@ class ConfirmView(AttemptMixin, FormView):
         except SignatureRefusedError as error:
             form.add_error("password", str(error))
             return self.form_invalid(form)
-        except services.ScreeningError as error:
+        except StepRefused as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         self.attempt.participant.refresh_from_db()

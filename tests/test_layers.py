@@ -22,7 +22,7 @@ PROJECT = settings.ROOT_URLCONF.partition(".")[0]
 LAYERS = [
     ({PROJECT}, False),
     ({"demo"}, False),
-    ({"screening", "sessions_app", "safety", "queries", "exports"}, True),
+    ({"screening", "sessions_app", "safety", "queries", "casebooks", "exports"}, True),
     ({"participants"}, False),
     ({"records"}, False),
     ({"signatures"}, False),

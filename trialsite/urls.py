@@ -44,6 +44,7 @@ urlpatterns = [
     path("sessions/", include("sessions_app.urls")),
     path("safety/", include("safety.urls")),
     path("queries/", include("queries.urls")),
+    path("casebooks/", include("casebooks.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

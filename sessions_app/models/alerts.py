@@ -60,6 +60,10 @@ class AlertNotification(AuditedModel):
         RETRACTED = "withdrawn", "Retracted"
         REINSTATED = "reinstated", "Reinstated"
 
+    # A record that a monitor was told, not data of the participant: a locked casebook still
+    # lets it be written (participants.casebook).
+    casebook_exempt = True
+
     alert = models.ForeignKey(
         VitalSignAlert, on_delete=models.PROTECT, related_name="notifications"
     )

@@ -12,13 +12,13 @@ from django.views import View
 
 from accounts.selectors import site_list
 from records import redaction
+from records.edits import StepRefused
 from records.views import RecordListView, next_url
 from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
 from sessions_app.services.alerts import (
     ACKNOWLEDGE_ALERT,
     ACKNOWLEDGE_REFUSED,
-    AlertError,
     alert_acknowledge,
 )
 
@@ -139,7 +139,7 @@ class AlertAcknowledgeView(LoginRequiredMixin, View):
             raise PermissionDenied(ACKNOWLEDGE_REFUSED)
         try:
             alert_acknowledge(actor=request.user, alert=alert)
-        except AlertError as error:
+        except StepRefused as error:  # the alert's state, or a locked casebook
             messages.warning(request, str(error))
         else:
             messages.success(request, f"Alert acknowledged: {selectors.alert_summary(alert)}.")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from participants.selectors import can_see_identity
+from participants.selectors import can_see_identity, casebook_locked
 from queries.selectors import VERIFY, markers_for, sdv_page
 from records.steps import StepsViewMixin
 from records.views import ScopedRecordMixin
@@ -35,9 +35,14 @@ class SessionMixin(ScopedRecordMixin):
         return selectors.session_get(user=self.request.user, pk=self.kwargs["pk"])
 
     @cached_property
+    def locked_casebook(self):
+        return casebook_locked(self.session.visit.participant)
+
+    @cached_property
     def can_edit(self) -> bool:
-        """Whether the user may log this session (asked once a request)."""
-        return self.request.user.has_perm(CHANGE, self.session)
+        """Whether the user may log this session (asked once a request): not while the
+        participant's casebook is locked."""
+        return self.request.user.has_perm(CHANGE, self.session) and self.locked_casebook is None
 
     def session_context(self) -> dict:
         user = self.request.user
@@ -49,7 +54,8 @@ class SessionMixin(ScopedRecordMixin):
             "participant": participant,
             "can_see_identity": can_see_identity(user=user, participant=participant),
             "can_edit": self.can_edit,
-            "can_sign": user.has_perm(SIGN, session),
+            "can_sign": user.has_perm(SIGN, session) and self.locked_casebook is None,
+            "locked_casebook": self.locked_casebook,
             "signature_rows": signature_rows(record=session),
         }
 
@@ -100,10 +106,11 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
             chart=sheet.chart(),
             # Data queries on the flowsheet's entries: their count and their fields' markers.
             query_markers=markers_for(records=entries),
-            can_raise_query=user.has_perm("queries.add_query", self.session),
+            can_raise_query=self.locked_casebook is None
+            and user.has_perm("queries.add_query", self.session),
             # Source-data verification of the session and its entries; the monitor's button.
             sdv=sdv_page(user=user, about=self.session, records=[self.session, *entries]),
-            can_verify=user.has_perm(VERIFY, self.session),
+            can_verify=self.locked_casebook is None and user.has_perm(VERIFY, self.session),
             flagged=sheet.flagged,
             thresholds=sheet.settings,
             supplemental_hint=(

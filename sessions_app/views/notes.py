@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from audit.services import access_log
-from participants.selectors import can_see_identity
+from participants.selectors import can_see_identity, casebook_of
 from records.views import RecordHistoryView, ScopedRecordMixin, ServiceFormMixin
 from sessions_app.forms.notes import IntegrationNoteForm
 from sessions_app.models import IntegrationNote, Visit
@@ -62,14 +62,17 @@ class NoteMixin(ScopedRecordMixin):
         user, visit = self.request.user, self.visit
         participant = visit.participant
         dosing_visit = visit.dosing_visit
+        casebook = casebook_of(participant)
         context.update(
+            casebook=casebook,
             visit=visit,
             note=self.note,
             participant=participant,
             can_see_identity=can_see_identity(user=user, participant=participant),
             dosing_visit=dosing_visit,
             dosing_session=getattr(dosing_visit, "dosing_session", None),
-            can_edit=user.has_perm(CHANGE_NOTE if self.note else ADD_NOTE, visit),
+            can_edit=not casebook.is_locked
+            and user.has_perm(CHANGE_NOTE if self.note else ADD_NOTE, visit),
             # New notes wait for their dosing session (the service refuses them before it).
             notes_closed_reason="" if self.note else visit.notes_closed_reason,
         )

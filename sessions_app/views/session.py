@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 
 from audit.services import ConcurrentEditError
+from records.edits import StepRefused
 from records.views import RecordHistoryView
 from sessions_app import selectors
 from sessions_app.models import DosingSession, VitalSignAlert
@@ -80,7 +81,7 @@ class SessionSignView(SessionMixin, FormView):
         except ConcurrentEditError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        except services.FlowsheetError as error:
+        except StepRefused as error:  # the session's state, or a locked casebook
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, "Session signed.")

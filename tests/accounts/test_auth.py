@@ -321,6 +321,8 @@ EVERY_PAGE = {
     "queries:sdv":                         (200, 200, 200,   200, 200,  403),
     "queries:sdv_verify":                  (405, 405, 405,   405, 405,  405),
     "queries:sdv_participant":             (200, 200, 404,   200, 403,  404),
+    "casebooks:list":                      (200, 200, 200,   200, 200,  200),
+    "casebooks:detail":                    (200, 200, 404,   200, 200,  200),
 }
 # fmt: on
 NOTE_TEXT = "Spoke about the night of the fire"
@@ -418,6 +420,7 @@ def every_page(study, site1, participant1, therapist, investigator):
         "sessions_app:administration_correct": session.administrations.get(kind="initial"),
         "safety:ae_detail": adverse_event,
         "safety:ae_edit": adverse_event,
+        "casebooks:detail": participant1,
         "unlock": therapist,
         "queries:sdv_participant": participant1,
         "queries:detail": query_services.query_raise(

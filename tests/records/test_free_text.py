@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import may_see_free_text
+from casebooks import services as casebook_services
 from participants.models import Participant, ParticipantIdentity
 from queries import services as query_services
 from records.templatetags.free_text import WITHHELD
@@ -69,6 +70,7 @@ FREE_TEXT = {
     "query answer": "Zqx query answer cuff re-checked",
     "correction after verification": "Zqx reading reason re-measured after verification",
     "site 2 criterion note": "Zqx site two note CAPS-5 below threshold",
+    "casebook unlock reason": "Zqx casebook unlock reason late lab result",
 }
 # What a monitor may not read either: integration notes are confidential to the site.
 SITE_ONLY = {"integration note", "integration plan"}
@@ -165,6 +167,14 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         details=text["withdrawal details"],
         expected_version=Participant.objects.get(pk=withdrawn.pk).version,
     )
+    # Their casebook signed, locked and unlocked with a reason.
+    withdrawn.refresh_from_db()
+    casebook_services.casebook_sign(actor=investigator, participant=withdrawn, password=password)
+    admin = MembershipFactory(role=Role.STUDY_ADMIN, site=None, study=study).user
+    casebook_services.casebook_lock(actor=admin, participant=withdrawn)
+    casebook_services.casebook_unlock(
+        actor=admin, participant=withdrawn, reason=text["casebook unlock reason"]
+    )
     StudyScreeningConfigFactory(study=study)
     # A screening with a note, confirmed (signed), then changed with a reason (the signature
     # void for it); the same candidate screened again, confirmed as a new one with a reason.
@@ -248,6 +258,7 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "safety": [adverse_event],
         "queries": [query],
         "queries:sdv_participant": participants,
+        "casebooks": participants,
         "unlock": [therapist],  # an account (POST only: the study administrator's unlock)
     }
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "safety",
     "queries",
+    "casebooks",
     "demo",
 ]
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "accounts.middleware.PrivatePagesMiddleware",
     "audit.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    "participants.middleware.CasebookLockedMiddleware",
     # Last: the answers it gives itself (a replayed redirect, the pages of a form still being
     # saved or too large) still pass the headers above (CSP, no-store, framing).
     "records.submissions.OneSubmissionMiddleware",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.context import records_actor
 from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
+from participants.casebook import casebook_refuse_locked
 from records.edits import late_change_check, late_change_commit, not_in_future
 from sessions_app.models import DosingSession
 from sessions_app.models.flowsheet import ENDS_AFTER_START
@@ -197,6 +198,7 @@ def dosing_session_sign(
     acknowledgement = team_acknowledgement(session=current, user=actor)
     if acknowledgement and not team_acknowledged:
         raise ValidationError({"team_acknowledged": TEAM_ACKNOWLEDGEMENT_REQUIRED})
+    casebook_refuse_locked(current.participant.pk)
     signature_password_confirm(signer=actor, password=password, request=request)
     with transaction.atomic():
         session = lock_session(session)
