@@ -6,10 +6,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.models import Role
 from casebooks import services
 from participants.models import Casebook
+from queries.selectors import sdv_marks_for, sdv_records
+from queries.services import source_verify
 from safety.services import adverse_event_draft_create
 from sessions_app.services import flowsheet
+from tests.accounts.factories import MembershipFactory
 from tests.sessions_app import conftest as sessions
 
 course1 = sessions.course1
@@ -57,5 +61,20 @@ def locked(participant, study_admin) -> Casebook:
     return casebook
 
 
-def signed(participant, investigator, password) -> Casebook:
+def verified(participant, monitor) -> None:
+    """Every record of the participant verified against the source by `monitor` now."""
+    for row in sdv_records(participant=participant):
+        if not sdv_marks_for(records=[row.record]).is_verified(row.record):
+            source_verify(actor=monitor, record=row.record)
+
+
+def signed(participant, investigator, password, *, monitor=None) -> Casebook:
+    """The casebook signed by `investigator`, its records verified first (by `monitor`, or by a
+    monitor of the study made now) where the study requires source-data verification."""
+    if participant.site.study.sdv_required:
+        if monitor is None:
+            monitor = MembershipFactory(
+                role=Role.MONITOR, site=None, study=participant.site.study
+            ).user
+        verified(participant, monitor)
     return services.casebook_sign(actor=investigator, participant=participant, password=password)

@@ -38,7 +38,7 @@ def test_visits_not_ended_block_signing_and_are_named(course1, investigator, pas
 
 def test_a_session_under_way_blocks_signing(started_session, investigator, password):
     participant = started_session.visit.participant
-    visits, _queries = services.checklist(participant)
+    visits, *_others = services.checklist(participant)
     assert not visits.met
     assert "Dosing 1 (its session has not ended)" in visits.missing
     with pytest.raises(StepRefused, match="its session has not ended"):
@@ -56,7 +56,7 @@ def test_a_withdrawn_participants_remaining_visits_count_as_ended(course1, inves
         expected_version=participant.version,
     )
     participant.refresh_from_db()
-    (visits, _queries) = services.checklist(participant)
+    visits, *_others = services.checklist(participant)
     assert visits.met
     casebook = signed(participant, investigator, password)
     assert casebook.state == Casebook.State.SIGNED
@@ -73,6 +73,39 @@ def test_an_open_or_answered_query_blocks_signing(
         signed(participant1, investigator, password)
     query_services.query_close(actor=monitor, query=query)
     assert signed(participant1, investigator, password).state == Casebook.State.SIGNED
+
+
+def test_records_not_verified_against_the_source_block_signing(
+    adverse_event, participant1, investigator, therapist, monitor, password
+):
+    labels = [item.label for item in services.checklist(participant1)]
+    assert "Every record verified against the source" in labels
+    with pytest.raises(StepRefused, match="1 record not verified against the source"):
+        services.casebook_sign(actor=investigator, participant=participant1, password=password)
+    query_services.source_verify(actor=monitor, record=adverse_event)
+    _update(adverse_event, therapist, term="Tension headache")  # a change clears the mark
+    with pytest.raises(StepRefused, match="1 record not verified against the source"):
+        services.casebook_sign(actor=investigator, participant=participant1, password=password)
+    query_services.source_verify(actor=monitor, record=adverse_event)
+    casebook = services.casebook_sign(
+        actor=investigator, participant=participant1, password=password
+    )
+    assert casebook.state == Casebook.State.SIGNED
+
+
+def test_a_study_without_source_data_verification_does_not_wait_for_it(
+    adverse_event, participant1, investigator, password
+):
+    study = participant1.site.study
+    study.sdv_required = False
+    study.save()
+    participant1.refresh_from_db()
+    labels = [item.label for item in services.checklist(participant1)]
+    assert "Every record verified against the source" not in labels
+    casebook = services.casebook_sign(
+        actor=investigator, participant=participant1, password=password
+    )
+    assert casebook.state == Casebook.State.SIGNED
 
 
 def test_the_signature_needs_the_password_again(participant1, investigator):

@@ -35,6 +35,7 @@ from sessions_app.services.visits import (
     visit_schedule_create,
 )
 from tests.accounts.factories import MembershipFactory
+from tests.casebooks.conftest import signed
 from tests.participants.factories import EnrolledParticipantFactory, IdentityFactory
 from tests.screening.factories import (
     StudyScreeningConfigFactory,
@@ -169,7 +170,7 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
     )
     # Their casebook signed, locked and unlocked with a reason.
     withdrawn.refresh_from_db()
-    casebook_services.casebook_sign(actor=investigator, participant=withdrawn, password=password)
+    signed(withdrawn, investigator, password)
     admin = MembershipFactory(role=Role.STUDY_ADMIN, site=None, study=study).user
     casebook_services.casebook_lock(actor=admin, participant=withdrawn)
     casebook_services.casebook_unlock(
