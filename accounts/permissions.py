@@ -34,6 +34,7 @@ _SITE_STAFF = {
     "safety.view_adverseevent",
     "safety.add_adverseevent",
     "safety.change_adverseevent",
+    "safety.count_adverseevent",
     FREE_TEXT_PERMISSION,
     # Data queries: site staff read and answer those on their sites' records.
     "queries.view_query",
@@ -75,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.view_vitalsignalert",
             "sessions_app.acknowledge_vitalsignalert",
             "safety.view_adverseevent",
+            "safety.count_adverseevent",
             FREE_TEXT_PERMISSION,
         }
         | _QUERY_MONITOR
@@ -86,6 +88,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "participants.export_deidentified",
             "screening.view_screeningattempt",
             "sessions_app.view_visit",
+            # Adverse events by seriousness and special interest: counts, never their text.
+            "safety.count_adverseevent",
         }
     ),
     Role.STUDY_ADMIN: frozenset(
