@@ -12,6 +12,7 @@ import operator
 from functools import reduce
 
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -69,6 +70,17 @@ SPECIAL_INTEREST = (
     ("aesi_cardiovascular", "Cardiovascular"),
     ("aesi_suicidality", "Suicidality"),
 )
+
+
+END_BEFORE_ONSET = "The event cannot have ended before its onset."
+AWARE_BEFORE_ONSET = "The site cannot have learned of the event before its onset."
+ENDED_AND_ONGOING = "An ongoing event has no end yet: clear the end, or untick 'ongoing'."
+GRADE_5_NEEDS_DEATH = (
+    "Grade 5 is a death related to the event: answer yes to 'results in death', or choose the "
+    "grade the event reached."
+)
+DEATH_NEEDS_FATAL = "The event resulted in death: its outcome is fatal."
+FATAL_NEEDS_DEATH = "A fatal outcome means the event resulted in death: answer yes to it."
 
 
 def _yes_no(label: str) -> models.BooleanField:
@@ -203,22 +215,42 @@ class AdverseEvent(VersionedModel):
             models.CheckConstraint(
                 condition=Q(ongoing=False) | Q(ended_at__isnull=True),
                 name="adverse_event_ongoing_has_no_end",
-                violation_error_message="An ongoing event has no end yet.",
+                violation_error_message=ENDED_AND_ONGOING,
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("onset_at")),
                 name="adverse_event_ends_after_onset",
-                violation_error_message="The end cannot come before the onset.",
+                violation_error_message=END_BEFORE_ONSET,
             ),
             models.CheckConstraint(
                 condition=~Q(severity_grade=5) | ~Q(serious_death=False),
                 name="adverse_event_grade_5_is_death",
-                violation_error_message="Grade 5 is a death related to the event.",
+                violation_error_message=GRADE_5_NEEDS_DEATH,
             ),
         ]
 
     def __str__(self) -> str:
         return f"AE {self.pk}: {self.verbatim_term}"
+
+    def clean(self) -> None:
+        """How the values agree with each other, each beside its field (the constraints above,
+        and the rest of what grade 5, death and a fatal outcome mean together)."""
+        errors = {}
+        if self.onset_at and self.ended_at and self.ended_at < self.onset_at:
+            errors["ended_at"] = END_BEFORE_ONSET
+        if self.onset_at and self.aware_at and self.aware_at < self.onset_at:
+            errors["aware_at"] = AWARE_BEFORE_ONSET
+        if self.ongoing and self.ended_at:
+            errors.setdefault("ended_at", ENDED_AND_ONGOING)
+        if self.severity_grade == self.Grade.DEATH and self.serious_death is False:
+            errors["severity_grade"] = GRADE_5_NEEDS_DEATH
+        fatal = self.outcome == self.Outcome.FATAL
+        if self.serious_death and self.outcome and not fatal:
+            errors["outcome"] = DEATH_NEEDS_FATAL
+        elif fatal and self.serious_death is False:
+            errors["outcome"] = FATAL_NEEDS_DEATH
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_serious(self) -> bool | None:

@@ -28,6 +28,7 @@ from safety.models import (
     AdverseEventReport,
 )
 from sessions_app.models import DosingSession, VitalSignReading
+from sessions_app.services.flowsheet.common import same_minute
 from signatures.models import Signature
 from signatures.services import signature_password_confirm, signature_sign
 
@@ -49,16 +50,7 @@ TERM_REQUIRED = "Describe the event in the reporter's words."
 ONSET_IN_FUTURE = "The onset is in the future. Enter when the event began."
 AWARE_IN_FUTURE = "The site's awareness is in the future. Enter when the site learned of it."
 END_IN_FUTURE = "The end is in the future. Leave it empty and tick 'ongoing' until it has ended."
-END_BEFORE_ONSET = "The event cannot have ended before its onset."
-AWARE_BEFORE_ONSET = "The site cannot have learned of the event before its onset."
 END_OR_ONGOING = "Enter when the event ended, or tick 'ongoing'."
-ENDED_AND_ONGOING = "An ongoing event has no end yet: clear the end, or untick 'ongoing'."
-GRADE_5_NEEDS_DEATH = (
-    "Grade 5 is a death related to the event: answer yes to 'results in death', or choose the "
-    "grade the event reached."
-)
-DEATH_NEEDS_FATAL = "The event resulted in death: its outcome is fatal."
-FATAL_NEEDS_DEATH = "A fatal outcome means the event resulted in death: answer yes to it."
 FINAL_NEEDS_OUTCOME = (
     "A final report closes the event: its outcome must be known (recovered, recovered with "
     "sequelae, not recovered, or fatal) and the event must have ended, unless it was fatal."
@@ -142,23 +134,15 @@ def report_check(ae: AdverseEvent) -> None:
                 f"The onset is before {ae.participant.label} was first screened "
                 f"({since:%d %b %Y}): that is medical history, not an adverse event."
             )
-        if ae.ended_at and ae.ended_at < ae.onset_at:
-            errors.setdefault("ended_at", END_BEFORE_ONSET)
-        if ae.aware_at and ae.aware_at < ae.onset_at:
-            errors.setdefault("aware_at", AWARE_BEFORE_ONSET)
-    if ae.ongoing and ae.ended_at:
-        errors.setdefault("ended_at", ENDED_AND_ONGOING)
-    if ae.severity_grade == AdverseEvent.Grade.DEATH and ae.serious_death is False:
-        errors["severity_grade"] = GRADE_5_NEEDS_DEATH
-    fatal = ae.outcome == AdverseEvent.Outcome.FATAL
-    if ae.serious_death and ae.outcome and not fatal:
-        errors["outcome"] = DEATH_NEEDS_FATAL
-    elif fatal and ae.serious_death is False:
-        errors["outcome"] = FATAL_NEEDS_DEATH
     if ae.dosing_session_id and ae.dosing_session.visit.participant_id != ae.participant_id:
         errors["dosing_session"] = "This dosing session is another participant's."
     if ae.source_reading_id and ae.source_reading.session_id != ae.dosing_session_id:
         errors["dosing_session"] = "The event was opened from a reading of another session."
+    try:
+        ae.clean()  # how the values agree with each other
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
 
@@ -181,10 +165,14 @@ def completeness_check(ae: AdverseEvent, *, final: bool = False) -> None:
 
 
 def _set_values(ae: AdverseEvent, values: dict[str, Any], allowed=DRAFT_VALUES) -> None:
+    """Set the report's `values` on `ae`; a time typed again to the minute keeps its seconds."""
     unknown = set(values) - allowed
     if unknown:
         raise TypeError(f"Not values of an adverse event report: {', '.join(sorted(unknown))}")
     for name, value in values.items():
+        old = getattr(ae, name)
+        if isinstance(value, datetime.datetime) and isinstance(old, datetime.datetime):
+            value = same_minute(value, old)
         setattr(ae, name, value)
 
 

@@ -104,6 +104,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
             initial.update(
                 verbatim_term=selectors.reading_term(self.reading),
                 onset_at=self.reading.measured_at,
+                dosing_session=self.reading.session_id,
             )
         return initial
 
@@ -127,15 +128,12 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "participant": self.participant}
 
     def form_valid(self, form):
-        values = form.values()
-        if self.reading is not None:
-            values["dosing_session"] = self.reading.session
         try:
             ae = services.adverse_event_draft_create(
                 actor=self.request.user,
                 participant=self.participant,
                 source_reading=self.reading,
-                **values,
+                **form.values(),
             )
         except ValidationError as error:
             add_service_error(form, error)
