@@ -232,6 +232,7 @@ def adverse_event_draft_create(
         raise PermissionDenied(REPORT_REFUSED)
     if source_reading is not None and dosing_session is None:
         dosing_session = source_reading.session
+    values.setdefault("aware_at", timezone.now())  # the site learns of it as it is reported
     with transaction.atomic():
         ae = AdverseEvent(
             participant=participant,

@@ -77,3 +77,14 @@ def form_data(ae: AdverseEvent | None = None, **overrides) -> dict:
     if ae is not None:
         data["version"] = ae.version
     return data
+
+
+def event_times(started_at: datetime.datetime) -> dict:
+    """Onset, awareness and end of an event during a dosing session that started at
+    `started_at` (and has ended)."""
+    minutes = datetime.timedelta(minutes=1)
+    return {
+        "onset_at": started_at + 130 * minutes,
+        "aware_at": started_at + 140 * minutes,
+        "ended_at": started_at + 200 * minutes,
+    }

@@ -218,9 +218,7 @@ def test_the_draft_follow_up_is_edited_until_signed_and_concurrent_saves_are_ref
     assert AdverseEventReport.objects.filter(adverse_event=ae1).count() == 2
 
 
-def test_the_investigator_signs_the_version_they_reviewed(
-    therapist, investigator, password, ae1
-):
+def test_the_investigator_signs_the_version_they_reviewed(therapist, investigator, password, ae1):
     report = services.adverse_event_follow_up_save(
         actor=therapist,
         adverse_event=ae1,

@@ -49,9 +49,7 @@ def test_the_investigator_signs_the_submission_and_it_becomes_the_initial_report
     assert "Initial report" in detail and "signed by" in detail
 
 
-def test_a_wrong_password_is_refused_beside_it_and_nothing_is_saved(
-    login, investigator, ae1
-):
+def test_a_wrong_password_is_refused_beside_it_and_nothing_is_saved(login, investigator, ae1):
     url = reverse("safety:ae_submit", args=[ae1.pk])
     response = login(investigator).post(
         url, _submit_post(ae1, "not-the-password", treatment="Typed before the password")
