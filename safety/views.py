@@ -212,6 +212,13 @@ class AdverseEventEditView(DraftFormMixin, FormView):
     denied_message = services.CHANGE_REFUSED
     template_name = "safety/ae_edit.html"
 
+    def get(self, request, *args, **kwargs):
+        # A submitted event is changed by a follow-up report (a query's correction lands here).
+        if self.ae.status == AdverseEvent.Status.SUBMITTED:
+            messages.info(request, services.ALREADY_SUBMITTED)
+            return redirect("safety:ae_follow_up", pk=self.ae.pk)
+        return super().get(request, *args, **kwargs)
+
     def form_for(self, record, **kwargs):
         return AdverseEventEditForm(instance=record, participant=record.participant, **kwargs)
 

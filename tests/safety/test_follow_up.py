@@ -272,3 +272,27 @@ def test_a_draft_has_no_follow_up(login, therapist, participant1):
     response = login(therapist).get(reverse("safety:ae_follow_up", args=[ae.pk]))
     assert response.status_code == 302
     assert response.url == reverse("safety:ae_edit", args=[ae.pk])
+
+
+def test_the_investigators_worklist_asks_to_submit_drafts_and_sign_follow_ups(
+    login, therapist, investigator, password, participant1, ae1
+):
+    waiting = draft(therapist, participant1, verbatim_term="Muscle tightness")
+    services.adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae1,
+        reason="Worse",
+        final=False,
+        expected_version=ae1.version,
+        expected_report_version=None,
+        severity_grade=3,
+    )
+    client = login(investigator)
+    body = client.get(reverse("home")).content.decode()
+    assert "Submit the adverse event" in body
+    assert reverse("safety:ae_submit", args=[waiting.pk]) in body
+    assert "Sign the follow-up report" in body
+    assert reverse("safety:ae_follow_up_sign", args=[ae1.pk]) in body
+    _sign(investigator, ae1, password, AdverseEventReport.objects.get(number=1))
+    body = client.get(reverse("home")).content.decode()
+    assert "Sign the follow-up report" not in body
