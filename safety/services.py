@@ -291,9 +291,7 @@ def adverse_event_submit(
     The password is confirmed before the transaction, so that a wrong one counts toward the
     lockout and nothing is saved; a second submission of the same event is refused.
     """
-    if not actor.has_perm(SUBMIT_AE, adverse_event):
-        raise PermissionDenied(SUBMIT_REFUSED)
-    signature_password_confirm(signer=actor, password=password, request=request)
+    _investigator_confirms(actor, adverse_event, password, request)
     with transaction.atomic():
         ae = _lock(adverse_event)
         if ae.status != AdverseEvent.Status.DRAFT:
@@ -307,26 +305,39 @@ def adverse_event_submit(
         versioned_save(
             instance=ae, expected_version=expected_version, reason="Submitted by investigator"
         )
-        now = timezone.now()
         report = AdverseEventReport(
             adverse_event=ae,
             number=0,
             changes=_changes(dict.fromkeys(REPORT_FIELDS), report_values(ae)),
             drafted_by=ae.reported_by,
             drafted_at=ae.created_at,
-            signed_by=actor,
-            signed_at=now,
         )
-        report.full_clean()
-        report.save()
-        signature_sign(
-            signer=actor,
-            record=report,
-            meaning=Signature.Meaning.APPROVED,
-            password=password,
-            statement=SUBMIT_STATEMENT,
-        )
+        _report_sign(report, signer=actor, password=password, statement=SUBMIT_STATEMENT)
     return report
+
+
+def _investigator_confirms(
+    actor: User, ae: AdverseEvent, password: str, request: HttpRequest | None
+) -> None:
+    """Refuse anyone but the event's site investigator, and a wrong password: before the
+    transaction, so that a wrong one counts toward the lockout and nothing is saved."""
+    if not actor.has_perm(SUBMIT_AE, ae):
+        raise PermissionDenied(SUBMIT_REFUSED)
+    signature_password_confirm(signer=actor, password=password, request=request)
+
+
+def _report_sign(report: AdverseEventReport, *, signer: User, password: str, statement: str):
+    """Sign `report` as the investigator's approval (the password was confirmed already)."""
+    report.signed_by, report.signed_at = signer, timezone.now()
+    report.full_clean()
+    report.save()
+    signature_sign(
+        signer=signer,
+        record=report,
+        meaning=Signature.Meaning.APPROVED,
+        password=password,
+        statement=statement,
+    )
 
 
 def _pending(ae: AdverseEvent) -> AdverseEventReport | None:
@@ -402,9 +413,7 @@ def adverse_event_follow_up_sign(
 ) -> AdverseEventReport:
     """The investigator signs the follow-up report that waits (at `expected_version`, the one
     they reviewed): its changes are made to the event, with its reason; a final one closes it."""
-    if not actor.has_perm(SUBMIT_AE, adverse_event):
-        raise PermissionDenied(SUBMIT_REFUSED)
-    signature_password_confirm(signer=actor, password=password, request=request)
+    _investigator_confirms(actor, adverse_event, password, request)
     with transaction.atomic():
         ae = _lock(adverse_event)
         _open_for_follow_up(ae)
@@ -423,14 +432,5 @@ def adverse_event_follow_up_sign(
         if report.final:
             ae.status = AdverseEvent.Status.CLOSED
         versioned_save(instance=ae, expected_version=ae.version, reason=report.reason)
-        report.signed_by, report.signed_at = actor, timezone.now()
-        report.full_clean()
-        report.save()
-        signature_sign(
-            signer=actor,
-            record=report,
-            meaning=Signature.Meaning.APPROVED,
-            password=password,
-            statement=FOLLOW_UP_STATEMENT,
-        )
+        _report_sign(report, signer=actor, password=password, statement=FOLLOW_UP_STATEMENT)
     return report
