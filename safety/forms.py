@@ -109,7 +109,6 @@ class AdverseEventReportForm(forms.ModelForm):
         fields["onset_at"].future_message = ONSET_IN_FUTURE
         fields["aware_at"].future_message = AWARE_IN_FUTURE
         fields["aware_at"].error_messages["required"] = REQUIRED["aware_at"]
-        fields["aware_at"].help_text = "When the site first learned of the event."
         fields["ended_at"].required = False
         fields["ended_at"].help_text = "Leave empty while the event is ongoing."
         for name in ("description", "treatment"):

@@ -15,6 +15,7 @@ from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignR
 VIEW_AE = "safety.view_adverseevent"
 SUBMIT_AE = "safety.submit_adverseevent"
 COUNT_AE = "safety.count_adverseevent"
+NOT_FOUND = "No such adverse event."
 
 
 def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
@@ -35,7 +36,7 @@ def adverse_event_detail(*, user: User, pk: int) -> AdverseEvent:
     ae = get_in_scope(
         adverse_event_list(user=user).prefetch_related(Prefetch("reports", queryset=reports)),
         pk,
-        missing="No such adverse event.",
+        missing=NOT_FOUND,
     )
     ae.signed_reports = [r for r in ae.reports.all() if r.is_signed]
     ae.pending = next((r for r in ae.reports.all() if not r.is_signed), None)
@@ -72,7 +73,7 @@ def follow_ups_awaiting_signature(*, user: User) -> QuerySet[AdverseEventReport]
 
 def adverse_event_get(*, user: User, pk: int) -> AdverseEvent:
     """One adverse event in the user's scope; any other ID is simply not found."""
-    return get_in_scope(adverse_event_list(user=user), pk, missing="No such adverse event.")
+    return get_in_scope(adverse_event_list(user=user), pk, missing=NOT_FOUND)
 
 
 def reading_term(reading: VitalSignReading) -> str:
