@@ -5,11 +5,18 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
 from records import measurements
-from safety.models import SERIOUS, SPECIAL_INTEREST, AdverseEvent, AdverseEventReport
+from safety.models import (
+    REPORT_FIELDS,
+    SERIOUS,
+    SPECIAL_INTEREST,
+    AdverseEvent,
+    AdverseEventReport,
+)
 from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignReading
 
 VIEW_AE = "safety.view_adverseevent"
@@ -132,15 +139,17 @@ def _said(field: str, value) -> str:
 
 def report_changes(report: AdverseEventReport) -> list[Change]:
     """What `report` set, field by field, in the order of the report form."""
+    changes = report.changes
     return [
         Change(
             field=name,
-            label=str(AdverseEvent._meta.get_field(name).verbose_name).capitalize(),
-            old=_said(name, change["old"]),
-            new=_said(name, change["new"]),
+            label=capfirst(AdverseEvent._meta.get_field(name).verbose_name),
+            old=_said(name, changes[name]["old"]),
+            new=_said(name, changes[name]["new"]),
             text=name in TEXT_FIELDS,
         )
-        for name, change in report.changes.items()
+        for name in REPORT_FIELDS
+        if name in changes
     ]
 
 
