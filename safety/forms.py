@@ -114,9 +114,11 @@ class AdverseEventReportForm(forms.ModelForm):
         for name in ("description", "treatment"):
             fields[name].widget.attrs["rows"] = 3
         if with_session and participant is not None:
-            fields["dosing_session"].queryset = DosingSession.objects.filter(
-                visit__participant=participant
-            ).select_related("visit")
+            fields["dosing_session"].queryset = (
+                DosingSession.objects.filter(visit__participant=participant)
+                .exclude(status=DosingSession.Status.NOT_STARTED)
+                .select_related("visit")
+            )
             fields["dosing_session"].label_from_instance = lambda s: s.visit.label
             fields["dosing_session"].help_text = "The dosing session the event relates to, if any."
         else:

@@ -176,14 +176,14 @@ def _set_values(ae: AdverseEvent, values: dict[str, Any], allowed=DRAFT_VALUES) 
         setattr(ae, name, value)
 
 
-def as_json(value):
+def as_json(value: Any) -> Any:
     """A report value as `AdverseEventReport.changes` keeps it."""
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     return value
 
 
-def from_json(field: str, value):
+def from_json(field: str, value: Any) -> Any:
     """A value of `changes` as the event's field holds it."""
     if value is not None and isinstance(AdverseEvent._meta.get_field(field), DateTimeField):
         return datetime.datetime.fromisoformat(value)
@@ -326,7 +326,9 @@ def _investigator_confirms(
     signature_password_confirm(signer=actor, password=password, request=request)
 
 
-def _report_sign(report: AdverseEventReport, *, signer: User, password: str, statement: str):
+def _report_sign(
+    report: AdverseEventReport, *, signer: User, password: str, statement: str
+) -> None:
     """Sign `report` as the investigator's approval (the password was confirmed already)."""
     report.signed_by, report.signed_at = signer, timezone.now()
     report.full_clean()

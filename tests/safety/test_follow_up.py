@@ -2,6 +2,7 @@
 site's staff, signed by the investigator, shown field by field; a final one closes the event."""
 
 import datetime
+import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -303,3 +304,25 @@ def test_the_investigators_worklist_asks_to_submit_drafts_and_sign_follow_ups(
     _sign(investigator, ae1, password, AdverseEventReport.objects.get(number=1))
     body = client.get(reverse("home")).content.decode()
     assert "Sign the follow-up report" not in body
+
+
+def test_a_follow_up_signed_twice_is_signed_once(login, therapist, investigator, password, ae1):
+    report = services.adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae1,
+        reason="Worse",
+        final=False,
+        expected_version=ae1.version,
+        expected_report_version=None,
+        severity_grade=3,
+    )
+    url = reverse("safety:ae_follow_up_sign", args=[ae1.pk])
+    client = login(investigator)
+    data = {"password": password, "version": report.version, "submission_key": str(uuid.uuid4())}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    with pytest.raises(services.AdverseEventError, match="No follow-up"):
+        _sign(investigator, ae1, password, report)
+    assert signatures_for(record=report).count() == 1
+    ae1.refresh_from_db()
+    assert ae1.version == 3  # submitted (2), then this follow-up once (3)
