@@ -42,6 +42,7 @@ _SITE_STAFF = {
     "safety.view_adverseevent",
     "safety.add_adverseevent",
     "safety.change_adverseevent",
+    "safety.count_adverseevent",
     FREE_TEXT_PERMISSION,
     # Data queries: site staff read and answer those on their sites' records.
     "queries.view_query",
@@ -88,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.view_vitalsignalert",
             "sessions_app.acknowledge_vitalsignalert",
             "safety.view_adverseevent",
+            "safety.count_adverseevent",
             FREE_TEXT_PERMISSION,
             CASEBOOK_VIEW,
         }
@@ -103,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.view_visit",
             SDV_PROGRESS,
             CASEBOOK_VIEW,
+            # Adverse events by seriousness and special interest: counts, never their text.
+            "safety.count_adverseevent",
         }
     ),
     Role.STUDY_ADMIN: frozenset(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
-from safety.models import AdverseEvent
+from safety.models import AdverseEvent, AdverseEventReport
 
 
 @admin.register(AdverseEvent)
@@ -16,3 +16,13 @@ class AdverseEventAdmin(ReadOnlyAdmin):
     @admin.display(description="participant")
     def participant_label(self, obj: AdverseEvent) -> str:
         return obj.participant.label
+
+
+@admin.register(AdverseEventReport)
+class AdverseEventReportAdmin(ReadOnlyAdmin):
+    """Read-only: reports are submitted and signed through the application."""
+
+    list_display = ["pk", "adverse_event", "number", "final", "drafted_at", "signed_at"]
+    list_filter = ["final"]
+    list_select_related = ["adverse_event"]
+    actions = None

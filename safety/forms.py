@@ -1,33 +1,128 @@
 import django_filters
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.db.models import Q
 
 from accounts.selectors import site_list
-from records.forms import AuditedEditForm, LongTextField, ServerValidatedHelper, WhenField
-from safety.models import AdverseEvent
+from records.forms import (
+    AuditedEditForm,
+    LongTextField,
+    ServerValidatedHelper,
+    WhenField,
+    text_field,
+)
+from safety.models import (
+    PROCEDURES,
+    SERIOUS,
+    SERIOUSNESS_CRITERIA,
+    SPECIAL_INTEREST,
+    AdverseEvent,
+)
 from safety.selectors import VIEW_AE
-from safety.services import ONSET_IN_FUTURE, TERM_REQUIRED
+from safety.services import (
+    AWARE_IN_FUTURE,
+    DRAFT_VALUES,
+    FOLLOW_UP_REASON,
+    ONSET_IN_FUTURE,
+    REPORT_FIELDS,
+    REQUIRED,
+    TERM_REQUIRED,
+    from_json,
+)
+from sessions_app.forms.fields import yes_no_field
+from sessions_app.models import DosingSession
+from signatures.forms import SignatureForm
 
-DRAFT_FIELDS = ["verbatim_term", "onset_at", "description"]
+# The id of the page's list of common terms (templates/safety/_term_suggestions.html).
+TERMS_LIST = "ae-common-terms"
+SERIOUS_NOT_SEVERE = (
+    '<p class="small text-muted" data-testid="serious-not-severe">Seriousness is not severity. '
+    "The grade says how intense the event was; seriousness says what it led to (ICH E2A). A "
+    "severe headache can be non-serious; a mild event that prolongs a hospital stay is serious. "
+    "Answer each criterion yes or no: nothing is preselected, and the event is serious if any "
+    "is yes.</p>"
+)
 
 
-class DraftFieldsMixin:
-    """The fields and checks shared by opening and editing a draft, beside their fields."""
+def _optional_choice(choices, label: str, **kwargs) -> forms.TypedChoiceField:
+    """A choice a draft may leave unanswered (a signed report may not: services.REQUIRED)."""
+    return forms.TypedChoiceField(
+        label=label, choices=[("", "Choose…"), *choices], required=False, **kwargs
+    )
+
+
+def _radio_columns(questions) -> list[Column]:
+    return [Column(InlineRadios(name), css_class="col-md-6") for name, _ in questions]
+
+
+class AdverseEventReportForm(forms.ModelForm):
+    """Every value of the site's report. A draft may leave any unanswered but the term and the
+    onset; the investigator's submission and a follow-up answer all of them (services.REQUIRED,
+    said beside each field)."""
+
+    severity_grade = forms.TypedChoiceField(
+        label="Severity (CTCAE grade)",
+        choices=AdverseEvent.Grade.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    causality = forms.ChoiceField(
+        label="Causality to the investigational product (investigator's assessment)",
+        choices=AdverseEvent.Causality.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    action_taken = _optional_choice(
+        AdverseEvent.ActionTaken.choices, "Action taken with the investigational product"
+    )
+    outcome = _optional_choice(AdverseEvent.Outcome.choices, "Outcome")
 
     class Meta:
         model = AdverseEvent
-        fields = DRAFT_FIELDS
-        field_classes = {"onset_at": WhenField, "description": LongTextField}
+        fields = [*REPORT_FIELDS, "dosing_session"]
+        field_classes = {
+            "onset_at": WhenField,
+            "aware_at": WhenField,
+            "ended_at": WhenField,
+            "description": LongTextField,
+            "treatment": LongTextField,
+        }
+        widgets = {"verbatim_term": forms.TextInput(attrs={"list": TERMS_LIST})}
 
-    def _set_up_fields(self) -> None:
-        self.fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")
-        self.fields["verbatim_term"].error_messages["required"] = TERM_REQUIRED
-        self.fields["onset_at"].error_messages["required"] = "Enter when the event began."
-        self.fields["onset_at"].help_text = "Date and time in the site's local time."
-        self.fields["onset_at"].future_message = ONSET_IN_FUTURE
-        self.fields["description"].widget.attrs["rows"] = 4
+    def __init__(self, *args, participant=None, with_session: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in (*SERIOUSNESS_CRITERIA, *PROCEDURES):
+            self.fields[name] = yes_no_field(label, required=False, empty_value=None)
+        fields = self.fields
+        fields["verbatim_term"].widget.attrs.setdefault("autofocus", "")
+        fields["verbatim_term"].error_messages["required"] = TERM_REQUIRED
+        fields[
+            "verbatim_term"
+        ].help_text = (
+            "In the reporter's words, kept as written; common terms are suggested as you type."
+        )
+        fields["onset_at"].error_messages["required"] = REQUIRED["onset_at"]
+        fields["onset_at"].future_message = ONSET_IN_FUTURE
+        fields["aware_at"].future_message = AWARE_IN_FUTURE
+        fields["aware_at"].error_messages["required"] = REQUIRED["aware_at"]
+        fields["ended_at"].required = False
+        fields["ended_at"].help_text = "Leave empty while the event is ongoing."
+        for name in ("description", "treatment"):
+            fields[name].widget.attrs["rows"] = 3
+        if with_session and participant is not None:
+            fields["dosing_session"].queryset = (
+                DosingSession.objects.filter(visit__participant=participant)
+                .exclude(status=DosingSession.Status.NOT_STARTED)
+                .select_related("visit")
+            )
+            fields["dosing_session"].label_from_instance = lambda s: s.visit.label
+            fields["dosing_session"].help_text = "The dosing session the event relates to, if any."
+        else:
+            del fields["dosing_session"]
 
     def clean_verbatim_term(self) -> str:
         term = self.cleaned_data["verbatim_term"].strip()
@@ -35,50 +130,137 @@ class DraftFieldsMixin:
             raise forms.ValidationError(TERM_REQUIRED)
         return term
 
+    def values(self) -> dict:
+        """The report's values typed, named as the services take them."""
+        return {name: self.cleaned_data[name] for name in DRAFT_VALUES if name in self.fields}
 
-class AdverseEventDraftForm(DraftFieldsMixin, forms.ModelForm):
+    def report_layout(self) -> list:
+        session = ["dosing_session"] if "dosing_session" in self.fields else []
+        return [
+            Fieldset(
+                "The event",
+                Row(Column("verbatim_term", css_class="col-md-8"), Column(*session)),
+                Row(
+                    Column("onset_at", "onset_date_only", css_class="col-md-4"),
+                    Column("ended_at", "ongoing", css_class="col-md-4"),
+                    Column("aware_at", css_class="col-md-4"),
+                ),
+                Field("description"),
+                Field("treatment"),
+            ),
+            Fieldset("Severity", Field("severity_grade")),
+            Fieldset(
+                "Seriousness (ICH E2A)",
+                HTML(SERIOUS_NOT_SEVERE),
+                Row(*_radio_columns(SERIOUSNESS_CRITERIA)),
+            ),
+            Fieldset(
+                "Causality and relation to the study procedures",
+                InlineRadios("causality"),
+                Row(*_radio_columns(PROCEDURES)),
+            ),
+            Fieldset(
+                "Adverse event of special interest",
+                Row(*(Column(n, css_class="col-md-4") for n, _ in SPECIAL_INTEREST)),
+            ),
+            Fieldset(
+                "Action and outcome",
+                Row(Column("action_taken"), Column("outcome")),
+            ),
+        ]
+
+
+class AdverseEventDraftForm(AdverseEventReportForm):
     """Open a draft adverse event (prefilled when opened from a reading)."""
-
-    class Meta(DraftFieldsMixin.Meta):
-        pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._set_up_fields()
-        self.helper = ServerValidatedHelper(self)
-        self.helper.layout = Layout(
-            Fieldset(
-                "The event",
-                Row(Column("verbatim_term", css_class="col-md-8"), Column("onset_at")),
-                Field("description"),
-            ),
-            Submit("save", "Save draft"),
-        )
+        self.helper = ServerValidatedHelper(self, testid="ae-form")
+        self.helper.layout = Layout(*self.report_layout(), Submit("save", "Save draft"))
 
 
-class AdverseEventEditForm(DraftFieldsMixin, AuditedEditForm):
+class AdverseEventEditForm(AuditedEditForm, AdverseEventReportForm):
     """Edit a draft: no reason is needed while it is a draft (the change is still audited)."""
 
     require_reason = False
 
-    class Meta(DraftFieldsMixin.Meta):
+    class Meta(AdverseEventReportForm.Meta):
         pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._set_up_fields()
         self.fields["reason"].label = "Reason for change (optional while a draft)"
-        self.helper = ServerValidatedHelper(self)
+        self.helper = ServerValidatedHelper(self, testid="ae-form")
+        self.helper.layout = Layout(
+            "version", *self.report_layout(), Field("reason"), Submit("save", "Save changes")
+        )
+
+
+class AdverseEventSubmitForm(AdverseEventReportForm):
+    """The draft as the investigator submits it: every value, then their password."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    password = SignatureForm.base_fields["password"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+        self.helper = ServerValidatedHelper(self, testid="ae-submit-form")
         self.helper.layout = Layout(
             "version",
-            Fieldset(
-                "The event",
-                Row(Column("verbatim_term", css_class="col-md-8"), Column("onset_at")),
-                Field("description"),
-            ),
-            Field("reason"),
-            Submit("save", "Save changes"),
+            *self.report_layout(),
+            Fieldset("Your e-signature", Field("password")),
+            Submit("sign", "Sign and submit"),
         )
+
+
+class AdverseEventFollowUpForm(AdverseEventReportForm):
+    """A follow-up report: the event's values as the new information has them, why, and
+    whether it is the last report (the event is then closed)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    report_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = text_field(
+        "What new information this follow-up brings",
+        required=True,
+        max_length=2000,
+        error_messages={"required": FOLLOW_UP_REASON},
+    )
+    final = forms.BooleanField(
+        label="Final report: the outcome is known, and signing it closes the event",
+        required=False,
+    )
+
+    def __init__(self, *args, pending=None, **kwargs):
+        super().__init__(*args, with_session=False, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            self.initial["report_version"] = pending.version if pending else None
+            if pending is not None:
+                self.initial.update(reason=pending.reason, final=pending.final)
+                for name, change in pending.changes.items():
+                    self.initial[name] = from_json(name, change["new"])
+        self.helper = ServerValidatedHelper(self, testid="ae-follow-up-form")
+        self.helper.layout = Layout(
+            "version",
+            "report_version",
+            *self.report_layout(),
+            Fieldset("The follow-up", Field("reason"), Field("final")),
+            Submit("save", "Save the follow-up for the investigator's signature"),
+        )
+
+
+class FollowUpSignForm(SignatureForm):
+    """The investigator's password, for the follow-up report at the version they reviewed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and report is not None:
+            self.initial["version"] = report.version
+        self.helper.layout.insert(0, "version")
 
 
 class AdverseEventFilter(django_filters.FilterSet):
@@ -87,10 +269,21 @@ class AdverseEventFilter(django_filters.FilterSet):
         queryset=lambda request: site_list(request.user, VIEW_AE),
         field_name="participant__site",
     )
+    seriousness = django_filters.ChoiceFilter(
+        label="Seriousness",
+        choices=[("serious", "Serious"), ("non_serious", "Not serious")],
+        method="by_seriousness",
+    )
+    status = django_filters.ChoiceFilter(choices=AdverseEvent.Status.choices)
+    special_interest = django_filters.ChoiceFilter(
+        label="Special interest",
+        choices=[("any", "Any special interest"), *SPECIAL_INTEREST],
+        method="by_special_interest",
+    )
 
     class Meta:
         model = AdverseEvent
-        fields = ["q", "site"]
+        fields = ["q", "site", "seriousness", "status", "special_interest"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -98,6 +291,16 @@ class AdverseEventFilter(django_filters.FilterSet):
             Q(participant__study_code__icontains=value)
             | Q(participant__screening_number__icontains=value)
         )
+
+    def by_seriousness(self, queryset, name, value):
+        return queryset.filter(SERIOUS) if value == "serious" else queryset.exclude(SERIOUS)
+
+    def by_special_interest(self, queryset, name, value):
+        if value == "any":
+            return queryset.filter(
+                Q(aesi_abuse=True) | Q(aesi_cardiovascular=True) | Q(aesi_suicidality=True)
+            )
+        return queryset.filter(**{value: True})
 
 
 class ParticipantChoiceForm(forms.Form):

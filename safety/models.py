@@ -1,20 +1,151 @@
-"""Adverse events. A site opens one as a draft, for example from a reading over a threshold.
+"""Adverse events: the site's report and the investigator's signed submission and follow-ups.
 
-Only the draft exists so far: seriousness, severity, causality, submission and the monitor's
-review are the adverse-event workflow's to add (see DESIGN.md, "Adverse events").
+A site opens an event as a draft (for example from a reading over a threshold) and completes it;
+the investigator submits it with an e-signature, which makes the initial report (number 0). After
+that nothing is overwritten: each later change is a follow-up report, numbered, with its reason
+and the values it changed, drafted by the site staff and signed by the investigator. A final
+follow-up closes the event. The event keeps the current values (see DESIGN.md, "Adverse events";
+the clocks, the medical monitor's review and SUSAR assessment are still to come).
 """
 
+import operator
+from functools import reduce
+
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from audit.models import VersionedModel
 from participants.models import Participant
 from records.fields import optional_link, user_field
 
+# Common terms of MDMA-assisted therapy (DESIGN.md), offered while the verbatim term is typed;
+# what is typed is kept as written.
+COMMON_TERMS = (
+    "Muscle tightness",
+    "Decreased appetite",
+    "Nausea",
+    "Hyperhidrosis",
+    "Feeling cold",
+    "Restlessness",
+    "Mydriasis",
+    "Jaw clenching",
+    "Nystagmus",
+    "Non-cardiac chest pain",
+    "Euphoria",
+    "Dissociation",
+    "Anxiety",
+    "Headache",
+    "Fatigue",
+    "Insomnia",
+    "Palpitations",
+    "Hypertension",
+    "Tachycardia",
+    "Suicidal ideation",
+)
+
+# The six ICH E2A seriousness criteria, as ICH E2B(R3) E.i.3.2a-f carries them: (field, label).
+SERIOUSNESS_CRITERIA = (
+    ("serious_death", "Results in death"),
+    ("serious_life_threatening", "Is life-threatening (an immediate risk of death)"),
+    ("serious_hospitalisation", "Requires inpatient hospitalisation or prolongs it"),
+    ("serious_disability", "Results in persistent or significant disability or incapacity"),
+    ("serious_congenital_anomaly", "Is a congenital anomaly or birth defect"),
+    ("serious_other_important", "Is another important medical event"),
+)
+# Serious is any of them (a filter of events).
+SERIOUS = reduce(operator.or_, (Q(**{name: True}) for name, _ in SERIOUSNESS_CRITERIA))
+
+# Relation to the study procedures, asked apart from causality to the product: (field, label).
+PROCEDURES = (
+    ("related_psychotherapy", "Related to the psychotherapy"),
+    ("related_overnight_stay", "Related to the overnight stay"),
+)
+
+# Adverse events of special interest: (field, label).
+SPECIAL_INTEREST = (
+    ("aesi_abuse", "Abuse-related (euphoria, dissociation, drug-seeking, diversion)"),
+    ("aesi_cardiovascular", "Cardiovascular"),
+    ("aesi_suicidality", "Suicidality"),
+)
+
+
+END_BEFORE_ONSET = "The event cannot have ended before its onset."
+AWARE_BEFORE_ONSET = "The site cannot have learned of the event before its onset."
+ENDED_AND_ONGOING = "An ongoing event has no end yet: clear the end, or untick 'ongoing'."
+GRADE_5_NEEDS_DEATH = (
+    "Grade 5 is a death related to the event: answer yes to 'results in death', or choose the "
+    "grade the event reached."
+)
+DEATH_NEEDS_FATAL = "The event resulted in death: its outcome is fatal."
+FATAL_NEEDS_DEATH = "A fatal outcome means the event resulted in death: answer yes to it."
+
+
+def _yes_no(label: str) -> models.BooleanField:
+    """A safety answer: yes or no, and unanswered (None) until someone answers it."""
+    return models.BooleanField(label, null=True, blank=True)
+
 
 class AdverseEvent(VersionedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        # The medical monitor's review (under review, reviewed) comes between these two.
+        CLOSED = "closed", "Closed"
+
+    class Grade(models.IntegerChoices):
+        """CTCAE v5.0 grades, with the general meaning of each."""
+
+        MILD = (
+            1,
+            (
+                "Grade 1 · Mild: no or mild symptoms; clinical or diagnostic observations only; "
+                "no intervention indicated"
+            ),
+        )
+        MODERATE = (
+            2,
+            (
+                "Grade 2 · Moderate: minimal, local or non-invasive intervention indicated; "
+                "limits age-appropriate instrumental activities of daily living"
+            ),
+        )
+        SEVERE = (
+            3,
+            (
+                "Grade 3 · Severe or medically significant but not immediately life-threatening; "
+                "hospitalisation indicated; disabling; limits self-care"
+            ),
+        )
+        LIFE_THREATENING = (
+            4,
+            ("Grade 4 · Life-threatening consequences; urgent intervention indicated"),
+        )
+        DEATH = 5, "Grade 5 · Death related to the adverse event"
+
+    class ActionTaken(models.TextChoices):
+        NONE = "none", "None"
+        SUPPLEMENTAL_NOT_GIVEN = "supplemental_not_given", "Supplemental dose not given"
+        NEXT_DOSE_POSTPONED = "next_dose_postponed", "Next dose postponed"
+        DISCONTINUED = "discontinued", "Discontinued"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    class Outcome(models.TextChoices):
+        RECOVERED = "recovered", "Recovered"
+        RECOVERING = "recovering", "Recovering"
+        NOT_RECOVERED = "not_recovered", "Not recovered"
+        RECOVERED_WITH_SEQUELAE = "recovered_with_sequelae", "Recovered with sequelae"
+        FATAL = "fatal", "Fatal"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Causality(models.TextChoices):
+        NOT_RELATED = "not_related", "Not related"
+        UNLIKELY = "unlikely", "Unlikely"
+        POSSIBLE = "possible", "Possible"
+        PROBABLE = "probable", "Probable"
+        DEFINITE = "definite", "Definite"
 
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="adverse_events"
@@ -29,17 +160,198 @@ class AdverseEvent(VersionedModel):
         max_length=200, help_text="The event in the reporter's words, kept as written."
     )
     onset_at = models.DateTimeField("onset")
+    onset_date_only = models.BooleanField(
+        "only the date of onset is known",
+        default=False,
+        help_text="The onset is then kept as the start of that day at the site.",
+    )
+    ended_at = models.DateTimeField("end", null=True, blank=True)
+    ongoing = models.BooleanField(default=False)
+    aware_at = models.DateTimeField(
+        "site's awareness",
+        default=timezone.now,
+        help_text="When the site first learned of the event.",
+    )
     description = models.TextField(max_length=4000, blank=True)
+    treatment = models.TextField("treatment given", max_length=4000, blank=True)
+    action_taken = models.CharField(
+        "action taken with the investigational product",
+        max_length=30,
+        choices=ActionTaken.choices,
+        blank=True,
+    )
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    severity_grade = models.PositiveSmallIntegerField(
+        "severity (CTCAE grade)", choices=Grade.choices, null=True, blank=True
+    )
+    serious_death = _yes_no(SERIOUSNESS_CRITERIA[0][1])
+    serious_life_threatening = _yes_no(SERIOUSNESS_CRITERIA[1][1])
+    serious_hospitalisation = _yes_no(SERIOUSNESS_CRITERIA[2][1])
+    serious_disability = _yes_no(SERIOUSNESS_CRITERIA[3][1])
+    serious_congenital_anomaly = _yes_no(SERIOUSNESS_CRITERIA[4][1])
+    serious_other_important = _yes_no(SERIOUSNESS_CRITERIA[5][1])
+    causality = models.CharField(
+        "causality to the investigational product (investigator)",
+        max_length=20,
+        choices=Causality.choices,
+        blank=True,
+    )
+    related_psychotherapy = _yes_no(PROCEDURES[0][1])
+    related_overnight_stay = _yes_no(PROCEDURES[1][1])
+    aesi_abuse = models.BooleanField(SPECIAL_INTEREST[0][1], default=False)
+    aesi_cardiovascular = models.BooleanField(SPECIAL_INTEREST[1][1], default=False)
+    aesi_suicidality = models.BooleanField(SPECIAL_INTEREST[2][1], default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     reported_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-onset_at", "-pk"]
-        permissions = [("submit_adverseevent", "Can submit adverse events (investigator)")]
+        permissions = [
+            ("submit_adverseevent", "Can submit adverse events (investigator)"),
+            ("count_adverseevent", "Can see counts of adverse events"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ongoing=False) | Q(ended_at__isnull=True),
+                name="adverse_event_ongoing_has_no_end",
+                violation_error_message=ENDED_AND_ONGOING,
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("onset_at")),
+                name="adverse_event_ends_after_onset",
+                violation_error_message=END_BEFORE_ONSET,
+            ),
+            models.CheckConstraint(
+                condition=~Q(severity_grade=5) | ~Q(serious_death=False),
+                name="adverse_event_grade_5_is_death",
+                violation_error_message=GRADE_5_NEEDS_DEATH,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"AE {self.pk}: {self.verbatim_term}"
 
+    def clean(self) -> None:
+        """How the values agree with each other, each beside its field (the constraints above,
+        and the rest of what grade 5, death and a fatal outcome mean together)."""
+        errors = {}
+        if self.onset_at and self.ended_at and self.ended_at < self.onset_at:
+            errors["ended_at"] = END_BEFORE_ONSET
+        if self.onset_at and self.aware_at and self.aware_at < self.onset_at:
+            errors["aware_at"] = AWARE_BEFORE_ONSET
+        if self.ongoing and self.ended_at:
+            errors.setdefault("ended_at", ENDED_AND_ONGOING)
+        if self.severity_grade == self.Grade.DEATH and self.serious_death is False:
+            errors["severity_grade"] = GRADE_5_NEEDS_DEATH
+        fatal = self.outcome == self.Outcome.FATAL
+        if self.serious_death and self.outcome and not fatal:
+            errors["outcome"] = DEATH_NEEDS_FATAL
+        elif fatal and self.serious_death is False:
+            errors["outcome"] = FATAL_NEEDS_DEATH
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_serious(self) -> bool | None:
+        """Serious when any criterion is met; None while a criterion is unanswered and none is."""
+        answers = [getattr(self, name) for name, _ in SERIOUSNESS_CRITERIA]
+        if any(answers):
+            return True
+        return None if None in answers else False
+
+    @property
+    def seriousness_met(self) -> list[str]:
+        return [label for name, label in SERIOUSNESS_CRITERIA if getattr(self, name)]
+
+    @property
+    def special_interest(self) -> list[str]:
+        return [label for name, label in SPECIAL_INTEREST if getattr(self, name)]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+# What a report carries: the event's values a submission snapshots and a follow-up may change.
+REPORT_FIELDS = (
+    "verbatim_term",
+    "onset_at",
+    "onset_date_only",
+    "ended_at",
+    "ongoing",
+    "aware_at",
+    "description",
+    "treatment",
+    "severity_grade",
+    *(name for name, _ in SERIOUSNESS_CRITERIA),
+    "causality",
+    *(name for name, _ in PROCEDURES),
+    "aesi_abuse",
+    "aesi_cardiovascular",
+    "aesi_suicidality",
+    "action_taken",
+    "outcome",
+)
+
+
+class AdverseEventReport(VersionedModel):
+    """One report of an event: the initial one (number 0, the submission) or a follow-up.
+
+    `changes` holds, for each field the report set, {"old": ..., "new": ...} as JSON (times in
+    ISO 8601); the initial report's "old" values are all null. A follow-up is drafted by the
+    site's staff and, while unsigned, may be edited; once the investigator signs it, it is
+    applied to the event and never changed again.
+    """
+
+    adverse_event = models.ForeignKey(
+        AdverseEvent, on_delete=models.PROTECT, related_name="reports"
+    )
+    number = models.PositiveSmallIntegerField(help_text="0: the initial report; 1...: follow-ups.")
+    reason = models.TextField(max_length=2000, blank=True)
+    final = models.BooleanField(
+        default=False, help_text="The last report: the outcome is known and the event is closed."
+    )
+    changes = models.JSONField(default=dict)
+    drafted_by = user_field()
+    drafted_at = models.DateTimeField()
+    signed_by = user_field(optional=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["adverse_event", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["adverse_event", "number"], name="adverse_event_report_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["adverse_event"],
+                condition=Q(signed_at__isnull=True),
+                name="adverse_event_one_unsigned_report",
+                violation_error_message="A follow-up report already waits for signature.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number=0) | ~Q(reason=""),
+                name="adverse_event_follow_up_has_reason",
+                violation_error_message="A follow-up report says why it is made.",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | Q(signed_by__isnull=False),
+                name="adverse_event_report_signed_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} of AE {self.adverse_event_id}"
+
+    @property
+    def label(self) -> str:
+        return "Initial report" if self.number == 0 else f"Follow-up {self.number}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
 
 auditlog.register(AdverseEvent)
+auditlog.register(AdverseEventReport)

@@ -1,17 +1,28 @@
 """Reads of adverse events, always within the user's site scope."""
 
-from django.db.models import F, QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import User
 from accounts.selectors import get_in_scope, user_scope
 from records import measurements
-from safety.models import AdverseEvent
+from safety.models import (
+    REPORT_FIELDS,
+    SERIOUS,
+    SPECIAL_INTEREST,
+    AdverseEvent,
+    AdverseEventReport,
+)
 from sessions_app.models import StudySessionSettings, VitalSignAlert, VitalSignReading
 
 VIEW_AE = "safety.view_adverseevent"
 SUBMIT_AE = "safety.submit_adverseevent"
-
-# How a measurement over its threshold reads as an adverse-event term.
+COUNT_AE = "safety.count_adverseevent"
+NOT_FOUND = "No such adverse event."
 
 
 def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
@@ -23,6 +34,20 @@ def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
         "source_reading",
         "reported_by",
     )
+
+
+def adverse_event_detail(*, user: User, pk: int) -> AdverseEvent:
+    """One adverse event in the user's scope, with its reports (signed ones in order; the
+    follow-up waiting for a signature, if any, as `pending`)."""
+    reports = AdverseEventReport.objects.select_related("signed_by", "drafted_by")
+    ae = get_in_scope(
+        adverse_event_list(user=user).prefetch_related(Prefetch("reports", queryset=reports)),
+        pk,
+        missing=NOT_FOUND,
+    )
+    ae.signed_reports = [r for r in ae.reports.all() if r.is_signed]
+    ae.pending = next((r for r in ae.reports.all() if not r.is_signed), None)
+    return ae
 
 
 def adverse_events_awaiting_submission(*, user: User) -> QuerySet[AdverseEvent]:
@@ -39,9 +64,23 @@ def adverse_events_awaiting_submission(*, user: User) -> QuerySet[AdverseEvent]:
     )
 
 
+def follow_ups_awaiting_signature(*, user: User) -> QuerySet[AdverseEventReport]:
+    """Follow-up reports drafted by the site's staff and not yet signed, at the sites where the
+    user signs them, oldest first. Each has `ready_at`: when it was last saved."""
+    site_ids = user_scope(user).sites_with(SUBMIT_AE)
+    return (
+        AdverseEventReport.objects.filter(
+            adverse_event__participant__site_id__in=site_ids, signed_at__isnull=True
+        )
+        .annotate(ready_at=F("drafted_at"))
+        .select_related("adverse_event__participant__site")
+        .order_by("ready_at", "pk")
+    )
+
+
 def adverse_event_get(*, user: User, pk: int) -> AdverseEvent:
     """One adverse event in the user's scope; any other ID is simply not found."""
-    return get_in_scope(adverse_event_list(user=user), pk, missing="No such adverse event.")
+    return get_in_scope(adverse_event_list(user=user), pk, missing=NOT_FOUND)
 
 
 def reading_term(reading: VitalSignReading) -> str:
@@ -66,3 +105,70 @@ def reading_term(reading: VitalSignReading) -> str:
             continue
         parts.append(f"{m.term} {getattr(reading, name)} {m.unit} (threshold {limits[name]})")
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field a report set: its label, and the values before and after, as the page says
+    them (`text`: free text, which the page shows only to those who may read it)."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+    text: bool
+
+
+TEXT_FIELDS = {"verbatim_term", "description", "treatment"}
+
+
+def _said(field: str, value) -> str:
+    """A value of a report's `changes` as the page says it (times in the active time zone)."""
+    model_field = AdverseEvent._meta.get_field(field)
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.choices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if model_field.get_internal_type() == "DateTimeField":
+        when = timezone.localtime(datetime.datetime.fromisoformat(value))
+        return when.strftime("%d %b %Y %H:%M")
+    return str(value)
+
+
+def report_changes(report: AdverseEventReport) -> list[Change]:
+    """What `report` set, field by field, in the order of the report form."""
+    changes = report.changes
+    return [
+        Change(
+            field=name,
+            label=capfirst(AdverseEvent._meta.get_field(name).verbose_name),
+            old=_said(name, changes[name]["old"]),
+            new=_said(name, changes[name]["new"]),
+            text=name in TEXT_FIELDS,
+        )
+        for name in REPORT_FIELDS
+        if name in changes
+    ]
+
+
+def adverse_event_counts(*, user: User) -> dict:
+    """Submitted adverse events of the sites the user may count, per site and in all: by
+    seriousness and special interest only (never a term or a text). Drafts are not counted."""
+    site_ids = user_scope(user).sites_with(COUNT_AE)
+    counts = {
+        "total": Count("pk"),
+        "serious": Count("pk", filter=SERIOUS),
+        "non_serious": Count("pk", filter=~SERIOUS),
+        **{name: Count("pk", filter=Q(**{name: True})) for name, _ in SPECIAL_INTEREST},
+    }
+    reported = AdverseEvent.objects.filter(participant__site_id__in=site_ids).exclude(
+        status=AdverseEvent.Status.DRAFT
+    )
+    rows = list(
+        reported.values("participant__site__number", "participant__site__name")
+        .annotate(**counts)
+        .order_by("participant__site__number")
+    )
+    return {"rows": rows, "all": reported.aggregate(**counts)}

@@ -8,5 +8,19 @@ urlpatterns = [
     path("adverse-events/", views.AdverseEventListView.as_view(), name="ae_list"),
     path("adverse-events/new/", views.AdverseEventCreateView.as_view(), name="ae_create"),
     path("adverse-events/<int:pk>/", views.AdverseEventDetailView.as_view(), name="ae_detail"),
+    path("adverse-events/counts/", views.AdverseEventCountsView.as_view(), name="ae_counts"),
     path("adverse-events/<int:pk>/edit/", views.AdverseEventEditView.as_view(), name="ae_edit"),
+    path(
+        "adverse-events/<int:pk>/submit/", views.AdverseEventSubmitView.as_view(), name="ae_submit"
+    ),
+    path(
+        "adverse-events/<int:pk>/follow-up/",
+        views.AdverseEventFollowUpView.as_view(),
+        name="ae_follow_up",
+    ),
+    path(
+        "adverse-events/<int:pk>/follow-up/sign/",
+        views.AdverseEventFollowUpSignView.as_view(),
+        name="ae_follow_up_sign",
+    ),
 ]

@@ -1,20 +1,20 @@
-"""Adverse events: a site opens a draft (often from a reading over a threshold) and edits it.
-
-Only the draft is built; every page says so, so nobody takes it for a submitted report.
-"""
+"""Adverse events: a site opens a draft (often from a reading over a threshold) and completes
+it; the investigator submits it with an e-signature; later changes are follow-up reports, drafted
+by the site's staff and signed by the investigator. The sponsor sees counts only."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from accounts.selectors import user_scope
+from audit.services import ConcurrentEditError
 from participants.selectors import casebook_locked, participant_get, participant_list
 from records import redaction
 from records.edits import StepRefused
-from records.forms import add_service_error, form_values
+from records.forms import add_service_error
 from records.views import (
     RecordListView,
     ScopedRecordMixin,
@@ -26,10 +26,15 @@ from safety.forms import (
     AdverseEventDraftForm,
     AdverseEventEditForm,
     AdverseEventFilter,
+    AdverseEventFollowUpForm,
+    AdverseEventSubmitForm,
+    FollowUpSignForm,
     ParticipantChoiceForm,
 )
-from safety.models import AdverseEvent
+from safety.models import COMMON_TERMS, SPECIAL_INTEREST, AdverseEvent
 from sessions_app.selectors import elapsed_label, elapsed_minutes, reading_get
+from signatures.models import Signature
+from signatures.services import SignatureRefusedError
 
 
 class AdverseEventListView(RecordListView):
@@ -100,12 +105,15 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
             initial.update(
                 verbatim_term=selectors.reading_term(self.reading),
                 onset_at=self.reading.measured_at,
+                dosing_session=self.reading.session_id,
             )
         return initial
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(participant=self.participant, reading=self.reading)
+        context.update(
+            participant=self.participant, reading=self.reading, common_terms=COMMON_TERMS
+        )
         if self.reading is not None:
             session = self.reading.session
             dose = session.initial_dose
@@ -117,38 +125,41 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
             )
         return context
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "participant": self.participant}
+
     def form_valid(self, form):
         try:
             ae = services.adverse_event_draft_create(
                 actor=self.request.user,
                 participant=self.participant,
-                verbatim_term=form.cleaned_data["verbatim_term"],
-                onset_at=form.cleaned_data["onset_at"],
-                description=form.cleaned_data["description"],
-                dosing_session=self.reading.session if self.reading else None,
                 source_reading=self.reading,
+                **form.values(),
             )
         except (ValidationError, StepRefused) as error:
             add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"Draft adverse event saved for {self.participant.label}. It has not been "
-            "submitted: the adverse-event workflow is not built yet.",
+            f"Draft adverse event saved for {self.participant.label}. It is not submitted "
+            "until the site investigator signs it.",
         )
         return redirect("safety:ae_detail", pk=ae.pk)
 
 
 class AdverseEventMixin(ScopedRecordMixin):
-    """Loads the adverse event named in the URL within the user's scope (404 outside it); its
-    times are those of the participant's site."""
+    """Loads the adverse event named in the URL within the user's scope (404 outside it), with
+    its reports; its times are those of the participant's site."""
 
     record_name = "ae"
     permission = selectors.VIEW_AE
     denied_message = "Your role does not allow this on adverse events."
 
     def load_record(self):
-        return selectors.adverse_event_get(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.adverse_event_detail(user=self.request.user, pk=self.kwargs["pk"])
+
+    def reload(self):
+        return selectors.adverse_event_detail(user=self.request.user, pk=self.ae.pk)
 
     def record_site(self):
         return self.ae.participant.site
@@ -156,14 +167,21 @@ class AdverseEventMixin(ScopedRecordMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        locked = casebook_locked(self.ae.participant)
+        ae = self.ae
+        locked = casebook_locked(ae.participant)
+        writable = locked is None
+        open_for_follow_up = writable and ae.status == AdverseEvent.Status.SUBMITTED
         context.update(
-            ae=self.ae,
-            participant=self.ae.participant,
+            ae=ae,
+            participant=ae.participant,
             locked_casebook=locked,
-            can_edit=self.ae.status == AdverseEvent.Status.DRAFT
-            and locked is None
-            and user.has_perm(services.CHANGE_AE, self.ae),
+            common_terms=COMMON_TERMS,
+            can_edit=writable and ae.is_draft and user.has_perm(services.CHANGE_AE, ae),
+            can_submit=writable and ae.is_draft and user.has_perm(services.SUBMIT_AE, ae),
+            can_follow_up=open_for_follow_up and user.has_perm(services.CHANGE_AE, ae),
+            can_sign_follow_up=open_for_follow_up
+            and ae.pending is not None
+            and user.has_perm(services.SUBMIT_AE, ae),
         )
         return context
 
@@ -171,27 +189,203 @@ class AdverseEventMixin(ScopedRecordMixin):
 class AdverseEventDetailView(AdverseEventMixin, TemplateView):
     template_name = "safety/ae_detail.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reports"] = [
+            (report, selectors.report_changes(report)) for report in self.ae.signed_reports
+        ]
+        if self.ae.pending is not None:
+            context["pending_changes"] = selectors.report_changes(self.ae.pending)
+        return context
 
-class AdverseEventEditView(ServiceFormMixin, AdverseEventMixin, FormView):
-    permission = services.CHANGE_AE
-    denied_message = services.CHANGE_REFUSED
-    template_name = "safety/ae_edit.html"
+
+class DraftFormMixin(ServiceFormMixin, AdverseEventMixin):
+    """A page that saves the draft (edits it, or submits it): refused once it is submitted."""
+
     refusals = (ValidationError, services.AdverseEventError)
 
     def get(self, request, *args, **kwargs):
-        if self.ae.status != AdverseEvent.Status.DRAFT:
-            messages.warning(request, services.DRAFT_ONLY)
+        if not self.ae.is_draft:
+            messages.info(request, services.ALREADY_SUBMITTED)
             return redirect("safety:ae_detail", pk=self.ae.pk)
         return super().get(request, *args, **kwargs)
 
+
+class AdverseEventEditView(DraftFormMixin, FormView):
+    permission = services.CHANGE_AE
+    denied_message = services.CHANGE_REFUSED
+    template_name = "safety/ae_edit.html"
+
+    def get(self, request, *args, **kwargs):
+        # A submitted event is changed by a follow-up report (a query's correction lands here).
+        if self.ae.status == AdverseEvent.Status.SUBMITTED:
+            messages.info(request, services.ALREADY_SUBMITTED)
+            return redirect("safety:ae_follow_up", pk=self.ae.pk)
+        return super().get(request, *args, **kwargs)
+
     def form_for(self, record, **kwargs):
-        return AdverseEventEditForm(instance=record, **kwargs)
+        return AdverseEventEditForm(instance=record, participant=record.participant, **kwargs)
 
     def save(self, form):
         services.adverse_event_draft_update(
             actor=self.request.user,
             adverse_event=form.instance,
-            **form_values(form, ("verbatim_term", "onset_at", "description", "version", "reason")),
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            **form.values(),
         )
         messages.success(self.request, "Draft saved. The change is in the audit trail.")
         return redirect("safety:ae_detail", pk=self.ae.pk)
+
+
+class AdverseEventSubmitView(DraftFormMixin, FormView):
+    """The investigator reviews the whole draft, completes it and signs it: the submission."""
+
+    permission = services.SUBMIT_AE
+    denied_message = services.SUBMIT_REFUSED
+    template_name = "safety/ae_submit.html"
+
+    def form_for(self, record, **kwargs):
+        return AdverseEventSubmitForm(instance=record, participant=record.participant, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            meaning_label=Signature.Meaning.APPROVED.label, statement=services.SUBMIT_STATEMENT
+        )
+        return context
+
+    def save(self, form):
+        try:
+            services.adverse_event_submit(
+                actor=self.request.user,
+                adverse_event=form.instance,
+                password=form.cleaned_data["password"],
+                expected_version=form.cleaned_data["version"],
+                request=self.request,
+                **form.values(),
+            )
+        except SignatureRefusedError as error:
+            raise ValidationError({"password": str(error)}) from error
+        messages.success(self.request, "Adverse event submitted: the initial report is signed.")
+        return redirect("safety:ae_detail", pk=self.ae.pk)
+
+
+class FollowUpMixin(AdverseEventMixin):
+    """A page about the event's follow-up reports: a submitted event's, not yet closed."""
+
+    def get(self, request, *args, **kwargs):
+        if self.ae.status != AdverseEvent.Status.SUBMITTED:
+            messages.info(
+                request,
+                services.SUBMITTED_ONLY if self.ae.is_draft else services.CLOSED,
+            )
+            return redirect(
+                "safety:ae_edit" if self.ae.is_draft else "safety:ae_detail", pk=self.ae.pk
+            )
+        return super().get(request, *args, **kwargs)
+
+
+class AdverseEventFollowUpView(FollowUpMixin, ServiceFormMixin, FormView):
+    """The site's staff draft the next follow-up report (or change the draft that waits)."""
+
+    permission = services.CHANGE_AE
+    denied_message = services.CHANGE_REFUSED
+    template_name = "safety/ae_follow_up.html"
+    refusals = (ValidationError, services.AdverseEventError)
+
+    def form_for(self, record, data=None, **kwargs):
+        if data is not None and getattr(self, "conflict_lost", False):
+            # The form again after a lost save: at the follow-up's current version too.
+            data = data.copy()
+            data["report_version"] = record.pending.version if record.pending else ""
+        return AdverseEventFollowUpForm(
+            instance=record, pending=record.pending, data=data, **kwargs
+        )
+
+    def reload(self):
+        self.conflict_lost = True
+        return super().reload()
+
+    def save(self, form):
+        report = services.adverse_event_follow_up_save(
+            actor=self.request.user,
+            adverse_event=form.instance,
+            reason=form.cleaned_data["reason"],
+            final=form.cleaned_data["final"],
+            expected_version=form.cleaned_data["version"],
+            expected_report_version=form.cleaned_data["report_version"],
+            **form.values(),
+        )
+        messages.success(
+            self.request,
+            f"{report.label} saved. It changes nothing until the site investigator signs it.",
+        )
+        return redirect("safety:ae_detail", pk=self.ae.pk)
+
+
+class AdverseEventFollowUpSignView(FollowUpMixin, FormView):
+    """The investigator reviews what the waiting follow-up changes, and signs it."""
+
+    permission = services.SUBMIT_AE
+    denied_message = services.SUBMIT_REFUSED
+    template_name = "safety/ae_follow_up_sign.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.ae.status == AdverseEvent.Status.SUBMITTED and self.ae.pending is None:
+            messages.info(request, services.NO_PENDING)
+            return redirect("safety:ae_detail", pk=self.ae.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return FollowUpSignForm(
+            **self.get_form_kwargs(),
+            report=self.ae.pending,
+            signer=self.request.user,
+            submit_label="Sign the follow-up",
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pending = self.ae.pending
+        context.update(
+            pending=pending,
+            pending_changes=selectors.report_changes(pending) if pending else [],
+            sign_form=context["form"],
+            meaning_label=Signature.Meaning.APPROVED.label,
+            statement=services.FOLLOW_UP_STATEMENT,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            report = services.adverse_event_follow_up_sign(
+                actor=self.request.user,
+                adverse_event=self.ae,
+                password=form.cleaned_data["password"],
+                expected_version=form.cleaned_data["version"],
+                request=self.request,
+            )
+        except SignatureRefusedError as error:
+            form.add_error("password", str(error))
+            return self.form_invalid(form)
+        except (ConcurrentEditError, services.AdverseEventError, ValidationError) as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        closed = " The event is closed." if report.final else ""
+        messages.success(self.request, f"{report.label} signed.{closed}")
+        return redirect("safety:ae_detail", pk=self.ae.pk)
+
+
+class AdverseEventCountsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Submitted adverse events counted by seriousness and special interest, per site: all a
+    sponsor's data manager sees of them."""
+
+    permission_required = selectors.COUNT_AE
+    template_name = "safety/ae_counts.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["counts"] = selectors.adverse_event_counts(user=self.request.user)
+        context["special_interest"] = SPECIAL_INTEREST
+        return context

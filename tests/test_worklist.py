@@ -90,7 +90,7 @@ def test_the_investigator_sees_what_waits_oldest_first_and_for_how_long(
     assert "waiting 3 days" in items[0]
     assert items[1].startswith("Sign the session S01-0001 · ")
     assert "waiting 5 h" in items[1]
-    assert items[2].startswith("Review the draft adverse event S01-0001 · Jaw clenching")
+    assert items[2].startswith("Submit the adverse event S01-0001 · Jaw clenching")
     assert "waiting 40 min" in items[2]
     assert reverse("screening:confirm", args=[screening.pk]) in body
     assert reverse("sessions_app:sign", args=[session.pk]) in body

@@ -1,6 +1,6 @@
 """What waits for the site investigator, at their own sites: screenings to confirm, ended dosing
-sessions to sign (again, when a late change voided the signature) and draft adverse events to
-submit. One query per kind, whatever the number of records."""
+sessions to sign (again, when a late change voided the signature), draft adverse events to
+submit and follow-up reports to sign. One query per kind, whatever the number of records."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from safety.selectors import adverse_events_awaiting_submission
+from safety.selectors import adverse_events_awaiting_submission, follow_ups_awaiting_signature
 from screening.selectors import awaiting_confirmation
 from sessions_app.selectors import sessions_awaiting_signature
 
@@ -80,9 +80,9 @@ def _sessions(user: User) -> list[WorkItem]:
 def _adverse_events(user: User) -> list[WorkItem]:
     return [
         WorkItem(
-            kind="Review the draft adverse event",
+            kind="Submit the adverse event",
             label=f"{ae.participant.label} · {ae.verbatim_term}",
-            url=reverse("safety:ae_detail", args=[ae.pk]),
+            url=reverse("safety:ae_submit", args=[ae.pk]),
             site=ae.participant.site,
             ready_at=ae.ready_at,
             note="draft",
@@ -91,9 +91,24 @@ def _adverse_events(user: User) -> list[WorkItem]:
     ]
 
 
+def _follow_ups(user: User) -> list[WorkItem]:
+    return [
+        WorkItem(
+            kind="Sign the follow-up report",
+            label=f"{r.adverse_event.participant.label} · {r.adverse_event.verbatim_term} · "
+            f"{r.label}",
+            url=reverse("safety:ae_follow_up_sign", args=[r.adverse_event_id]),
+            site=r.adverse_event.participant.site,
+            ready_at=r.ready_at,
+            note="final" if r.final else "",
+        )
+        for r in follow_ups_awaiting_signature(user=user)[: LIMIT + 1]
+    ]
+
+
 def investigator_worklist(*, user: User) -> Worklist:
     """Everything waiting for `user`'s confirmation, signature or submission, oldest first."""
-    kinds = [_screenings(user), _sessions(user), _adverse_events(user)]
+    kinds = [_screenings(user), _sessions(user), _adverse_events(user), _follow_ups(user)]
     more = any(len(items) > LIMIT for items in kinds)
     items = sorted(
         (item for items in kinds for item in items[:LIMIT]), key=lambda item: item.ready_at

@@ -14,13 +14,15 @@ from django.utils import timezone
 from accounts.middleware import LAST_ACTIVITY_KEY
 from accounts.models import Role
 from queries import services as query_services
-from safety.services import adverse_event_draft_create
+from safety.services import adverse_event_draft_create, adverse_event_follow_up_save
 from screening import services as screening_services
 from sessions_app import schedule
 from sessions_app.models import Observation, Visit, VitalSignAlert
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
 from tests.accounts.factories import MembershipFactory
+from tests.safety.factories import event_times
+from tests.safety.factories import submitted as submitted_event
 from tests.screening.factories import StudyScreeningConfigFactory, screened_attempt
 from tests.sessions_app.factories import dosed_session_of, session_end, supplemental_withhold
 
@@ -315,6 +317,10 @@ EVERY_PAGE = {
     "safety:ae_create":                    (200, 200, 200,   403, 403,  403),
     "safety:ae_detail":                    (200, 200, 404,   200, 404,  404),
     "safety:ae_edit":                      (200, 200, 404,   403, 404,  404),
+    "safety:ae_counts":                    (200, 200, 200,   200, 200,  403),
+    "safety:ae_submit":                    (403, 200, 404,   403, 404,  404),
+    "safety:ae_follow_up":                 (200, 200, 404,   403, 404,  404),
+    "safety:ae_follow_up_sign":            (403, 200, 404,   403, 404,  404),
     "queries:list":                        (200, 200, 200,   200, 403,  200),
     "queries:raise":                       (403, 403, 404,   200, 404,  200),
     "queries:detail":                      (200, 200, 404,   200, 404,  200),
@@ -383,6 +389,22 @@ def every_page(study, site1, participant1, therapist, investigator):
         onset_at=started_at + 120 * minutes,
         description="",
     )
+    # A submitted adverse event with a follow-up report waiting for the investigator's signature.
+    followed_up = submitted_event(
+        therapist,
+        investigator,
+        participant1,
+        **event_times(started_at),
+    )
+    adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=followed_up,
+        reason="Seen again the next day",
+        final=False,
+        expected_version=followed_up.version,
+        expected_report_version=None,
+        treatment="Rest",
+    )
     StudyScreeningConfigFactory(study=study)
     in_progress = screened_attempt(actor=therapist, site=site1, submit=False)
     submitted = screened_attempt(actor=therapist, site=site1)
@@ -421,6 +443,9 @@ def every_page(study, site1, participant1, therapist, investigator):
         "safety:ae_detail": adverse_event,
         "safety:ae_edit": adverse_event,
         "casebooks:detail": participant1,
+        "safety:ae_submit": adverse_event,
+        "safety:ae_follow_up": followed_up,
+        "safety:ae_follow_up_sign": followed_up,
         "unlock": therapist,
         "queries:sdv_participant": participant1,
         "queries:detail": query_services.query_raise(

@@ -115,9 +115,13 @@ def test_an_onset_typed_by_a_user_of_two_zones_is_the_participants_site_time(
     url = f"{AE_CREATE}?participant={participant.pk}"
     page = client.get(url).content.decode()
     assert f"times in {participant.site.time_zone}" in page
-    response = client.post(url, {"verbatim_term": "Nausea", "onset_at": typed, "description": ""})
+    response = client.post(
+        url,
+        {"verbatim_term": "Nausea", "onset_at": typed, "aware_at": typed, "description": ""},
+    )
     assert response.status_code == 302
-    assert AdverseEvent.objects.get(participant=participant).onset_at == ONSET
+    ae = AdverseEvent.objects.get(participant=participant)
+    assert ae.onset_at == ae.aware_at == ONSET
 
 
 def test_editing_an_onset_shows_and_reads_it_in_the_sites_time(
@@ -135,6 +139,7 @@ def test_editing_an_onset_shows_and_reads_it_in_the_sites_time(
             "version": ae.version,
             "verbatim_term": "Nausea",
             "onset_at": "2025-01-15T15:00",
+            "aware_at": "2025-01-15T16:00",
             "description": "",
             "reason": "",
         },
@@ -142,6 +147,7 @@ def test_editing_an_onset_shows_and_reads_it_in_the_sites_time(
     assert response.status_code == 302
     ae.refresh_from_db()
     assert ae.onset_at == ONSET + datetime.timedelta(minutes=30)
+    assert ae.aware_at == ONSET + datetime.timedelta(minutes=90)
 
 
 def test_a_draft_from_a_reading_is_prefilled_in_the_sites_time(

@@ -22,7 +22,7 @@ from casebooks import services as casebook_services
 from participants.models import Participant, ParticipantIdentity
 from queries import services as query_services
 from records.templatetags.free_text import WITHHELD
-from safety.services import adverse_event_draft_create
+from safety.services import adverse_event_draft_create, adverse_event_follow_up_save
 from screening import services as screening
 from sessions_app import schedule
 from sessions_app.models import Observation, Visit, VitalSignAlert, VitalSignReading
@@ -37,6 +37,8 @@ from sessions_app.services.visits import (
 from tests.accounts.factories import MembershipFactory
 from tests.casebooks.conftest import signed
 from tests.participants.factories import EnrolledParticipantFactory, IdentityFactory
+from tests.safety.factories import event_times
+from tests.safety.factories import submitted as submitted_event
 from tests.screening.factories import (
     StudyScreeningConfigFactory,
     eligible_answers,
@@ -63,6 +65,8 @@ FREE_TEXT = {
     "reading correction reason": "Zqx reading reason cuff too small",
     "verbatim term": "Zqx verbatim jaw clenching",
     "AE description": "Zqx AE description began an hour after dosing",
+    "AE treatment": "Zqx AE treatment ondansetron four mg",
+    "follow-up reason": "Zqx follow-up reason seen again next day",
     "integration note": "Zqx integration themes the night of the fire",
     "integration plan": "Zqx integration plan grounding exercises",
     "withdrawal details": "Zqx withdrawal details moved abroad",
@@ -141,6 +145,25 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         verbatim_term=text["verbatim term"],
         onset_at=started_at + 120 * minutes,
         description=text["AE description"],
+    )
+    # A submitted adverse event with its treatment, and a follow-up waiting for signature.
+    followed_up = submitted_event(
+        therapist,
+        investigator,
+        participant1,
+        verbatim_term="Headache",
+        description="",
+        treatment=text["AE treatment"],
+        **event_times(started_at),
+    )
+    adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=followed_up,
+        reason=text["follow-up reason"],
+        final=False,
+        expected_version=followed_up.version,
+        expected_report_version=None,
+        severity_grade=3,
     )
     # Another participant: a preparatory visit held outside its window, one missed, withdrawn.
     withdrawn = EnrolledParticipantFactory(
@@ -256,7 +279,7 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "sessions_app:note_edit": [integration],
         "sessions_app:note_history": [integration],
         "sessions_app:administration_correct": list(session.administrations.all()),
-        "safety": [adverse_event],
+        "safety": [adverse_event, followed_up],
         "queries": [query],
         "queries:sdv_participant": participants,
         "casebooks": participants,

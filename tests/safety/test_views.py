@@ -9,6 +9,7 @@ from audit.models import LogEntry
 from safety import services
 from safety.models import AdverseEvent
 from sessions_app.services import flowsheet
+from tests.safety.factories import form_data
 from tests.sessions_app.factories import dosed_session_of
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,7 @@ def test_draft_is_prefilled_from_a_flagged_reading(login, therapist, reading1, d
     page = response.content.decode()
     assert 'data-testid="ae-draft-banner"' in page
     assert "not yet part of trialsite" in page
+    assert form.initial["dosing_session"] == dosed.pk
     assert _local(reading1.measured_at) in page  # datetime-local value, in local time
     assert "+0h30" in page
 
@@ -86,6 +88,7 @@ def test_draft_is_prefilled_from_a_flagged_reading(login, therapist, reading1, d
         {
             "verbatim_term": form.initial["verbatim_term"],
             "onset_at": _local(reading1.measured_at),
+            "aware_at": _local(reading1.measured_at),
             "description": "Headache with it; rested, rechecked in 15 minutes.",
         },
     )
@@ -147,7 +150,12 @@ def test_bad_input_is_shown_beside_fields_and_kept(login, therapist, participant
     future = timezone.now() + datetime.timedelta(days=1)
     response = client.post(
         f"{CREATE}?participant={participant1.pk}",
-        {"verbatim_term": "   ", "onset_at": _local(future), "description": "Typed with care"},
+        {
+            "verbatim_term": "   ",
+            "onset_at": _local(future),
+            "aware_at": _local(timezone.now()),
+            "description": "Typed with care",
+        },
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -164,7 +172,12 @@ def test_draft_for_a_participant_without_reading(login, therapist, participant1)
     onset = timezone.now() - datetime.timedelta(hours=2)
     response = login(therapist).post(
         f"{CREATE}?participant={participant1.pk}",
-        {"verbatim_term": "Nausea", "onset_at": _local(onset), "description": ""},
+        {
+            "verbatim_term": "Nausea",
+            "onset_at": _local(onset),
+            "aware_at": _local(onset),
+            "description": "",
+        },
     )
     assert response.status_code == 302
     ae = AdverseEvent.objects.get()
@@ -209,15 +222,7 @@ def test_data_manager_cannot_see_adverse_events(login, sponsor, ae1):
 
 
 def _edit_post(ae, **overrides):
-    data = {
-        "version": ae.version,
-        "verbatim_term": ae.verbatim_term,
-        "onset_at": _local(ae.onset_at),
-        "description": ae.description,
-        "reason": "",
-    }
-    data.update(overrides)
-    return data
+    return {**form_data(ae), "reason": "", **overrides}
 
 
 def test_edit_draft_needs_no_reason_and_is_audited(login, therapist, investigator, ae1):
@@ -299,5 +304,5 @@ def test_list_query_count_does_not_grow(
 
 def test_service_refuses_a_reading_of_another_session(therapist, participant1, reading1):
     other = reading1.session.visit.participant.visits.get(code="D2").dosing_session
-    with pytest.raises(ValidationError, match="reading must belong"):
+    with pytest.raises(ValidationError, match="reading of another session"):
         _draft(therapist, participant1, dosing_session=other, source_reading=reading1)
