@@ -352,6 +352,11 @@ class AdverseEventReport(VersionedModel):
     def is_signed(self) -> bool:
         return self.signed_at is not None
 
+    @property
+    def participant(self) -> Participant:
+        """Whose casebook the report belongs to (a locked one refuses it)."""
+        return self.adverse_event.participant
+
 
 auditlog.register(AdverseEvent)
 auditlog.register(AdverseEventReport)

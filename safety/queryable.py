@@ -1,7 +1,7 @@
 """The records of this app a monitor reviews (records.queryable), registered at start-up."""
 
 from records import queryable
-from safety.models import AdverseEvent
+from safety.models import REPORT_FIELDS, AdverseEvent
 
 
 def register() -> None:
@@ -11,5 +11,5 @@ def register() -> None:
         label=lambda r: f"{r.participant.label} adverse event {r.pk}",
         url=queryable.page("safety:ae_detail"),
         correction_url=queryable.page("safety:ae_edit"),
-        fields=["verbatim_term", "onset_at", "description"],
+        fields=list(REPORT_FIELDS),
     )
