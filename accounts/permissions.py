@@ -129,6 +129,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {f"sessions_app.{action}_studysessionsettings" for action in ("view", "add", "change")}
         | _QUERY_ADMIN
         | {CASEBOOK_VIEW, "participants.lock_casebook"}
+        # The text of the queries they raise and close and of the unlocks they give, without any
+        # participant's identity (the administrator sees none); no clinical page besides.
+        | {FREE_TEXT_PERMISSION}
     ),
 }
 

@@ -5,8 +5,11 @@ It is one pre-save and pre-delete receiver for every audited model of the apps (
 ParticipantsConfig.ready), so that a new model or a new write path is guarded without asking.
 A record names its participant by a `participant` attribute (a foreign key, or a property
 through the records above it); a model with none is study-wide (settings, criteria) and is not
-guarded; a model that says `casebook_exempt = True` is not clinical data (an identity's
-contacts, an alert's notifications). A signature is guarded through the record it signs.
+guarded; a model that says `casebook_guarded_fields = (...)` is guarded in those fields only
+(an identity's date of birth and sex, not its names and contacts); one that says
+`casebook_exempt = True` is not clinical data (an alert's notifications); one that says
+`casebook_review = True` is a monitor's review of the data (refused while locked, but it leaves
+a signature standing). A signature is guarded through the record it signs.
 
 The refusal is a records.edits.StepRefused, which the pages show above the form with what the
 user typed still there.
@@ -78,15 +81,22 @@ def casebook_refuse_locked(participant_id: int | None) -> Casebook | None:
     return casebook
 
 
-def casebook_write_check(participant_id: int | None) -> None:
+def casebook_write_check(participant_id: int | None, *, voids_signature: bool = True) -> None:
     """Before a write to a record of the participant: refuse it while the casebook is locked;
     while it is signed, void the signature (the casebook is open again, to be signed anew).
 
     Call it inside the write's transaction (the pre-save receiver does, for every save); a
     service that starts with other work (a password check, a lock of its own) asks it first.
     """
+    if participant_id is None:
+        return
+    if transaction.get_connection().in_atomic_block:
+        # The chain's lock before the casebook is read: a signature (or a lock) being given now
+        # holds it, and this write reads the casebook as that left it (a write that reads it
+        # first holds the lock until it commits, and the signing then finds what it wrote).
+        chain_lock()
     casebook = casebook_refuse_locked(participant_id)
-    if casebook is None or casebook.state == Casebook.State.OPEN:
+    if casebook is None or casebook.state == Casebook.State.OPEN or not voids_signature:
         return
     with transaction.atomic():
         # Read again under lock (nothing joined, which would be read as before the wait):
@@ -108,10 +118,23 @@ def casebook_signature_void(casebook: Casebook, *, reason: str) -> None:
     signature_void_outdated(record=casebook, reason=reason)
 
 
+def _guarded_fields_unchanged(sender, instance) -> bool:
+    """For a model guarded in some fields only (`casebook_guarded_fields`): an existing record
+    saved with those fields as they are stored."""
+    fields = getattr(sender, "casebook_guarded_fields", None)
+    if not fields or instance._state.adding or instance.pk is None:
+        return False
+    stored = sender._default_manager.filter(pk=instance.pk).values(*fields).first()
+    return stored is not None and all(stored[name] == getattr(instance, name) for name in fields)
+
+
 def _before_write(sender, instance, raw=False, **kwargs) -> None:
-    if raw or not guarded(sender):
+    if raw or not guarded(sender) or _guarded_fields_unchanged(sender, instance):
         return
-    casebook_write_check(participant_id_of(instance))
+    # A monitor's review of the data (a source-data verification mark, an alert's acknowledgement)
+    # is refused while the casebook is locked but leaves the investigator's signature standing.
+    voids = not getattr(sender, "casebook_review", False)
+    casebook_write_check(participant_id_of(instance), voids_signature=voids)
 
 
 def connect() -> None:

@@ -141,9 +141,10 @@ class ParticipantIdentity(VersionedModel):
     support_contact_name = models.CharField(max_length=200, blank=True)
     support_contact_phone = models.CharField(max_length=40, blank=True)
 
-    # Who the participant is and how to reach them, not what the study recorded of them: a
-    # locked casebook leaves the contacts correctable (participants.casebook).
-    casebook_exempt = True
+    # Who the participant is and how to reach them: a locked casebook leaves names and contacts
+    # correctable, but not the date of birth and sex, which the study's data rest on (age at
+    # screening, the exports' demographics) (participants.casebook).
+    casebook_guarded_fields = ("date_of_birth", "sex")
 
     class Meta:
         verbose_name_plural = "participant identities"

@@ -180,6 +180,9 @@ class SourceVerification(Immutable):
     """
 
     immutable_message = MARK_IMMUTABLE
+    # A review of the data, not a change of it: refused on a locked casebook, but a signed one
+    # stays signed (participants.casebook).
+    casebook_review = True
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()

@@ -20,7 +20,7 @@ from records.redaction import IDENTITY_PERMISSION, participant_of, without_ident
 
 register = template.Library()
 
-WITHHELD = "(free text not shown to sponsor roles)"
+WITHHELD = "(free text not shown to your role)"
 
 
 @register.simple_tag(takes_context=True)

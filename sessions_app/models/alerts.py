@@ -17,6 +17,10 @@ from sessions_app.models.flowsheet import VitalSignReading
 class VitalSignAlert(AuditedModel):
     """A reading over a threshold, raised to the study's medical monitors."""
 
+    # Its acknowledgement is a monitor's review: refused on a locked casebook, but a signed one
+    # stays signed (participants.casebook); the reading's own change voids the signature.
+    casebook_review = True
+
     reading = models.OneToOneField(VitalSignReading, on_delete=models.PROTECT, related_name="alert")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="vital_sign_alerts")
     exceeded = models.JSONField(help_text="Each measurement over its threshold, with the limit.")

@@ -10,16 +10,17 @@ from django.apps import apps
 from django.utils import timezone
 
 from audit.models import AuditedModel
+from casebooks import services as casebook_services
 from participants.casebook import CasebookLocked, guarded, locked_message
 from participants.models import Casebook, Participant
 from queries import services as query_services
-from safety.services import adverse_event_draft_update
+from safety.services import adverse_event_draft_create, adverse_event_draft_update
 from screening import services as screening_services
 from sessions_app.models import Visit, VitalSignReading
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
 from sessions_app.services.visits import participant_withdraw
-from tests.casebooks.conftest import locked
+from tests.casebooks.conftest import locked, signed
 from tests.screening.factories import (
     StudyScreeningConfigFactory,
     eligible_answers,
@@ -245,3 +246,41 @@ def test_the_identitys_contacts_stay_correctable(participant1, therapist, study_
     identity.save()
     identity.refresh_from_db()
     assert identity.phone == "+44 20 7946 0000"
+
+
+def test_the_identitys_date_of_birth_and_sex_are_refused(participant1, study_admin):
+    """The study's data rest on them (age at screening, the exports' demographics)."""
+    casebook = locked(participant1, study_admin)
+    identity = participant1.identity
+    born = identity.date_of_birth
+    identity.date_of_birth = born - datetime.timedelta(days=400)
+    with _refused(casebook):
+        identity.save()
+    identity.refresh_from_db()
+    assert identity.date_of_birth == born
+
+
+def test_a_monitors_review_leaves_the_signature_standing(
+    participant1, adverse_event, investigator, monitor, study_admin, password
+):
+    """A verification mark is a review of the data, not a change: the casebook stays signed;
+    once it is locked, the mark is refused like any write."""
+    study = participant1.site.study
+    study.sdv_required = False  # signed before any record is verified
+    study.save()
+    participant1.refresh_from_db()
+    second = adverse_event_draft_create(
+        actor=investigator,
+        participant=participant1,
+        verbatim_term="Nausea",
+        description="",
+        onset_at=adverse_event.onset_at,
+        aware_at=adverse_event.aware_at,
+    )
+    signed(participant1, investigator, password)
+    query_services.source_verify(actor=monitor, record=adverse_event)
+    casebook = Casebook.objects.get(participant=participant1)
+    assert casebook.state == Casebook.State.SIGNED
+    casebook_services.casebook_lock(actor=study_admin, participant=participant1)
+    with _refused(casebook):
+        query_services.source_verify(actor=monitor, record=second)

@@ -146,6 +146,7 @@ def test_a_locked_adverse_event_edit_is_refused_with_the_message(
             "version": adverse_event.version,
             "verbatim_term": "Migraine",
             "onset_at": local(adverse_event.onset_at),
+            "aware_at": local(adverse_event.aware_at),
             "description": "Worse",
             "reason": "",
         },

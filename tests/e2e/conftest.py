@@ -54,3 +54,9 @@ def log_in(page, password):
         return page
 
     return _log_in
+
+
+def reading_row(page, systolic: str):
+    """The flowsheet's row of the reading whose systolic value is `systolic`."""
+    value = page.get_by_test_id("systolic").get_by_text(systolic, exact=True)
+    return page.get_by_test_id("reading").filter(has=value)

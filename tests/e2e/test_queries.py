@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from queries.models import Query
 from sessions_app.services import flowsheet
+from tests.e2e.conftest import reading_row
 from tests.sessions_app import conftest as sessions
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ def test_monitor_queries_a_systolic_value_the_site_corrects_it_and_the_monitor_c
     # The monitor raises a query on the reading's systolic value, from the flowsheet.
     log_in("monitor")
     page.goto(f"/sessions/{reading.session_id}/")
-    row = page.get_by_test_id("reading").filter(has_text="172")
+    row = reading_row(page, "172")
     row.get_by_test_id("raise-systolic").click()
     form = page.get_by_test_id("form-raise")
     expect(form.locator("[name=field_name]")).to_have_value("systolic")
@@ -60,7 +61,7 @@ def test_monitor_queries_a_systolic_value_the_site_corrects_it_and_the_monitor_c
     page.locator("[name=systolic]").fill("152")
     page.locator("[name=reason]").fill("Typed 172 for 152: the monitor's printout reads 152.")
     page.get_by_role("button", name="Save the correction").click()
-    expect(page.get_by_test_id("reading").filter(has_text="152")).to_have_count(1)
+    expect(reading_row(page, "152")).to_have_count(1)
     page.goto(query_url)
     answer = page.get_by_test_id("form-answer")
     answer.locator("[name=answer-text]").fill("Corrected to 152, as on the printout.")
@@ -80,5 +81,5 @@ def test_monitor_queries_a_systolic_value_the_site_corrects_it_and_the_monitor_c
     expect(page.get_by_test_id("query-state")).to_have_text("Closed")
     assert Query.objects.get().state == Query.State.CLOSED
     page.goto(f"/sessions/{reading.session_id}/")
-    expect(page.get_by_test_id("reading").filter(has_text="152")).to_have_count(1)
+    expect(reading_row(page, "152")).to_have_count(1)
     expect(page.get_by_test_id("query-marker-systolic")).to_have_count(0)
