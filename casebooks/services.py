@@ -49,8 +49,9 @@ class ChecklistItem:
 
 
 def _visits_item(participant: Participant) -> ChecklistItem:
-    """Every visit ended: held (a dosing visit's session ended) or missed; a visit no longer
-    expected (the participant left the study) counts as ended."""
+    """Screening ended (enrolled, screen failure, withdrawn) and every visit ended: held (a
+    dosing visit's session ended) or missed; a visit no longer expected (the participant left
+    the study) counts as ended."""
     visits = Visit.objects.filter(participant=participant).select_related("dosing_session")
     not_ended = []
     for visit in visits:
@@ -60,7 +61,11 @@ def _visits_item(participant: Participant) -> ChecklistItem:
         elif session is not None and session.status == DosingSession.Status.IN_PROGRESS:
             not_ended.append(f"{visit.label} (its session has not ended)")
     missing = f"visits not ended: {', '.join(not_ended)}" if not_ended else ""
-    return ChecklistItem("Every visit has ended (held or missed)", not not_ended, missing)
+    if participant.status == Participant.Status.SCREENING:
+        # Still in screening: there is a course to come (or a screen failure to record).
+        missing = "; ".join(filter(None, ["screening has not ended", missing]))
+    label = "Screening and every visit have ended (held or missed)"
+    return ChecklistItem(label, not missing, missing)
 
 
 def _queries_item(participant: Participant) -> ChecklistItem:

@@ -7,6 +7,9 @@ type and id; the record's participant is kept with it, so that scope and filters
 away. Messages and marks are never edited or deleted. Audited (registered at the bottom).
 """
 
+import datetime
+import hashlib
+
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -14,9 +17,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from audit.models import AuditedModel, LogEntry, VersionedModel
 from participants.models import Participant
+from records import queryable
 from records.fields import user_field
 
 MESSAGE_IMMUTABLE = "A query's message is never changed or deleted."
@@ -38,6 +43,15 @@ class Immutable(AuditedModel):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError(self.immutable_message)
+
+
+def field_digest(record, name: str) -> str:
+    """A SHA-256 digest of the field's stored value (times as UTC instants, whatever the zone
+    of the page), to tell whether it changed without keeping it."""
+    value = getattr(record, name, None)
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(datetime.UTC).isoformat()
+    return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
 class Query(VersionedModel):
@@ -66,6 +80,10 @@ class Query(VersionedModel):
     answer_read_by = user_field(optional=True)
     # The record's version when the query was closed: a later one means "data changed since".
     record_version_at_close = models.PositiveIntegerField(null=True, blank=True)
+    # For a query on one field: a digest of that field's value when the query was closed (not
+    # the value: the query keeps no copy of the record's data). A change of another field of the
+    # record does not make the query "data changed since".
+    field_digest_at_close = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name_plural = "queries"
@@ -102,11 +120,31 @@ class Query(VersionedModel):
         return self.state == self.State.CLOSED
 
     def data_changed_since(self, record=None) -> bool:
-        """Closed, and the record has changed since (its version is newer than at closure)."""
+        """Closed, and what it asked about has changed since: the queried field's value (its
+        digest differs from the one at closure), or for a query on the whole record any change
+        of it (its version is newer than at closure)."""
         if not self.is_closed or self.record_version_at_close is None:
             return False
         record = record if record is not None else self.record
-        return record is not None and record.version != self.record_version_at_close
+        if record is None:
+            return False
+        if self.field_name and self.field_digest_at_close:
+            return field_digest(record, self.field_name) != self.field_digest_at_close
+        return record.version != self.record_version_at_close
+
+    @property
+    def kind(self) -> str:
+        """The kind of record, as the registry names it ("Vital-sign reading")."""
+        entry = queryable.of_label(f"{self.content_type.app_label}.{self.content_type.model}")
+        return entry.kind if entry else capfirst(self.content_type.name)
+
+    @property
+    def field_label(self) -> str:
+        """The field queried, as the record's pages name it ("" for the whole record)."""
+        if not self.field_name:
+            return ""
+        entry = queryable.of_label(f"{self.content_type.app_label}.{self.content_type.model}")
+        return (entry.field_label(self.field_name) if entry else "") or self.field_name
 
     @property
     def answer_unread(self) -> bool:

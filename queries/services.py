@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from audit.context import records_actor
 from audit.models import LogEntry
 from participants.casebook import casebook_refuse_locked
-from queries.models import Query, QueryMessage, SourceVerification
+from queries.models import Query, QueryMessage, SourceVerification, field_digest
 from queries.selectors import VERIFY, sdv_marks_for
 from records import queryable
 from records.edits import StepRefused
@@ -175,6 +175,8 @@ def query_close(*, actor, query: Query, text: str = "") -> Query:
         query.closed_at = now
         query.waiting_since = now
         query.record_version_at_close = getattr(record, "version", None)
+        if query.field_name and record is not None:
+            query.field_digest_at_close = field_digest(record, query.field_name)
         query.full_clean()
         query.save()
     return query
@@ -210,6 +212,7 @@ def query_reopen(*, actor, query: Query, text: str) -> Query:
         query.closed_by = None
         query.closed_at = None
         query.record_version_at_close = None
+        query.field_digest_at_close = ""
         query.waiting_since = timezone.now()
         query.full_clean()
         query.save()

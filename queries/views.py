@@ -120,7 +120,7 @@ class QueryDetailView(RecordStepsMixin, ScopedRecordMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         query = self.query
         record = query.record
-        entry = queryable.of_record(record)
+        entry = queryable.of_record(record) if record is not None else None
         user = self.request.user
         context.update(
             query=query,

@@ -20,6 +20,7 @@ A record registered has a `participant` (whose site decides who may see it) and 
 verification clears it).
 """
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -28,6 +29,8 @@ from typing import Any
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 FIELD_NOT_QUERYABLE = "This field cannot be queried on this record."
@@ -105,7 +108,16 @@ class Queryable:
         display = getattr(record, f"get_{name}_display", None)
         if callable(display):
             return str(display())
-        return "" if value is None else str(value)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, datetime.datetime):
+            # In the zone the page has activated (the record's site's).
+            return date_format(timezone.localtime(value), "d M Y H:i")
+        if isinstance(value, datetime.date):
+            return date_format(value, "d M Y")
+        return str(value)
 
     def to_verify(self, queryset: QuerySet | None = None) -> QuerySet:
         """The records of `queryset` (by default: all of the kind) there are to verify, with
@@ -147,7 +159,7 @@ def find(label_lower: str, pk: str) -> tuple[Queryable | None, Any]:
     """The registered kind named `label_lower` and its record `pk` (as typed: a string), with
     its participant loaded; (None, None) for an unknown kind, (entry, None) for no such record."""
     entry = of_label(label_lower)
-    if entry is None or not pk.isdigit():
+    if entry is None or not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
         return None, None
     manager = entry.model._default_manager
     return entry, manager.select_related(entry.participant_path).filter(pk=int(pk)).first()

@@ -33,11 +33,11 @@ def _session_parts(session) -> list[QuerySet]:
 
 
 def _visit_parts(visit) -> list[QuerySet]:
-    """A visit's dosing session with its entries, and its integration notes."""
+    """A visit's dosing session with its entries (its integration notes are not verified: the
+    monitor may not read them)."""
     return [
         DosingSession.objects.filter(visit=visit),
         *(model.objects.filter(session__visit=visit) for model in ENTRIES),
-        IntegrationNote.objects.filter(visit=visit),
     ]
 
 
@@ -116,4 +116,7 @@ def register() -> None:
         fields=[("created_at", "Written"), ("updated_at", "Last changed")],
         hidden_fields=NOTE_TEXT,
         participant_path="visit__participant",
+        # Confidential therapy notes: queried on their dates, never verified against the
+        # source by a monitor who may not read them.
+        verifiable=Q(pk__in=[]),
     )

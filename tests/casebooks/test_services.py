@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from casebooks import services
-from participants.models import Casebook
+from participants.models import Casebook, Participant
 from queries import services as query_services
 from records.edits import StepRefused
 from safety.services import adverse_event_draft_update
@@ -34,6 +34,13 @@ def test_visits_not_ended_block_signing_and_are_named(course1, investigator, pas
         signed(participant, investigator, password)
     assert not Casebook.objects.filter(participant=participant, state="signed").exists()
     assert Signature.objects.count() == 0
+
+
+def test_a_participant_still_in_screening_blocks_signing(participant1, investigator, password):
+    participant1.status = Participant.Status.SCREENING
+    participant1.save()
+    with pytest.raises(StepRefused, match="screening has not ended"):
+        signed(participant1, investigator, password)
 
 
 def test_a_session_under_way_blocks_signing(started_session, investigator, password):

@@ -53,7 +53,7 @@ def test_monitor_queries_a_systolic_value_the_site_corrects_it_and_the_monitor_c
     log_in("therapist")
     waiting = page.get_by_test_id("site-query")
     expect(waiting).to_have_count(1)
-    expect(waiting).to_contain_text("systolic")
+    expect(waiting).to_contain_text("Systolic")
     expect(waiting).to_contain_text("waiting")
     waiting.get_by_role("link").click()
     query_url = page.url

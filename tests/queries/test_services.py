@@ -154,6 +154,17 @@ def test_a_change_after_closure_shows_closed_data_changed_since(query, reading, 
     assert Query.objects.get(pk=query.pk).state_label == "Closed, data changed since"
 
 
+def test_a_change_of_another_field_leaves_a_field_query_closed(query, reading, monitor, therapist):
+    """A query on the systolic value is about that value: a corrected diastolic is not news to
+    it; a query on the whole record is about every field."""
+    whole = services.query_raise(actor=monitor, record=reading, text="Cuff size?")
+    services.query_close(actor=monitor, query=query)
+    services.query_close(actor=monitor, query=whole)
+    reading_correct(reading, therapist, reason="Transcription error.", diastolic=96)
+    assert Query.objects.get(pk=query.pk).state_label == "Closed"
+    assert Query.objects.get(pk=whole.pk).state_label == "Closed, data changed since"
+
+
 def test_messages_are_never_changed_or_deleted(query):
     message = query.messages.get()
     message.text = "Rewritten"

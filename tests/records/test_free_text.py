@@ -350,7 +350,7 @@ def _found(pages: dict[str, str]) -> dict[str, list[str]]:
 
 
 def test_sponsor_reaches_no_free_text_on_any_page_while_monitor_and_staff_do(
-    client, seeded, sponsor, monitor, therapist
+    client, seeded, study, sponsor, monitor, therapist
 ):
     start = [reverse("home"), *_pattern_urls(seeded)]
 
@@ -362,6 +362,12 @@ def test_sponsor_reaches_no_free_text_on_any_page_while_monitor_and_staff_do(
     assert any(WITHHELD in body for body in sponsor_pages.values())
     for person in ParticipantIdentity.objects.all():
         assert not any(person.family_name in body for body in sponsor_pages.values())
+    # The study administrator reads the text of their pages, never an identity in it.
+    client.force_login(MembershipFactory(role=Role.STUDY_ADMIN, site=None, study=study).user)
+    admin_pages = _crawl(client, start)
+    assert "casebook unlock reason" in _found(admin_pages)
+    for person in ParticipantIdentity.objects.all():
+        assert not any(person.family_name in body for body in admin_pages.values())
 
     # The same pages, as the monitor and the site's therapist, show the text withheld above.
     for user in (monitor, therapist):
@@ -382,11 +388,12 @@ def test_sponsor_reaches_no_free_text_on_any_page_while_monitor_and_staff_do(
     assert set(_found(_crawl(client, start))) == set(FREE_TEXT) - {"site 2 criterion note"}
 
 
-def test_free_text_is_for_site_staff_and_the_monitor_not_the_sponsor(
+def test_free_text_is_for_site_staff_the_monitor_and_the_admin_not_the_sponsor(
     sponsor, monitor, therapist, therapist2, investigator, study_admin, participant1
 ):
-    for user in (therapist, investigator, monitor):
+    # The study administrator reads the queries they raise and close and the unlocks they give
+    # (their pages redact identity, which they never see).
+    for user in (therapist, investigator, monitor, study_admin):
         assert may_see_free_text(user) and may_see_free_text(user, participant1), user
-    for user in (sponsor, study_admin):
-        assert not may_see_free_text(user) and not may_see_free_text(user, participant1), user
+    assert not may_see_free_text(sponsor) and not may_see_free_text(sponsor, participant1)
     assert not may_see_free_text(therapist2, participant1)  # nor another site's staff
