@@ -27,10 +27,18 @@ from audit.context import acting_as, change_reason
 from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
+from queries.selectors import sdv_marks_for, sdv_records
+from queries.services import query_raise, source_verify
 from screening import services as screening
 from screening.eligibility import PregnancyTest
 from screening.models import CriteriaSet, ScreeningAttempt, StudyScreeningConfig
-from sessions_app.models import DosingSession, Observation, StudySessionSettings, Visit
+from sessions_app.models import (
+    DosingSession,
+    Observation,
+    StudySessionSettings,
+    Visit,
+    VitalSignReading,
+)
 from sessions_app.services import flowsheet
 from sessions_app.services.notes import integration_note_write
 from sessions_app.services.visits import (
@@ -283,11 +291,42 @@ class Command(BaseCommand):
         if SESSION_SITE in made:
             if self._team_passwords_known():
                 self._first_dosing_course(made[SESSION_SITE][D1_HELD])
+                self._monitor_review(made[SESSION_SITE])
             else:
                 self.summary.append(
                     "No dosing session was seeded: the demo team's passwords were not set in "
                     "this run."
                 )
+
+    def _monitor_review(self, participants: list[Participant]) -> None:
+        """The monitor's review at SESSION_SITE: an open query on the demo session's reading
+        over the threshold (on the therapist's home page), and every record of the withdrawn
+        participant verified against the source, so that the investigator may sign their
+        casebook and the study administrator lock it."""
+        monitor = self.users["monitor"]
+        peak = (
+            VitalSignReading.objects.filter(session__visit__participant=participants[D1_HELD])
+            .order_by("-systolic", "measured_at")
+            .first()
+        )
+        with acting_as(monitor):
+            if peak is not None:
+                query_raise(
+                    actor=monitor,
+                    record=peak,
+                    field_name="systolic",
+                    text=f"Systolic {peak.systolic} mmHg: is this the value on the source "
+                    "flowsheet? Which cuff size was used?",
+                )
+            withdrawn = next(p for p in participants if p.status == Participant.Status.WITHDRAWN)
+            for row in sdv_records(participant=withdrawn):
+                if not sdv_marks_for(records=[row.record]).is_verified(row.record):
+                    source_verify(actor=monitor, record=row.record)
+        self.summary.append(
+            f"Monitor review: an open query on {participants[D1_HELD].label}'s peak reading; "
+            f"{withdrawn.label}'s records verified, their casebook ready for the investigator "
+            "to sign and the administrator to lock."
+        )
 
     def _team_passwords_known(self) -> bool:
         """Whether the session team can attest and sign in this run (passwords set now)."""
