@@ -326,3 +326,40 @@ def test_a_follow_up_signed_twice_is_signed_once(login, therapist, investigator,
     assert signatures_for(record=report).count() == 1
     ae1.refresh_from_db()
     assert ae1.version == 3  # submitted (2), then this follow-up once (3)
+
+
+def test_a_follow_up_of_an_onset_known_by_its_day_lists_only_what_changed(
+    therapist, investigator, participant1
+):
+    participant1.site.time_zone = "America/Chicago"  # never UTC's offset
+    participant1.site.save()
+    onset = timezone.now() - datetime.timedelta(days=2)
+    ae = submitted(
+        therapist,
+        investigator,
+        participant1,
+        onset_at=onset,
+        onset_date_only=True,
+        aware_at=onset,
+        ended_at=None,
+        ongoing=True,
+        outcome=AdverseEvent.Outcome.RECOVERING,
+    )
+
+    def follow_up(**values):
+        return services.adverse_event_follow_up_save(
+            actor=therapist,
+            adverse_event=ae,
+            reason="Seen at the clinic",
+            final=False,
+            expected_version=ae.version,
+            expected_report_version=None,
+            **values,
+        )
+
+    # The onset read back from the database is the same instant as the one rebuilt at the site.
+    with pytest.raises(ValidationError) as refused:
+        follow_up(onset_at=ae.onset_at)
+    assert refused.value.messages == [services.NOTHING_CHANGED]
+    report = follow_up(outcome=AdverseEvent.Outcome.NOT_RECOVERED)
+    assert set(report.changes) == {"outcome"}
