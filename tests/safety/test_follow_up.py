@@ -2,6 +2,7 @@
 site's staff, signed by the investigator, shown field by field; a final one closes the event."""
 
 import datetime
+import html
 import uuid
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import ConcurrentEditError
+from audit.services import STALE_MESSAGE, ConcurrentEditError
 from safety import services
 from safety.models import AdverseEvent, AdverseEventReport
 from signatures.models import Signature
@@ -183,7 +184,7 @@ def test_a_follow_up_that_changes_nothing_is_refused(login, therapist, ae1):
         reverse("safety:ae_follow_up", args=[ae1.pk]), _follow_up_post(ae1)
     )
     assert response.status_code == 200
-    assert services.NOTHING_CHANGED in response.content.decode()
+    assert response.content.decode().count(services.NOTHING_CHANGED) == 1  # said once
     assert not AdverseEventReport.objects.filter(number=1).exists()
 
 
@@ -363,3 +364,37 @@ def test_a_follow_up_of_an_onset_known_by_its_day_lists_only_what_changed(
     assert refused.value.messages == [services.NOTHING_CHANGED]
     report = follow_up(outcome=AdverseEvent.Outcome.NOT_RECOVERED)
     assert set(report.changes) == {"outcome"}
+
+
+def test_signing_a_follow_up_changed_since_it_was_opened_is_refused_once(
+    login, therapist, investigator, password, ae1
+):
+    report = services.adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae1,
+        reason="Worse",
+        final=False,
+        expected_version=ae1.version,
+        expected_report_version=None,
+        severity_grade=3,
+    )
+    reviewed = report.version
+    report = services.adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae1,
+        reason="Much worse",
+        final=False,
+        expected_version=ae1.version,
+        expected_report_version=reviewed,
+        severity_grade=4,
+    )
+    body = (
+        login(investigator)
+        .post(
+            reverse("safety:ae_follow_up_sign", args=[ae1.pk]),
+            {"password": password, "version": reviewed},
+        )
+        .content.decode()
+    )
+    assert body.count(html.escape(STALE_MESSAGE)) == 1
+    assert not signatures_for(record=report).exists()
