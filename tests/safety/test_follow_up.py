@@ -40,6 +40,19 @@ def _follow_up_post(ae, reason="New information from the GP", final=False, **cha
     return data
 
 
+def _save(actor, ae, reason, expected_report_version=None, **values):
+    """Draft (or change the draft of) the event's follow-up, not final, at `ae`'s version."""
+    return services.adverse_event_follow_up_save(
+        actor=actor,
+        adverse_event=ae,
+        reason=reason,
+        final=False,
+        expected_version=ae.version,
+        expected_report_version=expected_report_version,
+        **values,
+    )
+
+
 def _sign(investigator, ae, password, report):
     return services.adverse_event_follow_up_sign(
         actor=investigator, adverse_event=ae, password=password, expected_version=report.version
@@ -228,25 +241,8 @@ def test_the_draft_follow_up_is_edited_until_signed_and_concurrent_saves_are_ref
 
 
 def test_the_investigator_signs_the_version_they_reviewed(therapist, investigator, password, ae1):
-    report = services.adverse_event_follow_up_save(
-        actor=therapist,
-        adverse_event=ae1,
-        reason="Worse",
-        final=False,
-        expected_version=ae1.version,
-        expected_report_version=None,
-        severity_grade=3,
-    )
-    reviewed = report.version
-    services.adverse_event_follow_up_save(
-        actor=therapist,
-        adverse_event=ae1,
-        reason="Much worse",
-        final=False,
-        expected_version=ae1.version,
-        expected_report_version=reviewed,
-        severity_grade=4,
-    )
+    reviewed = _save(therapist, ae1, "Worse", severity_grade=3).version
+    _save(therapist, ae1, "Much worse", reviewed, severity_grade=4)
     with pytest.raises(ConcurrentEditError):
         services.adverse_event_follow_up_sign(
             actor=investigator, adverse_event=ae1, password=password, expected_version=reviewed
@@ -347,47 +343,19 @@ def test_a_follow_up_of_an_onset_known_by_its_day_lists_only_what_changed(
         outcome=AdverseEvent.Outcome.RECOVERING,
     )
 
-    def follow_up(**values):
-        return services.adverse_event_follow_up_save(
-            actor=therapist,
-            adverse_event=ae,
-            reason="Seen at the clinic",
-            final=False,
-            expected_version=ae.version,
-            expected_report_version=None,
-            **values,
-        )
-
     # The onset read back from the database is the same instant as the one rebuilt at the site.
     with pytest.raises(ValidationError) as refused:
-        follow_up(onset_at=ae.onset_at)
+        _save(therapist, ae, "Seen at the clinic", onset_at=ae.onset_at)
     assert refused.value.messages == [services.NOTHING_CHANGED]
-    report = follow_up(outcome=AdverseEvent.Outcome.NOT_RECOVERED)
+    report = _save(therapist, ae, "Seen at the clinic", outcome=AdverseEvent.Outcome.NOT_RECOVERED)
     assert set(report.changes) == {"outcome"}
 
 
 def test_signing_a_follow_up_changed_since_it_was_opened_is_refused_once(
     login, therapist, investigator, password, ae1
 ):
-    report = services.adverse_event_follow_up_save(
-        actor=therapist,
-        adverse_event=ae1,
-        reason="Worse",
-        final=False,
-        expected_version=ae1.version,
-        expected_report_version=None,
-        severity_grade=3,
-    )
-    reviewed = report.version
-    report = services.adverse_event_follow_up_save(
-        actor=therapist,
-        adverse_event=ae1,
-        reason="Much worse",
-        final=False,
-        expected_version=ae1.version,
-        expected_report_version=reviewed,
-        severity_grade=4,
-    )
+    reviewed = _save(therapist, ae1, "Worse", severity_grade=3).version
+    report = _save(therapist, ae1, "Much worse", reviewed, severity_grade=4)
     body = (
         login(investigator)
         .post(
