@@ -171,12 +171,14 @@ class AdverseEventReportForm(forms.ModelForm):
 
 
 class AdverseEventDraftForm(AdverseEventReportForm):
-    """Open a draft adverse event (prefilled when opened from a reading)."""
+    """Open a draft adverse event (prefilled when opened from a reading); without its button
+    while the participant's casebook is locked (`writable` False)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, writable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = ServerValidatedHelper(self, testid="ae-form")
-        self.helper.layout = Layout(*self.report_layout(), Submit("save", "Save draft"))
+        save = [Submit("save", "Save draft")] if writable else []
+        self.helper.layout = Layout(*self.report_layout(), *save)
 
 
 class AdverseEventEditForm(AuditedEditForm, AdverseEventReportForm):

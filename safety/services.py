@@ -177,9 +177,10 @@ def _set_values(ae: AdverseEvent, values: dict[str, Any], allowed=DRAFT_VALUES) 
 
 
 def as_json(value: Any) -> Any:
-    """A report value as `AdverseEventReport.changes` keeps it."""
+    """A report value as `AdverseEventReport.changes` keeps it: a time in UTC, so that the same
+    instant is the same string whichever zone it was given in."""
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        return value.astimezone(datetime.UTC).isoformat()
     return value
 
 

@@ -79,6 +79,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
             services.ADD_AE, self.participant
         ):
             raise PermissionDenied(services.REPORT_REFUSED)
+        self.locked_casebook = casebook_locked(self.participant) if self.participant else None
         return super().dispatch(request, *args, **kwargs)
 
     def time_zone_site(self):
@@ -112,7 +113,10 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            participant=self.participant, reading=self.reading, common_terms=COMMON_TERMS
+            participant=self.participant,
+            reading=self.reading,
+            common_terms=COMMON_TERMS,
+            locked_casebook=self.locked_casebook,
         )
         if self.reading is not None:
             session = self.reading.session
@@ -126,7 +130,11 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
         return context
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "participant": self.participant}
+        return {
+            **super().get_form_kwargs(),
+            "participant": self.participant,
+            "writable": self.locked_casebook is None,
+        }
 
     def form_valid(self, form):
         try:

@@ -4,6 +4,17 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+
+def aware_when_entered(apps, schema_editor):
+    """Events reported before the site's awareness was kept get the time the site entered them
+    (the best known bound; the onset, if a later change of the draft moved it after that), not
+    the time of this migration. The historical model's manager is Django's own, and the audit
+    trail's triggers guard only its log table."""
+    AdverseEvent = apps.get_model("safety", "AdverseEvent")
+    AdverseEvent.objects.update(aware_at=Greatest(F("created_at"), F("onset_at")))
 
 
 class Migration(migrations.Migration):
@@ -61,6 +72,7 @@ class Migration(migrations.Migration):
             name='aware_at',
             field=models.DateTimeField(default=django.utils.timezone.now, help_text='When the site first learned of the event.', verbose_name="site's awareness"),
         ),
+        migrations.RunPython(aware_when_entered, migrations.RunPython.noop),
         migrations.AddField(
             model_name='adverseevent',
             name='causality',

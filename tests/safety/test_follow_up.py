@@ -2,6 +2,7 @@
 site's staff, signed by the investigator, shown field by field; a final one closes the event."""
 
 import datetime
+import html
 import uuid
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import ConcurrentEditError
+from audit.services import STALE_MESSAGE, ConcurrentEditError
 from safety import services
 from safety.models import AdverseEvent, AdverseEventReport
 from signatures.models import Signature
@@ -37,6 +38,19 @@ def _follow_up_post(ae, reason="New information from the GP", final=False, **cha
     if final:
         data["final"] = "on"
     return data
+
+
+def _save(actor, ae, reason, expected_report_version=None, **values):
+    """Draft (or change the draft of) the event's follow-up, not final, at `ae`'s version."""
+    return services.adverse_event_follow_up_save(
+        actor=actor,
+        adverse_event=ae,
+        reason=reason,
+        final=False,
+        expected_version=ae.version,
+        expected_report_version=expected_report_version,
+        **values,
+    )
 
 
 def _sign(investigator, ae, password, report):
@@ -183,7 +197,7 @@ def test_a_follow_up_that_changes_nothing_is_refused(login, therapist, ae1):
         reverse("safety:ae_follow_up", args=[ae1.pk]), _follow_up_post(ae1)
     )
     assert response.status_code == 200
-    assert services.NOTHING_CHANGED in response.content.decode()
+    assert response.content.decode().count(services.NOTHING_CHANGED) == 1  # said once
     assert not AdverseEventReport.objects.filter(number=1).exists()
 
 
@@ -227,25 +241,8 @@ def test_the_draft_follow_up_is_edited_until_signed_and_concurrent_saves_are_ref
 
 
 def test_the_investigator_signs_the_version_they_reviewed(therapist, investigator, password, ae1):
-    report = services.adverse_event_follow_up_save(
-        actor=therapist,
-        adverse_event=ae1,
-        reason="Worse",
-        final=False,
-        expected_version=ae1.version,
-        expected_report_version=None,
-        severity_grade=3,
-    )
-    reviewed = report.version
-    services.adverse_event_follow_up_save(
-        actor=therapist,
-        adverse_event=ae1,
-        reason="Much worse",
-        final=False,
-        expected_version=ae1.version,
-        expected_report_version=reviewed,
-        severity_grade=4,
-    )
+    reviewed = _save(therapist, ae1, "Worse", severity_grade=3).version
+    _save(therapist, ae1, "Much worse", reviewed, severity_grade=4)
     with pytest.raises(ConcurrentEditError):
         services.adverse_event_follow_up_sign(
             actor=investigator, adverse_event=ae1, password=password, expected_version=reviewed
@@ -326,3 +323,46 @@ def test_a_follow_up_signed_twice_is_signed_once(login, therapist, investigator,
     assert signatures_for(record=report).count() == 1
     ae1.refresh_from_db()
     assert ae1.version == 3  # submitted (2), then this follow-up once (3)
+
+
+def test_a_follow_up_of_an_onset_known_by_its_day_lists_only_what_changed(
+    therapist, investigator, participant1
+):
+    participant1.site.time_zone = "America/Chicago"  # never UTC's offset
+    participant1.site.save()
+    onset = timezone.now() - datetime.timedelta(days=2)
+    ae = submitted(
+        therapist,
+        investigator,
+        participant1,
+        onset_at=onset,
+        onset_date_only=True,
+        aware_at=onset,
+        ended_at=None,
+        ongoing=True,
+        outcome=AdverseEvent.Outcome.RECOVERING,
+    )
+
+    # The onset read back from the database is the same instant as the one rebuilt at the site.
+    with pytest.raises(ValidationError) as refused:
+        _save(therapist, ae, "Seen at the clinic", onset_at=ae.onset_at)
+    assert refused.value.messages == [services.NOTHING_CHANGED]
+    report = _save(therapist, ae, "Seen at the clinic", outcome=AdverseEvent.Outcome.NOT_RECOVERED)
+    assert set(report.changes) == {"outcome"}
+
+
+def test_signing_a_follow_up_changed_since_it_was_opened_is_refused_once(
+    login, therapist, investigator, password, ae1
+):
+    reviewed = _save(therapist, ae1, "Worse", severity_grade=3).version
+    report = _save(therapist, ae1, "Much worse", reviewed, severity_grade=4)
+    body = (
+        login(investigator)
+        .post(
+            reverse("safety:ae_follow_up_sign", args=[ae1.pk]),
+            {"password": password, "version": reviewed},
+        )
+        .content.decode()
+    )
+    assert body.count(html.escape(STALE_MESSAGE)) == 1
+    assert not signatures_for(record=report).exists()

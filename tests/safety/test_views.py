@@ -1,4 +1,5 @@
 import datetime
+import html
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -6,9 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import LogEntry
+from participants.casebook import locked_message
 from safety import services
 from safety.models import AdverseEvent
 from sessions_app.services import flowsheet
+from tests.casebooks.conftest import locked
 from tests.safety.factories import form_data
 from tests.sessions_app.factories import dosed_session_of
 
@@ -183,6 +186,26 @@ def test_draft_for_a_participant_without_reading(login, therapist, participant1)
     ae = AdverseEvent.objects.get()
     assert ae.participant == participant1
     assert ae.dosing_session is None and ae.source_reading is None
+
+
+def test_a_locked_casebook_shows_its_lock_on_the_create_page_and_refuses_once(
+    login, therapist, study_admin, participant1
+):
+    casebook = locked(participant1, study_admin)
+    client = login(therapist)
+    url = f"{CREATE}?participant={participant1.pk}"
+    page = client.get(url).content.decode()
+    assert 'data-testid="casebook-locked"' in page
+    assert 'name="save"' not in page  # nothing to submit
+    onset = timezone.now() - datetime.timedelta(hours=2)
+    response = client.post(
+        url, {"verbatim_term": "Nausea", "onset_at": _local(onset), "aware_at": _local(onset)}
+    )
+    assert response.status_code == 200
+    assert not AdverseEvent.objects.exists()
+    page = response.content.decode()
+    assert page.count(html.escape(locked_message(casebook))) == 1
+    assert page.count('data-testid="casebook-locked"') == 1
 
 
 def test_create_without_participant_offers_own_sites_participants(
