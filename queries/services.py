@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -105,18 +106,30 @@ def query_raise(*, actor, record, field_name: str = "", text: str) -> Query:
 
 
 def _correction_entry(query: Query, actor) -> LogEntry | None:
-    """The actor's newest change of the query's record since the query last waited for them."""
+    """The actor's newest change of the query's record since the query last waited for them, or
+    of a record its kind is corrected through (an adverse event's follow-up report)."""
+    changes = Q(content_type_id=query.content_type_id, object_pk=str(query.object_id))
+    entry, record = queryable.of_label(_label(query)), query.record
+    if entry is not None and entry.corrected_through is not None and record is not None:
+        related = entry.corrected_through(record)
+        changes |= Q(
+            content_type=ContentType.objects.get_for_model(related.model),
+            object_pk__in=[str(pk) for pk in related.values_list("pk", flat=True)],
+        )
     return (
         LogEntry.objects.filter(
-            content_type_id=query.content_type_id,
-            object_pk=str(query.object_id),
-            action=LogEntry.Action.UPDATE,
+            changes,
+            action__in=[LogEntry.Action.CREATE, LogEntry.Action.UPDATE],
             actor=actor,
             timestamp__gte=query.waiting_since,
         )
         .order_by("-seq")
         .first()
     )
+
+
+def _label(query: Query) -> str:
+    return f"{query.content_type.app_label}.{query.content_type.model}"
 
 
 @records_actor

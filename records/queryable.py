@@ -76,6 +76,9 @@ class Queryable:
     source (not those struck through as entered in error, nor a visit not yet held).
     `parts(record)`: the querysets of the records that belong to this one (a visit's session
     and its entries), verified with it at once; None for a record that has none.
+    `corrected_through(record)`: the records through which site staff correct this one (a
+    submitted adverse event's follow-up reports), whose changes answer a query "with a
+    correction"; None where the record is corrected itself.
     """
 
     model: type[models.Model]
@@ -88,6 +91,7 @@ class Queryable:
     participant_path: str = "participant"
     verifiable: Q = field(default_factory=Q)
     parts: Callable[[Any], list[QuerySet]] | None = None
+    corrected_through: Callable[[Any], QuerySet] | None = None
 
     @property
     def label_lower(self) -> str:

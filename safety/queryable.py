@@ -12,4 +12,6 @@ def register() -> None:
         url=queryable.page("safety:ae_detail"),
         correction_url=queryable.page("safety:ae_edit"),
         fields=list(REPORT_FIELDS),
+        # A submitted event is corrected by a follow-up report (applied once signed).
+        corrected_through=lambda r: r.reports.filter(number__gt=0),
     )

@@ -7,6 +7,8 @@ from audit.models import LogEntry
 from queries import services
 from queries.models import Query, QueryMessage
 from records.edits import StepRefused
+from safety.services import adverse_event_follow_up_save
+from tests.safety.factories import submitted
 from tests.sessions_app.factories import reading_correct
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +174,29 @@ def test_messages_are_never_changed_or_deleted(query):
         message.save()
     with pytest.raises(RuntimeError):
         message.delete()
+
+
+def test_an_adverse_events_follow_up_answers_its_query_with_a_correction(
+    participant1, therapist, investigator, monitor
+):
+    """A submitted event is corrected by a follow-up report, which its query's answer links."""
+    ae = submitted(therapist, investigator, participant1, outcome="recovering")
+    query = services.query_raise(
+        actor=monitor, record=ae, field_name="outcome", text="Recovered by now?"
+    )
+    with pytest.raises(ValidationError):
+        services.query_answer(actor=therapist, query=query, text="Yes.", corrected=True)
+    report = adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae,
+        reason="Recovered at the follow-up call.",
+        final=True,
+        expected_version=ae.version,
+        expected_report_version=None,
+        outcome="recovered",
+    )
+    query = services.query_answer(
+        actor=therapist, query=query, text="Follow-up drafted for signature.", corrected=True
+    )
+    (answer,) = query.messages.filter(kind="answer")
+    assert answer.correction_entry.object_pk == str(report.pk)
