@@ -58,27 +58,36 @@ def _answered(query: Query) -> str:
     return "Answer sent: the monitor reviews it next."
 
 
+def _step(form_class, *, offered, service, arguments, message) -> Step:
+    """A step of the query's page: its form (bound to the query) posts its action."""
+    return Step(
+        form_class.action,
+        lambda view, data: form_class(data=data, query=view.query),
+        offered=offered,
+        service=service,
+        arguments=arguments,
+        message=message,
+    )
+
+
 QUERY_STEPS = Steps(
     [
-        Step(
-            "answer",
-            lambda view, data: AnswerForm(data=data, query=view.query),
+        _step(
+            AnswerForm,
             offered=_answer_offered,
             service=services.query_answer,
             arguments=("text", "corrected"),
             message=_answered,
         ),
-        Step(
-            "close",
-            lambda view, data: CloseForm(data=data, query=view.query),
+        _step(
+            CloseForm,
             offered=_close_offered,
             service=services.query_close,
             arguments=("text",),
             message="Query closed.",
         ),
-        Step(
-            "reopen",
-            lambda view, data: ReopenForm(data=data, query=view.query),
+        _step(
+            ReopenForm,
             offered=_reopen_offered,
             service=services.query_reopen,
             arguments=("text",),
