@@ -38,7 +38,10 @@ def test_investigator_signs_with_the_password_again(login, participant1, investi
         casebook_url(participant1), {"action": "sign", "sign-password": "not-the-password"}
     )
     assert wrong.status_code == 200
-    assert "The password is not correct" in html.unescape(wrong.content.decode())
+    wrong_body = html.unescape(wrong.content.decode())
+    assert "The password is not correct" in wrong_body
+    assert wrong_body.count("Nothing was signed.") == 1
+    assert "Type the password again" in wrong_body
     assert wrong.context["forms"]["sign"].errors["password"]
     right = client.post(casebook_url(participant1), {"action": "sign", "sign-password": password})
     assert right.status_code == 302
@@ -250,3 +253,15 @@ def test_the_query_page_of_a_locked_casebooks_record_asks_nothing(
     assert refused.status_code == 200
     assert 'data-testid="casebook-locked"' in refused.content.decode()
     assert not participant1.queries.exists()
+
+
+@pytest.mark.parametrize("role", ["therapist", "investigator", "monitor", "sponsor", "study_admin"])
+def test_the_navigation_offers_the_casebooks_to_every_role_that_may_open_them(
+    login, request, participant1, role
+):
+    client = login(request.getfixturevalue(role))
+    opens = client.get(reverse("casebooks:list")).status_code == 200
+    offered = 'data-testid="nav-casebooks"' in client.get(reverse("home")).content.decode()
+    assert offered == opens
+    if role == "investigator":  # who signs them
+        assert offered
