@@ -142,6 +142,12 @@ class Membership(AuditedModel):
         where = self.site if self.site_id else f"{self.study} (all sites)"
         return f"{self.user} — {self.get_role_display()} — {where}"
 
+    @property
+    def label(self) -> str:
+        """The role and where it holds, as the navigation bar names it."""
+        where = self.site if self.site_id else f"{self.study} all sites"
+        return f"{self.get_role_display()} · {where}"
+
     def clean(self) -> None:
         if self.site_id and self.study_id and self.site.study_id != self.study_id:
             raise ValidationError({"site": "This site belongs to another study."})

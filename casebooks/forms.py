@@ -10,7 +10,7 @@ from accounts.selectors import site_list
 from casebooks import services
 from casebooks.selectors import VIEW
 from participants.models import Casebook, Participant
-from records.forms import KEPT_NOTE, text_field
+from records.forms import KEPT_NOTE, RETYPE_NOTE, text_field
 from signatures.forms import SignatureForm
 
 
@@ -44,7 +44,7 @@ class SignForm(CasebookStepMixin, SignatureForm):
     action = "sign"
     submit_label = "Sign the casebook"
     fields_layout = ("password",)
-    kept_note = "Nothing was signed."
+    kept_note = RETYPE_NOTE
 
 
 class LockForm(CasebookStepMixin, forms.Form):

@@ -186,6 +186,9 @@ def add_service_error(form, error: Exception) -> None:
 
 # Said above a step's form that was refused: nothing the user typed is lost.
 KEPT_NOTE = "What you typed is kept below."
+# Said instead above a refused form that asks for a password, which is never sent back; what
+# was refused (a signature: "Nothing was signed.") is said by the refusal itself.
+RETYPE_NOTE = "Type the password again: it is never kept."
 
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 

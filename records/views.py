@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView
@@ -25,14 +26,32 @@ def activate_site_time_zone(site) -> None:
 
 
 def next_url(request, default: str) -> str:
-    """Where a POST-only step returns to: the page it was posted from (`next`, on this site), or
-    `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    """Where a step returns to: the page it was opened or posted from (`next`, posted or in the
+    address; a path on this site only), or `default`."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return default
+
+
+class ReturnToMixin:
+    """A correction page opened from another page of this site with `?next=<path>` (a query's
+    "Correct the record"): the form posts back to the same address, a successful save returns
+    there rather than to the record's page, and the page links back to it (`return_url`)."""
+
+    def return_url(self) -> str:
+        return next_url(self.request, "")
+
+    def saved(self, default: str):
+        """The response to a successful save: back to `next`, else to `default`."""
+        return redirect(self.return_url() or default)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["return_url"] = self.return_url()
+        return context
 
 
 class SiteTimeZoneMixin:

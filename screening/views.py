@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView, View
 from django_filters.views import FilterView
 
@@ -12,6 +13,7 @@ from records.edits import StepRefused
 from records.views import (
     RecordHistoryView,
     RecordListView,
+    ReturnToMixin,
     ScopedRecordMixin,
     ServiceFormMixin,
 )
@@ -133,7 +135,9 @@ class AttemptDetailView(AttemptMixin, TemplateView):
 SCREENING_CLOSED = "This screening is closed and can no longer be changed."
 
 
-class AssessmentEditView(ServiceFormMixin, AttemptMixin, FormView):
+class AssessmentEditView(ReturnToMixin, ServiceFormMixin, AttemptMixin, FormView):
+    """The screening's assessments; saved, back to the screening, or to `?next=`."""
+
     permission = "screening.change_screeningattempt"
     template_name = "screening/assessment_form.html"
     refusals = (ValidationError, InconsistentDataError, services.ScreeningError)
@@ -166,7 +170,7 @@ class AssessmentEditView(ServiceFormMixin, AttemptMixin, FormView):
             reason=form.cleaned_data.get("reason", ""),
         )
         messages.success(self.request, "Assessments saved. The criteria were recomputed.")
-        return redirect("screening:detail", pk=self.attempt.pk)
+        return self.saved(reverse("screening:detail", args=[self.attempt.pk]))
 
 
 class AttemptStepView(AttemptMixin, View):

@@ -6,6 +6,7 @@ from crispy_forms.layout import Div, Hidden
 from django import forms
 
 from records.forms import (
+    RETYPE_NOTE,
     SAFETY_ANSWER_HELP,
     WhenField,
     cssrs_ideation_field,
@@ -76,7 +77,7 @@ class AttestForm(FlowsheetForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
-    kept_note = "Type the password again: it is never kept."
+    kept_note = RETYPE_NOTE
 
     def __init__(self, *args, role: str = "lead", **kwargs):
         kwargs.setdefault("prefix", f"attest-{role}")

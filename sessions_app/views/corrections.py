@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.generic import FormView
 
 from records.forms import form_values
-from records.views import ServiceFormMixin, SiteTimeZoneMixin
+from records.views import ReturnToMixin, ServiceFormMixin, SiteTimeZoneMixin
 from sessions_app import selectors
 from sessions_app.forms.corrections import (
     DoseCorrectionForm,
@@ -40,8 +40,11 @@ class FlowsheetServiceFormMixin(ServiceFormMixin):
 # --- The start and team, a dose, the supplemental decision ------------------------------------
 
 
-class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):
-    """A correction of one part of a started session's flowsheet."""
+class CorrectionView(
+    ReturnToMixin, SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView
+):
+    """A correction of one part of a started session's flowsheet; saved, it returns to the
+    flowsheet, or to `?next=`."""
 
     template_name = "sessions_app/correct_form.html"
     title = ""
@@ -105,7 +108,7 @@ class CorrectionView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequired
     def save(self, form):
         self.perform(form)
         messages.success(self.request, self.success_message)
-        return redirect(self.flowsheet_url())
+        return self.saved(self.flowsheet_url())
 
 
 START_ARGUMENTS = (

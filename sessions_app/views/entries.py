@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
-from records.views import SiteTimeZoneMixin
+from records.views import ReturnToMixin, SiteTimeZoneMixin
 from sessions_app import selectors
 from sessions_app.forms.readings import (
     ObservationEditForm,
@@ -28,9 +28,12 @@ from sessions_app.views.corrections import FlowsheetServiceFormMixin
 from sessions_app.views.flowsheet import CHANGE
 
 
-class EntryView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView):
+class EntryView(
+    ReturnToMixin, SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin, FormView
+):
     """A page changing one entry of a session, with a reason; refused if someone else changed it
-    first, and not opened for an entry struck through as entered in error.
+    first, and not opened for an entry struck through as entered in error. Saved, it returns to
+    the flowsheet, or to `?next=`.
 
     The entry's kind (`ReadingEntry`, `ObservationEntry`) names how to load it within the user's
     sites, who may change it and how it is corrected; the page (`EntryCorrectView`,
@@ -90,7 +93,7 @@ class EntryView(SiteTimeZoneMixin, FlowsheetServiceFormMixin, LoginRequiredMixin
     def save(self, form):
         self.change(form)
         messages.success(self.request, self.success_message)
-        return redirect(self.flowsheet_url())
+        return self.saved(self.flowsheet_url())
 
 
 class EntryCorrectView(EntryView):

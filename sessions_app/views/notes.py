@@ -8,11 +8,12 @@ gets 404 for every note, whether or not it exists: the answer reveals nothing.
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from audit.services import access_log
 from participants.selectors import can_see_identity, casebook_of
-from records.views import RecordHistoryView, ScopedRecordMixin, ServiceFormMixin
+from records.views import RecordHistoryView, ReturnToMixin, ScopedRecordMixin, ServiceFormMixin
 from sessions_app.forms.notes import IntegrationNoteForm
 from sessions_app.models import IntegrationNote, Visit
 from sessions_app.selectors import VIEW_NOTE, visit_get
@@ -91,7 +92,9 @@ class NoteView(NoteMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
 
-class NoteEditView(ServiceFormMixin, NoteMixin, FormView):
+class NoteEditView(ReturnToMixin, ServiceFormMixin, NoteMixin, FormView):
+    """Write or edit the notes; saved, back to the notes, or to `?next=`."""
+
     template_name = "sessions_app/note_form.html"
     denied_message = WRITE_REFUSED
 
@@ -133,7 +136,7 @@ class NoteEditView(ServiceFormMixin, NoteMixin, FormView):
             self.request,
             "Notes saved. The change is in the audit trail." if self.note else "Notes saved.",
         )
-        return redirect("sessions_app:note", visit_pk=self.visit.pk)
+        return self.saved(reverse("sessions_app:note", args=[self.visit.pk]))
 
 
 class NoteHistoryView(RecordHistoryView):

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
+from participants.selectors import casebook_locked
 from records.forms import form_values
 from records.views import ScopedRecordMixin, ServiceFormMixin
 from sessions_app import selectors
@@ -29,7 +30,12 @@ class VisitFormMixin(ServiceFormMixin, ScopedRecordMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(visit=self.visit, participant=self.visit.participant)
+        participant = self.visit.participant
+        context.update(
+            visit=self.visit,
+            participant=participant,
+            locked_casebook=casebook_locked(participant),
+        )
         return context
 
 

@@ -8,15 +8,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from casebooks import services
 from participants.models import Casebook
 from records.models import Submission
 from records.submissions import FIELD
+from sessions_app.models import Visit
 from tests.accounts.factories import MembershipFactory
 from tests.casebooks.conftest import locked, signed
 from tests.participants.factories import EnrolledParticipantFactory
+from tests.sessions_app import conftest as sessions
 from tests.sessions_app.pages import local
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +41,10 @@ def test_investigator_signs_with_the_password_again(login, participant1, investi
         casebook_url(participant1), {"action": "sign", "sign-password": "not-the-password"}
     )
     assert wrong.status_code == 200
-    assert "The password is not correct" in html.unescape(wrong.content.decode())
+    wrong_body = html.unescape(wrong.content.decode())
+    assert "The password is not correct" in wrong_body
+    assert wrong_body.count("Nothing was signed.") == 1
+    assert "Type the password again" in wrong_body
     assert wrong.context["forms"]["sign"].errors["password"]
     right = client.post(casebook_url(participant1), {"action": "sign", "sign-password": password})
     assert right.status_code == 302
@@ -250,3 +256,41 @@ def test_the_query_page_of_a_locked_casebooks_record_asks_nothing(
     assert refused.status_code == 200
     assert 'data-testid="casebook-locked"' in refused.content.decode()
     assert not participant1.queries.exists()
+
+
+@pytest.mark.parametrize("role", ["therapist", "investigator", "monitor", "sponsor", "study_admin"])
+def test_the_navigation_offers_the_casebooks_to_every_role_that_may_open_them(
+    login, request, participant1, role
+):
+    client = login(request.getfixturevalue(role))
+    opens = client.get(reverse("casebooks:list")).status_code == 200
+    offered = 'data-testid="nav-casebooks"' in client.get(reverse("home")).content.decode()
+    assert offered == opens
+    if role == "investigator":  # who signs them
+        assert offered
+
+
+held_dosing_session = sessions.held_dosing_session
+
+
+def test_a_locked_casebooks_visit_and_note_forms_show_the_lock_and_offer_no_save(
+    login, held_dosing_session, participant1, therapist, study_admin
+):
+    visits = {visit.code: visit for visit in Visit.objects.filter(participant=participant1)}
+    urls = [
+        reverse("sessions_app:visit_held", args=[visits["P2"].pk]),
+        reverse("sessions_app:visit_missed", args=[visits["P3"].pk]),
+        reverse("sessions_app:note_edit", args=[visits["I1.1"].pk]),
+    ]
+    client = login(therapist)
+    for url in urls:
+        assert '<input type="submit"' in client.get(url).content.decode(), url
+    locked(participant1, study_admin)
+    for url in urls:
+        body = html.unescape(client.get(url).content.decode())
+        assert 'data-testid="casebook-locked"' in body, url
+        assert study_admin.printed_name in body, url
+        assert '<input type="submit"' not in body, url
+    refused = client.post(urls[0], {"held_on": local(timezone.now())[:10], "version": 1})
+    assert 'data-testid="casebook-locked"' in refused.content.decode()
+    assert Visit.objects.get(pk=visits["P2"].pk).status == Visit.Status.SCHEDULED

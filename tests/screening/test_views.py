@@ -9,6 +9,7 @@ from participants.models import Participant
 from screening import services
 from screening.models import ScreeningAttempt
 from signatures.models import Signature
+from tests.casebooks.conftest import locked
 from tests.screening.factories import ELIGIBLE_VALUES, screened_attempt
 from tests.sessions_app.pages import input_tag
 
@@ -501,3 +502,29 @@ def test_log_counts_a_participant_enrolled_without_a_screening_attempt(
         .context["log"]
     )
     assert in_period.total.enrolled == 0
+
+
+def test_a_locked_casebooks_assessments_page_shows_the_lock_and_no_form(
+    login, therapist, study_admin, site1
+):
+    attempt = screened_attempt(actor=therapist, site=site1, submit=False)
+    url = reverse("screening:edit", args=[attempt.pk])
+    client = login(therapist)
+    assert input_tag(client.get(url).content.decode(), "version")
+    locked(attempt.participant, study_admin)
+    body = client.get(url).content.decode()
+    assert 'data-testid="casebook-locked"' in body
+    assert not input_tag(body, "version")
+    assert '<input type="submit"' not in body
+
+
+def test_assessments_opened_from_a_query_return_to_it(login, therapist, site1):
+    attempt = screened_attempt(actor=therapist, site=site1, submit=False)
+    url = reverse("screening:edit", args=[attempt.pk])
+    client = login(therapist)
+    opened = client.get(url, {"next": "/queries/7/"}).content.decode()
+    assert 'href="/queries/7/" data-testid="return-link"' in opened
+    saved = client.post(f"{url}?next=/queries/7/", _assessment_post(attempt))
+    assert saved["Location"] == "/queries/7/"
+    unasked = client.post(url, _assessment_post(_fresh(attempt)))
+    assert unasked["Location"] == reverse("screening:detail", args=[attempt.pk])
