@@ -8,6 +8,7 @@ import os
 import pytest
 from django.utils import timezone
 
+from queries import services as query_services
 from sessions_app.services import flowsheet
 from tests.sessions_app import conftest as sessions
 
@@ -48,8 +49,16 @@ def long_names(study, site1):
 
 
 @pytest.mark.parametrize("width", [1280, 1440])
-@pytest.mark.parametrize("role", ["monitor", "investigator", "study_admin"])
+@pytest.mark.parametrize("role", ["monitor", "investigator", "therapist", "study_admin"])
 def test_navigation_labels_stay_on_one_line(page, log_in, request, long_names, role, width):
+    # With the counts beside Alerts and Queries: a reading over a threshold, a query on it.
+    session = request.getfixturevalue("readings")
+    query_services.query_raise(
+        actor=request.getfixturevalue("monitor"),
+        record=session.readings.order_by("-systolic").first(),
+        field_name="systolic",
+        text="Cuff size?",
+    )
     user = request.getfixturevalue(role)
     user.first_name, user.last_name = "Irene", "Castellanos-Achterberg"
     user.save()
