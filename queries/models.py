@@ -133,9 +133,14 @@ class Query(VersionedModel):
         return record.version != self.record_version_at_close
 
     @property
+    def entry(self) -> queryable.Queryable | None:
+        """What the registry knows of the queried record's kind (None for one no longer in it)."""
+        return queryable.of_label(f"{self.content_type.app_label}.{self.content_type.model}")
+
+    @property
     def kind(self) -> str:
         """The kind of record, as the registry names it ("Vital-sign reading")."""
-        entry = queryable.of_label(f"{self.content_type.app_label}.{self.content_type.model}")
+        entry = self.entry
         return entry.kind if entry else capfirst(self.content_type.name)
 
     @property
@@ -143,7 +148,7 @@ class Query(VersionedModel):
         """The field queried, as the record's pages name it ("" for the whole record)."""
         if not self.field_name:
             return ""
-        entry = queryable.of_label(f"{self.content_type.app_label}.{self.content_type.model}")
+        entry = self.entry
         return (entry.field_label(self.field_name) if entry else "") or self.field_name
 
     @property

@@ -109,7 +109,7 @@ def _correction_entry(query: Query, actor) -> LogEntry | None:
     """The actor's newest change of the query's record since the query last waited for them, or
     of a record its kind is corrected through (an adverse event's follow-up report)."""
     changes = Q(content_type_id=query.content_type_id, object_pk=str(query.object_id))
-    entry, record = queryable.of_label(_label(query)), query.record
+    entry, record = query.entry, query.record
     if entry is not None and entry.corrected_through is not None and record is not None:
         related = entry.corrected_through(record)
         changes |= Q(
@@ -126,10 +126,6 @@ def _correction_entry(query: Query, actor) -> LogEntry | None:
         .order_by("-seq")
         .first()
     )
-
-
-def _label(query: Query) -> str:
-    return f"{query.content_type.app_label}.{query.content_type.model}"
 
 
 @records_actor

@@ -2,15 +2,12 @@
 systolic value; `therapist` sees it on their home page and answers with a correction (reason
 given); `monitor` sees the corrected value and closes the query."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from queries.models import Query
-from sessions_app.services import flowsheet
 from tests.e2e.conftest import reading_row
+from tests.queries import conftest as queries
 from tests.sessions_app import conftest as sessions
 
 pytestmark = pytest.mark.e2e
@@ -22,16 +19,8 @@ attested_session = sessions.attested_session
 dosed_session = sessions.dosed_session
 
 
-@pytest.fixture
-def reading(dosed_session, therapist):
-    return flowsheet.vital_sign_record(
-        actor=therapist,
-        session=dosed_session,
-        measured_at=timezone.now() - datetime.timedelta(minutes=30),
-        systolic=172,
-        diastolic=95,
-        pulse=88,
-    )
+# A reading of 172/95 mmHg of the dosed session, 30 minutes ago (tests/queries/conftest.py).
+reading = queries.reading
 
 
 def test_monitor_queries_a_systolic_value_the_site_corrects_it_and_the_monitor_closes(
