@@ -90,6 +90,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "sessions_app.acknowledge_vitalsignalert",
             "safety.view_adverseevent",
             "safety.count_adverseevent",
+            # The sponsor's assessment and review of adverse events, and the SUSAR's reports.
+            "safety.assess_adverseevent",
+            "safety.view_referencesafetyinformation",
             FREE_TEXT_PERMISSION,
             CASEBOOK_VIEW,
         }
@@ -129,6 +132,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {f"sessions_app.{action}_studysessionsettings" for action in ("view", "add", "change")}
         | _QUERY_ADMIN
         | {CASEBOOK_VIEW, "participants.lock_casebook"}
+        # The study's reference safety information: a new version is added, none is changed.
+        | {f"safety.{action}_referencesafetyinformation" for action in ("view", "add")}
         # The text of the queries they raise and close and of the unlocks they give, without any
         # participant's identity (the administrator sees none); no clinical page besides.
         | {FREE_TEXT_PERMISSION}

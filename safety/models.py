@@ -4,8 +4,13 @@ A site opens an event as a draft (for example from a reading over a threshold) a
 the investigator submits it with an e-signature, which makes the initial report (number 0). After
 that nothing is overwritten: each later change is a follow-up report, numbered, with its reason
 and the values it changed, drafted by the site staff and signed by the investigator. A final
-follow-up closes the event. The event keeps the current values (see DESIGN.md, "Adverse events";
-the clocks, the medical monitor's review and SUSAR assessment are still to come).
+follow-up closes the event. The event keeps the current values (see DESIGN.md, "Adverse events").
+
+The medical monitor's side is apart from the site's report, so that a review never changes the
+report's version: `AdverseEventReview` holds the sponsor's causality, expectedness against the
+study's `ReferenceSafetyInformation`, the MedDRA codes and the review state, signed by the monitor
+(meaning "reviewed"); a SUSAR's regulatory clock and the submissions that stop it are
+`RegulatorySubmission` rows, and `SafetyNotice` claims each email sent about an event once.
 """
 
 import operator
@@ -13,11 +18,13 @@ from functools import reduce
 
 from auditlog.registry import auditlog
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.models import VersionedModel
+from accounts.models import Study
+from audit.models import AuditedModel, VersionedModel
 from participants.models import Participant
 from records.fields import optional_link, user_field
 
@@ -204,6 +211,19 @@ class AdverseEvent(VersionedModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     reported_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the signatures that reach the sponsor, never typed.
+    submitted_at = models.DateTimeField(
+        "submitted", null=True, blank=True, help_text="When the signed initial report was made."
+    )
+    serious_reported_at = models.DateTimeField(
+        "reported as serious",
+        null=True,
+        blank=True,
+        help_text=(
+            "When the sponsor first had a signed report of the event as serious: its 24-hour "
+            "clock stops then."
+        ),
+    )
 
     class Meta:
         ordering = ["-onset_at", "-pk"]
@@ -271,6 +291,10 @@ class AdverseEvent(VersionedModel):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_fatal_or_life_threatening(self) -> bool:
+        return bool(self.serious_death or self.serious_life_threatening)
 
 
 # What a report carries: the event's values a submission snapshots and a follow-up may change.
@@ -358,5 +382,262 @@ class AdverseEventReport(VersionedModel):
         return self.adverse_event.participant
 
 
+class Causality:
+    """The causality scale, strongest last: related is possible or stronger (DESIGN.md)."""
+
+    ORDER = [choice.value for choice in AdverseEvent.Causality]
+    RELATED = frozenset(ORDER[ORDER.index(AdverseEvent.Causality.POSSIBLE) :])
+
+    @classmethod
+    def more_conservative(cls, *values: str) -> str:
+        """Of the answers given, the one that says the event is the more related."""
+        given = [value for value in values if value]
+        return max(given, key=cls.ORDER.index, default="")
+
+
+class ReferenceSafetyInformation(AuditedModel):
+    """One version of a study's reference safety information: the expected terms against which
+    the medical monitor assesses expectedness. A new version is a new record; none is changed."""
+
+    study = models.ForeignKey(
+        Study, on_delete=models.PROTECT, related_name="reference_safety_information"
+    )
+    version = models.CharField(
+        max_length=60, help_text='As the document names it, for example "IB edition 7".'
+    )
+    effective_on = models.DateField("effective from")
+    expected_terms = models.TextField(max_length=20000, help_text="One expected term per line.")
+    created_by = user_field()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["study", "-effective_on", "-pk"]
+        verbose_name = "reference safety information"
+        verbose_name_plural = "reference safety information"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "version"],
+                name="rsi_version_unique_in_study",
+                violation_error_message="This study has a version of this name already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study.code} RSI {self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(RSI_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(RSI_IMMUTABLE)
+
+    @property
+    def terms(self) -> list[str]:
+        return [line.strip() for line in self.expected_terms.splitlines() if line.strip()]
+
+    def lists(self, term: str) -> bool:
+        """Whether `term` is one of the expected terms (case and spacing aside)."""
+        wanted = " ".join(term.split()).casefold()
+        return any(" ".join(t.split()).casefold() == wanted for t in self.terms)
+
+
+RSI_IMMUTABLE = "A version of the reference safety information is never changed: add a new one."
+MEDDRA_CODE = RegexValidator(r"^[0-9]{8}$", "A MedDRA code is 8 digits.")
+MEDDRA_VERSION = RegexValidator(
+    r"^[0-9]{1,2}\.[0-9]$", 'The MedDRA version as it is numbered, for example "27.1".'
+)
+
+
+class AdverseEventReview(VersionedModel):
+    """The medical monitor's review of a submitted adverse event: the sponsor's assessment and
+    the review state, signed by the monitor (meaning "reviewed").
+
+    Made when the event is submitted (awaiting review); saving an assessment puts it under
+    review; the signature makes it reviewed, and a later change, or a follow-up report signed
+    after, returns it to review. SUSAR: serious, related by the more conservative causality, and
+    unexpected; `susar_since` is when the sponsor first had what makes it one (its day 0 in the
+    site's zone is the clock's start) and `susar_fatal_or_life_threatening` decides its clock.
+    """
+
+    class State(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting review"
+        UNDER_REVIEW = "under_review", "Under review"
+        REVIEWED = "reviewed", "Reviewed"
+
+    # The monitor's review of the data: refused on a locked casebook, but it leaves a signed one
+    # signed (participants.casebook).
+    casebook_review = True
+
+    adverse_event = models.OneToOneField(
+        AdverseEvent, on_delete=models.PROTECT, related_name="review"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.AWAITING)
+    sponsor_causality = models.CharField(
+        "causality to the investigational product (sponsor)",
+        max_length=20,
+        choices=AdverseEvent.Causality.choices,
+        blank=True,
+    )
+    expected = models.BooleanField(
+        "expected per the reference safety information",
+        null=True,
+        blank=True,
+    )
+    reference_safety_information = models.ForeignKey(
+        ReferenceSafetyInformation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name="reference safety information version",
+    )
+    meddra_llt_code = models.CharField(
+        "MedDRA lowest level term code", max_length=8, blank=True, validators=[MEDDRA_CODE]
+    )
+    meddra_pt_code = models.CharField(
+        "MedDRA preferred term code", max_length=8, blank=True, validators=[MEDDRA_CODE]
+    )
+    meddra_version = models.CharField(
+        "MedDRA version", max_length=5, blank=True, validators=[MEDDRA_VERSION]
+    )
+    assessed_by = user_field(optional=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    susar_since = models.DateTimeField("a SUSAR since", null=True, blank=True)
+    susar_fatal_or_life_threatening = models.BooleanField(default=False)
+    returned_at = models.DateTimeField(
+        "returned to review",
+        null=True,
+        blank=True,
+        help_text="When a follow-up report signed after the review returned it to review.",
+    )
+
+    class Meta:
+        ordering = ["adverse_event"]
+        permissions = [
+            ("assess_adverseevent", "Can assess and sign the review of adverse events (monitor)")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meddra_llt_code="") | Q(meddra_version__gt=""),
+                name="ae_review_coding_has_version",
+                violation_error_message="Give the MedDRA version the codes are from.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of AE {self.adverse_event_id}"
+
+    @property
+    def participant(self) -> Participant:
+        return self.adverse_event.participant
+
+    @property
+    def is_coded(self) -> bool:
+        return bool(self.meddra_pt_code)
+
+    @property
+    def related(self) -> bool | None:
+        """Related by the more conservative of the two causalities; None until both answer."""
+        ae = self.adverse_event
+        if not (ae.causality and self.sponsor_causality):
+            return None
+        return Causality.more_conservative(ae.causality, self.sponsor_causality) in (
+            Causality.RELATED
+        )
+
+    @property
+    def is_susar(self) -> bool:
+        return bool(self.adverse_event.is_serious and self.related and self.expected is False)
+
+
+class RegulatorySubmission(AuditedModel):
+    """The sponsor's expedited report of a SUSAR to the regulator, recorded by the monitor: the
+    initial one stops the SUSAR's clock; for a fatal or life-threatening one, the follow-up
+    stops the second. Written once, never changed."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial report"
+        FOLLOW_UP = "follow_up", "Follow-up report"
+
+    adverse_event = models.ForeignKey(
+        AdverseEvent, on_delete=models.PROTECT, related_name="regulatory_submissions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    submitted_on = models.DateField("submitted to the regulator on")
+    reference = models.CharField(
+        "regulator's reference number", max_length=60, help_text="As the regulator gave it."
+    )
+    recorded_by = user_field()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["adverse_event", "submitted_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["adverse_event", "kind"],
+                name="regulatory_submission_once_per_kind",
+                violation_error_message="This report to the regulator is recorded already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of AE {self.adverse_event_id} ({self.reference})"
+
+    @property
+    def participant(self) -> Participant:
+        return self.adverse_event.participant
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(SUBMISSION_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(SUBMISSION_IMMUTABLE)
+
+
+SUBMISSION_IMMUTABLE = "A submission to the regulator, once recorded, is never changed."
+
+
+class SafetyNotice(models.Model):
+    """That one email about one event was sent to one user, at one step (`kind`): the row is
+    claimed in the transaction that sends it, so that two workers, or beat running twice, send
+    it once, and a failed sending rolls the claim back for the retry."""
+
+    class Kind(models.TextChoices):
+        SERIOUS_SUBMITTED = "serious_submitted", "Serious adverse event submitted"
+        SERIOUS_REMINDER = "serious_reminder", "18 hours without a submission"
+        SUSAR_DUE_SOON = "susar_due_soon", "SUSAR report due within 2 days"
+        SUSAR_OVERDUE = "susar_overdue", "SUSAR report overdue"
+
+    adverse_event = models.ForeignKey(
+        AdverseEvent, on_delete=models.PROTECT, related_name="notices"
+    )
+    recipient = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    step = models.CharField(
+        max_length=20, blank=True, help_text="Which clock of the event, where it has two."
+    )
+    email = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["adverse_event", "recipient", "kind", "step"],
+                name="safety_notice_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to user {self.recipient_id} (AE {self.adverse_event_id})"
+
+
 auditlog.register(AdverseEvent)
 auditlog.register(AdverseEventReport)
+auditlog.register(ReferenceSafetyInformation)
+auditlog.register(AdverseEventReview)
+auditlog.register(RegulatorySubmission)

@@ -27,6 +27,7 @@ from safety.models import (
     AdverseEvent,
     AdverseEventReport,
 )
+from safety.review import review_follow_up, review_open
 from sessions_app.models import DosingSession, VitalSignReading
 from sessions_app.services.flowsheet.common import same_minute
 from signatures.models import Signature
@@ -303,6 +304,9 @@ def adverse_event_submit(
         report_check(ae)
         completeness_check(ae)
         ae.status = AdverseEvent.Status.SUBMITTED
+        ae.submitted_at = timezone.now()
+        if ae.is_serious:
+            ae.serious_reported_at = ae.submitted_at
         versioned_save(
             instance=ae, expected_version=expected_version, reason="Submitted by investigator"
         )
@@ -314,6 +318,7 @@ def adverse_event_submit(
             drafted_at=ae.created_at,
         )
         _report_sign(report, signer=actor, password=password, statement=SUBMIT_STATEMENT)
+        review_open(ae)
     return report
 
 
@@ -434,6 +439,9 @@ def adverse_event_follow_up_sign(
         completeness_check(ae, final=report.final)
         if report.final:
             ae.status = AdverseEvent.Status.CLOSED
+        if ae.is_serious and ae.serious_reported_at is None:
+            ae.serious_reported_at = timezone.now()
         versioned_save(instance=ae, expected_version=ae.version, reason=report.reason)
         _report_sign(report, signer=actor, password=password, statement=FOLLOW_UP_STATEMENT)
+        review_follow_up(ae, report)
     return report

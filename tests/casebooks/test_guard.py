@@ -36,6 +36,7 @@ STUDY_WIDE = {
     "screening.criterion",
     "screening.studyscreeningconfig",
     "sessions_app.studysessionsettings",
+    "safety.referencesafetyinformation",
 }
 
 

@@ -1,0 +1,177 @@
+"""The reporting clocks of an adverse event (DESIGN.md, "Adverse events").
+
+- The 24-hour clock of a serious event: from the site's awareness to the sponsor's first signed
+  report of it as serious (`AdverseEvent.serious_reported_at`).
+- A SUSAR's regulatory clocks: day 0 is the day, in the site's zone, on which the sponsor first
+  had what makes it one (`AdverseEventReview.susar_since`); the report is due by the end of day
+  7 when the event is fatal or life-threatening, with its follow-up by the end of day 15 (8 more
+  days), and by the end of day 15 otherwise. Recording the submission to the regulator (a date)
+  stops a clock.
+
+Each clock is a `Clock`, which says whether it runs, was met or is late, and by how much. The
+functions read what the selectors fetched (`review`, `regulatory_submissions`) and make no query
+of their own.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
+SERIOUS_REPORT_HOURS = 24
+# With no submission this long after the site's awareness, the site is reminded (safety.tasks).
+SERIOUS_REMINDER_HOURS = 18
+SUSAR_FATAL_DAYS = 7
+SUSAR_FOLLOW_UP_DAYS = 8  # after the 7 days of a fatal or life-threatening SUSAR
+SUSAR_OTHER_DAYS = 15
+# A SUSAR's clock is "due soon" this many days before its due day ends (safety.tasks warns).
+SUSAR_WARNING_DAYS = 2
+
+
+def duration_label(delta: datetime.timedelta) -> str:
+    """A duration as a person says it: "45 min", "5 h 20 min", "3 days 4 h"."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One reporting clock: `name` says which, `due_at` when it ends, `stopped_at` when what
+    stops it was done (None while it runs); times are aware, `zone` is the site's."""
+
+    name: str
+    started_at: datetime.datetime
+    due_at: datetime.datetime
+    stopped_at: datetime.datetime | None
+    zone: zoneinfo.ZoneInfo
+    # A clock counted in calendar days (a SUSAR's) is stopped by a date, not a time.
+    by_day: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def met(self) -> bool:
+        return self.stopped_at is not None and self.stopped_at <= self.due_at
+
+    def late(self, now: datetime.datetime | None = None) -> bool:
+        if self.stopped_at is not None:
+            return self.stopped_at > self.due_at
+        return (now or timezone.now()) > self.due_at
+
+    def late_by(self, now: datetime.datetime | None = None) -> datetime.timedelta:
+        """How late the clock was stopped, or is now; zero when it is not late."""
+        end = self.stopped_at or now or timezone.now()
+        return max(end - self.due_at, datetime.timedelta(0))
+
+    def remaining(self, now: datetime.datetime | None = None) -> datetime.timedelta:
+        return self.due_at - (now or timezone.now())
+
+    @property
+    def due_local(self) -> datetime.datetime:
+        return self.due_at.astimezone(self.zone)
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        """ "met", "late" (stopped after the due time), "overdue" (running past it) or
+        "running"."""
+        if self.stopped_at is not None:
+            return "met" if self.met else "late"
+        return "overdue" if self.late(now) else "running"
+
+    def status(self, now: datetime.datetime | None = None) -> str:
+        """The clock as its page says it: "met", "late by 2 h 10 min", "overdue by 3 h",
+        "5 h 20 min left"."""
+        state = self.state(now)
+        if state == "met":
+            return "met"
+        if state in ("late", "overdue"):
+            unit = datetime.timedelta(days=1) if self.by_day else None
+            late = self.late_by(now)
+            if unit is not None:
+                days = -(-late // unit)  # whole days begun
+                return f"{state} by {days} day{'s' if days != 1 else ''}"
+            return f"{state} by {duration_label(late)}"
+        return f"{duration_label(self.remaining(now))} left"
+
+
+def _zone(ae) -> zoneinfo.ZoneInfo:
+    return ae.participant.site.zoneinfo
+
+
+def serious_clock(ae) -> Clock | None:
+    """The 24-hour clock of a serious event (None when it is not, or not yet, serious)."""
+    if not ae.is_serious and ae.serious_reported_at is None:
+        return None
+    return Clock(
+        name="24-hour report to the sponsor",
+        started_at=ae.aware_at,
+        due_at=ae.aware_at + datetime.timedelta(hours=SERIOUS_REPORT_HOURS),
+        stopped_at=ae.serious_reported_at,
+        zone=_zone(ae),
+    )
+
+
+def _end_of_day(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=zone)
+
+
+def _start_of_day(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def susar_day_zero(review) -> datetime.date | None:
+    if review is None or review.susar_since is None:
+        return None
+    return review.susar_since.astimezone(_zone(review.adverse_event)).date()
+
+
+def susar_clocks(ae, review=None, submissions=None) -> list[Clock]:
+    """A SUSAR's clocks to the regulator (none when the event is not one): the report, and for
+    a fatal or life-threatening SUSAR its follow-up. `review` and `submissions` default to the
+    event's (fetched by the caller: `review`, `regulatory_submissions`)."""
+    if review is None:
+        try:
+            review = ae.review
+        except ObjectDoesNotExist:
+            return []
+    day0 = susar_day_zero(review)
+    if day0 is None:
+        return []
+    if submissions is None:
+        submissions = list(ae.regulatory_submissions.all())
+    zone = _zone(ae)
+    submitted = {s.kind: _start_of_day(s.submitted_on, zone) for s in submissions}
+    start = _start_of_day(day0, zone)
+    if review.susar_fatal_or_life_threatening:
+        plan = [
+            ("initial", "SUSAR report, 7 days", SUSAR_FATAL_DAYS),
+            ("follow_up", "SUSAR follow-up, day 15", SUSAR_FATAL_DAYS + SUSAR_FOLLOW_UP_DAYS),
+        ]
+    else:
+        plan = [("initial", "SUSAR report, 15 days", SUSAR_OTHER_DAYS)]
+    return [
+        Clock(
+            name=name,
+            started_at=start,
+            due_at=_end_of_day(day0 + datetime.timedelta(days=days), zone),
+            stopped_at=submitted.get(kind),
+            zone=zone,
+            by_day=True,
+        )
+        for kind, name, days in plan
+    ]
+
+
+def clocks(ae, review=None, submissions=None) -> list[Clock]:
+    """Every reporting clock of the event, the 24-hour one first."""
+    serious = serious_clock(ae)
+    return ([serious] if serious else []) + susar_clocks(ae, review, submissions)

@@ -1,0 +1,303 @@
+"""The medical monitor's review of an adverse event: the sponsor's assessment, the review
+signature, and the submissions to the regulator that stop a SUSAR's clocks.
+
+A submitted event waits for review (`review_open`); an assessment puts it under review; the
+monitor's e-signature (meaning "reviewed") makes it reviewed, and is refused while a query on the
+event is open or answered. A change of the assessment after it, or a follow-up report signed by
+the site, returns the event to review and voids the review signature.
+
+Whether the event is a SUSAR is worked out here each time what decides it changes
+(`_susar_refresh`), never chosen: serious, related by the more conservative causality, and
+unexpected. The sponsor first has that information when the change that makes it one is saved:
+that moment is kept (`susar_since`), and its day in the site's zone is the clock's day 0.
+"""
+
+import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+from audit.context import records_actor
+from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
+from records.edits import StepRefused
+from records.forms import YES_NO_REQUIRED
+from safety.models import (
+    AdverseEvent,
+    AdverseEventReport,
+    AdverseEventReview,
+    ReferenceSafetyInformation,
+    RegulatorySubmission,
+)
+from signatures.models import Signature
+from signatures.services import (
+    signature_password_confirm,
+    signature_sign,
+    signature_void_outdated,
+)
+
+ASSESS_AE = "safety.assess_adverseevent"
+ASSESS_REFUSED = "Only a medical monitor of the study can assess and review adverse events."
+NOT_SUBMITTED = "A draft adverse event is reviewed once the investigator has submitted it."
+ALREADY_REVIEWED = "This review is signed already: a change of the assessment returns it to review."
+NOT_A_SUSAR = (
+    "Only a SUSAR (serious, related and unexpected) is reported to the regulator on its clock: "
+    "this event is not one."
+)
+NO_FOLLOW_UP_CLOCK = (
+    "Only a fatal or life-threatening SUSAR has a follow-up report due to the regulator."
+)
+INITIAL_FIRST = "Record the initial report to the regulator before its follow-up."
+QUERIES_OPEN = (
+    "Queries on this adverse event are still open or answered: close them before signing "
+    "the review."
+)
+SUBMITTED_BEFORE_DAY_0 = (
+    "The submission is dated before the event became a SUSAR ({day0:%d %b %Y}): enter the date "
+    "it was sent to the regulator."
+)
+SUBMITTED_IN_FUTURE = "The submission date is in the future. Enter the date it was sent."
+REFERENCE_REQUIRED = "Enter the reference number the regulator gave the report."
+REVIEW_STATEMENT = (
+    "I have reviewed this adverse event, its reports and the sponsor's assessment of its "
+    "causality, expectedness and coding."
+)
+RETURNED = "Returned to review: follow-up {number} was signed after the review."
+REASSESSED = "Assessment changed after the review was signed."
+COMPLETE_FOR_SIGNING = {
+    "sponsor_causality": "Choose the sponsor's causality before signing the review.",
+    "expected": YES_NO_REQUIRED,
+    "reference_safety_information": (
+        "Choose the version of the reference safety information the expectedness is judged by."
+    ),
+}
+
+
+class ReviewError(StepRefused):
+    """A step of the review its state does not allow."""
+
+
+def _may_assess(actor: User, ae: AdverseEvent) -> None:
+    if not actor.has_perm(ASSESS_AE, ae):
+        raise PermissionDenied(ASSESS_REFUSED)
+
+
+def _lock(review: AdverseEventReview) -> AdverseEventReview:
+    return (
+        AdverseEventReview.objects.select_for_update(of=("self",))
+        .select_related("adverse_event__participant__site__study")
+        .get(pk=review.pk)
+    )
+
+
+def _susar_refresh(review: AdverseEventReview, *, now: datetime.datetime) -> None:
+    """Keep `susar_since` in step with what the event is now: set when it becomes a SUSAR,
+    cleared when it stops being one before any report to the regulator was recorded. Whether it
+    is fatal or life-threatening (its clock) follows the latest report until then."""
+    ae = review.adverse_event
+    reported = ae.regulatory_submissions.filter(kind=RegulatorySubmission.Kind.INITIAL).exists()
+    if review.is_susar:
+        if review.susar_since is None:
+            review.susar_since = now
+        if not reported:
+            review.susar_fatal_or_life_threatening = ae.is_fatal_or_life_threatening
+    elif not reported:
+        review.susar_since = None
+        review.susar_fatal_or_life_threatening = False
+
+
+def review_open(ae: AdverseEvent) -> AdverseEventReview:
+    """The review of a just-submitted event: awaiting the monitor (called in the submission's
+    transaction)."""
+    review, _ = AdverseEventReview.objects.get_or_create(adverse_event=ae)
+    return review
+
+
+def review_follow_up(ae: AdverseEvent, report: AdverseEventReport) -> AdverseEventReview:
+    """A follow-up report was signed (in its transaction): a reviewed event returns to review,
+    and what the report changed may make it a SUSAR, or no longer one."""
+    review = _lock(review_open(ae))
+    review.adverse_event = ae
+    now = timezone.now()
+    reason = ""
+    if review.state == AdverseEventReview.State.REVIEWED:
+        review.state = AdverseEventReview.State.UNDER_REVIEW
+        review.returned_at = now
+        reason = RETURNED.format(number=report.number)
+    _susar_refresh(review, now=now)
+    versioned_save(instance=review, expected_version=review.version, reason=reason)
+    if reason:
+        signature_void_outdated(record=review, reason=reason)
+    return review
+
+
+@records_actor
+def review_assess(
+    *,
+    actor: User,
+    review: AdverseEventReview,
+    expected_version: int,
+    sponsor_causality: str,
+    expected: bool | None,
+    reference_safety_information: ReferenceSafetyInformation | None,
+    meddra_llt_code: str = "",
+    meddra_pt_code: str = "",
+    meddra_version: str = "",
+) -> AdverseEventReview:
+    """Save the sponsor's assessment (any part of it may wait); the event is then under review.
+    A change after the review was signed returns it to review. Refused if anyone saved the
+    review after `expected_version` was read."""
+    _may_assess(actor, review.adverse_event)
+    with transaction.atomic():
+        review = _lock(review)
+        ae = review.adverse_event
+        if ae.status == AdverseEvent.Status.DRAFT:
+            raise ReviewError(NOT_SUBMITTED)
+        if review.version != expected_version:
+            raise ConcurrentEditError(STALE_MESSAGE)
+        rsi = reference_safety_information
+        if rsi is not None and rsi.study_id != ae.participant.site.study_id:
+            raise ValidationError(
+                {"reference_safety_information": "This version is another study's."}
+            )
+        review.sponsor_causality = sponsor_causality
+        review.expected = expected
+        review.reference_safety_information = rsi
+        review.meddra_llt_code = meddra_llt_code.strip()
+        review.meddra_pt_code = meddra_pt_code.strip()
+        review.meddra_version = meddra_version.strip()
+        if review.meddra_llt_code and not review.meddra_pt_code:
+            raise ValidationError(
+                {"meddra_pt_code": "Give the preferred term the lowest level term belongs to."}
+            )
+        if review.meddra_pt_code and not review.meddra_version:
+            raise ValidationError({"meddra_version": "Give the MedDRA version of the codes."})
+        now = timezone.now()
+        reason = ""
+        if review.state == AdverseEventReview.State.REVIEWED:
+            reason = REASSESSED
+        review.state = AdverseEventReview.State.UNDER_REVIEW
+        review.assessed_by, review.assessed_at = actor, now
+        _susar_refresh(review, now=now)
+        review.full_clean()
+        versioned_save(instance=review, expected_version=expected_version, reason=reason)
+        if reason:
+            signature_void_outdated(record=review, reason=reason)
+    return review
+
+
+def open_queries(ae: AdverseEvent) -> int:
+    """How many queries on the event (or its reports) are open or answered."""
+    from queries.models import Query  # queries reads the record registry, which names safety
+
+    types = ContentType.objects.get_for_models(AdverseEvent, AdverseEventReport)
+    report_ids = list(ae.reports.values_list("pk", flat=True))
+    return (
+        Query.objects.filter(state__in=[Query.State.OPEN, Query.State.ANSWERED])
+        .filter(content_type=types[AdverseEvent], object_id=ae.pk)
+        .count()
+        + Query.objects.filter(
+            state__in=[Query.State.OPEN, Query.State.ANSWERED],
+            content_type=types[AdverseEventReport],
+            object_id__in=report_ids,
+        ).count()
+    )
+
+
+@records_actor
+def review_sign(
+    *,
+    actor: User,
+    review: AdverseEventReview,
+    password: str,
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> Signature:
+    """The monitor's e-signature of the review (meaning "reviewed"), at the version they read:
+    refused while the assessment is incomplete, a query is open or answered, or a follow-up waits
+    for the investigator's signature."""
+    _may_assess(actor, review.adverse_event)
+    signature_password_confirm(signer=actor, password=password, request=request)
+    with transaction.atomic():
+        review = _lock(review)
+        ae = review.adverse_event
+        if ae.status == AdverseEvent.Status.DRAFT:
+            raise ReviewError(NOT_SUBMITTED)
+        if review.state == AdverseEventReview.State.REVIEWED:
+            raise ReviewError(ALREADY_REVIEWED)
+        if review.version != expected_version:
+            raise ConcurrentEditError(STALE_MESSAGE)
+        missing = {
+            field: message
+            for field, message in COMPLETE_FOR_SIGNING.items()
+            if getattr(review, field) in (None, "")
+        }
+        if missing:
+            raise ValidationError(missing)
+        if open_queries(ae):
+            raise ReviewError(QUERIES_OPEN)
+        if ae.reports.filter(signed_at__isnull=True).exists():
+            raise ReviewError(
+                "A follow-up report waits for the investigator's signature: review it once "
+                "it is signed."
+            )
+        review.state = AdverseEventReview.State.REVIEWED
+        versioned_save(instance=review, expected_version=expected_version, reason="")
+        return signature_sign(
+            signer=actor,
+            record=review,
+            meaning=Signature.Meaning.REVIEWED,
+            password=password,
+            statement=REVIEW_STATEMENT,
+        )
+
+
+@records_actor
+def regulatory_submission_record(
+    *,
+    actor: User,
+    adverse_event: AdverseEvent,
+    kind: str,
+    submitted_on: datetime.date,
+    reference: str,
+) -> RegulatorySubmission:
+    """Record that the sponsor sent the SUSAR's report (initial or follow-up) to the regulator,
+    which stops that clock. Refused for an event that is not a SUSAR, a follow-up of one with no
+    follow-up clock, and a date before day 0 or in the future."""
+    _may_assess(actor, adverse_event)
+    reference = reference.strip()
+    with transaction.atomic():
+        review = _lock(adverse_event.review)
+        ae = review.adverse_event
+        if review.susar_since is None:
+            raise ReviewError(NOT_A_SUSAR)
+        if kind == RegulatorySubmission.Kind.FOLLOW_UP:
+            if not review.susar_fatal_or_life_threatening:
+                raise ReviewError(NO_FOLLOW_UP_CLOCK)
+            if not ae.regulatory_submissions.filter(
+                kind=RegulatorySubmission.Kind.INITIAL
+            ).exists():
+                raise ReviewError(INITIAL_FIRST)
+        errors = {}
+        day0 = review.susar_since.astimezone(ae.participant.site.zoneinfo).date()
+        if submitted_on < day0:
+            errors["submitted_on"] = SUBMITTED_BEFORE_DAY_0.format(day0=day0)
+        if submitted_on > timezone.localdate(timezone=ae.participant.site.zoneinfo):
+            errors["submitted_on"] = SUBMITTED_IN_FUTURE
+        if not reference:
+            errors["reference"] = REFERENCE_REQUIRED
+        if errors:
+            raise ValidationError(errors)
+        submission = RegulatorySubmission(
+            adverse_event=ae,
+            kind=kind,
+            submitted_on=submitted_on,
+            reference=reference,
+            recorded_by=actor,
+        )
+        submission.full_clean()
+        submission.save()
+    return submission
