@@ -28,11 +28,17 @@ NOT_FOUND = "No such adverse event."
 def adverse_event_list(*, user: User) -> QuerySet[AdverseEvent]:
     """Adverse events of the sites the user may see, with what the list and detail pages show."""
     site_ids = user_scope(user).sites_with(VIEW_AE)
-    return AdverseEvent.objects.filter(participant__site_id__in=site_ids).select_related(
-        "participant__site__study",
-        "dosing_session__visit",
-        "source_reading",
-        "reported_by",
+    return (
+        AdverseEvent.objects.filter(participant__site_id__in=site_ids)
+        .select_related(
+            "participant__site__study",
+            "dosing_session__visit",
+            "source_reading",
+            "reported_by",
+            "review",
+        )
+        # What the clocks read (safety.clocks): one query for the page, whatever its length.
+        .prefetch_related("regulatory_submissions")
     )
 
 
