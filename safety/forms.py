@@ -4,6 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.selectors import site_list
 from records.forms import (
@@ -19,6 +21,9 @@ from safety.models import (
     SERIOUSNESS_CRITERIA,
     SPECIAL_INTEREST,
     AdverseEvent,
+    AdverseEventReview,
+    ReferenceSafetyInformation,
+    RegulatorySubmission,
 )
 from safety.selectors import VIEW_AE
 from safety.services import (
@@ -317,3 +322,138 @@ class ParticipantChoiceForm(forms.Form):
         self.helper = FormHelper(self)
         self.helper.form_method = "get"
         self.helper.layout = Layout(Field("participant"), Submit("choose", "Continue"))
+
+
+class AssessmentForm(forms.ModelForm):
+    """The medical monitor's assessment: the sponsor's causality, expectedness against a version
+    of the study's reference safety information, and the MedDRA codes. Any part may wait; the
+    review signature needs the first three (safety.review.COMPLETE_FOR_SIGNING)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    sponsor_causality = forms.ChoiceField(
+        label="Causality to the investigational product (sponsor's assessment)",
+        choices=AdverseEvent.Causality.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = AdverseEventReview
+        fields = [
+            "sponsor_causality",
+            "reference_safety_information",
+            "expected",
+            "meddra_llt_code",
+            "meddra_pt_code",
+            "meddra_version",
+        ]
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected"] = yes_no_field(
+            "Expected: listed in that version of the reference safety information",
+            required=False,
+            empty_value=None,
+        )
+        rsi = self.fields["reference_safety_information"]
+        rsi.queryset = ReferenceSafetyInformation.objects.filter(study=study)
+        rsi.label_from_instance = lambda v: f"{v.version} (from {v.effective_on:%d %b %Y})"
+        rsi.empty_label = "Choose…"
+        for name in ("meddra_llt_code", "meddra_pt_code"):
+            self.fields[name].widget.attrs.update(inputmode="numeric", maxlength=8)
+            self.fields[name].help_text = "8 digits, from your licensed MedDRA browser."
+        self.fields["meddra_version"].help_text = 'For example "27.1".'
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            if self.instance.reference_safety_information_id is None:
+                current = rsi.queryset.filter(effective_on__lte=timezone.localdate()).first()
+                self.initial["reference_safety_information"] = current.pk if current else None
+        self.helper = ServerValidatedHelper(self, testid="assessment-form")
+        self.helper.layout = Layout(
+            "version",
+            Fieldset("Causality", InlineRadios("sponsor_causality")),
+            Fieldset(
+                "Expectedness",
+                Row(
+                    Column("reference_safety_information", css_class="col-md-6"),
+                    Column(InlineRadios("expected"), css_class="col-md-6"),
+                ),
+            ),
+            Fieldset(
+                "Coding (MedDRA)",
+                Row(
+                    Column("meddra_llt_code"),
+                    Column("meddra_pt_code"),
+                    Column("meddra_version"),
+                ),
+            ),
+            Submit("assess", "Save the assessment"),
+        )
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ReviewSignForm(SignatureForm):
+    """The monitor's password, for the review at the version they read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, review, **kwargs):
+        super().__init__(*args, submit_label="Sign the review", **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = review.version
+        self.helper.layout.insert(0, "version")
+        self.helper.form_action = reverse("safety:ae_review_sign", args=[review.adverse_event_id])
+        self.helper.attrs = {"data-testid": "review-sign-form"}
+
+
+class RegulatorySubmissionForm(forms.ModelForm):
+    """The sponsor's report of a SUSAR to the regulator: which, when, and its reference."""
+
+    class Meta:
+        model = RegulatorySubmission
+        fields = ["kind", "submitted_on", "reference"]
+        widgets = {"submitted_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, adverse_event, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (k.value, k.label) for k in RegulatorySubmission.Kind if k.value in kinds
+        ]
+        self.fields["kind"].label = "Report"
+        self.fields["submitted_on"].error_messages["invalid"] = (
+            "Enter the date as day, month and year."
+        )
+        self.helper = ServerValidatedHelper(self, testid="regulatory-form")
+        self.helper.form_action = reverse("safety:ae_regulatory", args=[adverse_event.pk])
+        self.helper.layout = Layout(
+            Row(Column("kind"), Column("submitted_on"), Column("reference")),
+            Submit("record", "Record the submission"),
+        )
+
+    def _post_clean(self):
+        # The service checks the submission against the event (safety.review).
+        pass
+
+
+class ReferenceSafetyInformationForm(forms.ModelForm):
+    class Meta:
+        model = ReferenceSafetyInformation
+        fields = ["version", "effective_on", "expected_terms"]
+        field_classes = {"expected_terms": LongTextField}
+        widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_terms"].widget.attrs["rows"] = 12
+        self.helper = ServerValidatedHelper(self, testid="rsi-form")
+        self.helper.layout = Layout(
+            Row(Column("version"), Column("effective_on")),
+            Field("expected_terms"),
+            Submit("add", "Add this version"),
+        )
+
+    def _post_clean(self):
+        # The service checks the version against the study's others (safety.review).
+        pass

@@ -21,6 +21,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import ROLE_PERMISSIONS
+from accounts.selectors import user_scope
 from audit.context import records_actor
 from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
 from records.edits import StepRefused
@@ -301,3 +303,46 @@ def regulatory_submission_record(
         submission.full_clean()
         submission.save()
     return submission
+
+
+ADD_RSI = "safety.add_referencesafetyinformation"
+RSI_REFUSED = "Only the study administrator adds versions of the reference safety information."
+RSI_TERMS_REQUIRED = "List the expected terms, one per line."
+
+
+@records_actor
+def reference_safety_information_add(
+    *, actor: User, study, version: str, effective_on: datetime.date, expected_terms: str
+) -> ReferenceSafetyInformation:
+    """Add a version of the study's reference safety information (none is ever changed). Each
+    term is kept on its own line, blank lines and repeats dropped."""
+    if not actor.has_perm(ADD_RSI) or study.pk not in studies_with(actor, ADD_RSI):
+        raise PermissionDenied(RSI_REFUSED)
+    seen, terms = set(), []
+    for line in expected_terms.splitlines():
+        term = " ".join(line.split())
+        if term and term.casefold() not in seen:
+            seen.add(term.casefold())
+            terms.append(term)
+    rsi = ReferenceSafetyInformation(
+        study=study,
+        version=version.strip(),
+        effective_on=effective_on,
+        expected_terms="\n".join(terms),
+        created_by=actor,
+    )
+    if not terms:
+        raise ValidationError({"expected_terms": RSI_TERMS_REQUIRED})
+    with transaction.atomic():
+        rsi.full_clean()
+        rsi.save()
+    return rsi
+
+
+def studies_with(user: User, perm: str) -> frozenset[int]:
+    """The studies in which one of the user's active roles grants `perm`."""
+    return frozenset(
+        m.study_id
+        for m in user_scope(user).memberships
+        if perm in ROLE_PERMISSIONS.get(m.role, frozenset())
+    )

@@ -19,6 +19,22 @@ urlpatterns = [
         name="ae_follow_up",
     ),
     path(
+        "adverse-events/<int:pk>/review/", views.AdverseEventReviewView.as_view(), name="ae_review"
+    ),
+    path(
+        "adverse-events/<int:pk>/review/sign/",
+        views.AdverseEventReviewSignView.as_view(),
+        name="ae_review_sign",
+    ),
+    path(
+        "adverse-events/<int:pk>/regulatory/",
+        views.RegulatorySubmissionView.as_view(),
+        name="ae_regulatory",
+    ),
+    path(
+        "reference-safety-information/", views.ReferenceSafetyInformationView.as_view(), name="rsi"
+    ),
+    path(
         "adverse-events/<int:pk>/follow-up/sign/",
         views.AdverseEventFollowUpSignView.as_view(),
         name="ae_follow_up_sign",

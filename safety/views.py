@@ -2,13 +2,17 @@
 it; the investigator submits it with an e-signature; later changes are follow-up reports, drafted
 by the site's staff and signed by the investigator. The sponsor sees counts only."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
+from accounts.models import Study
 from accounts.selectors import user_scope
 from audit.services import ConcurrentEditError
 from participants.selectors import casebook_locked, participant_get, participant_list
@@ -21,17 +25,30 @@ from records.views import (
     ServiceFormMixin,
     SiteTimeZoneMixin,
 )
-from safety import selectors, services
+from safety import review, selectors, services
+from safety.clocks import clocks
 from safety.forms import (
     AdverseEventDraftForm,
     AdverseEventEditForm,
     AdverseEventFilter,
     AdverseEventFollowUpForm,
     AdverseEventSubmitForm,
+    AssessmentForm,
     FollowUpSignForm,
     ParticipantChoiceForm,
+    ReferenceSafetyInformationForm,
+    RegulatorySubmissionForm,
+    ReviewSignForm,
 )
-from safety.models import COMMON_TERMS, SPECIAL_INTEREST, AdverseEvent
+from safety.models import (
+    COMMON_TERMS,
+    SPECIAL_INTEREST,
+    AdverseEvent,
+    AdverseEventReview,
+    Causality,
+    ReferenceSafetyInformation,
+    RegulatorySubmission,
+)
 from sessions_app.selectors import elapsed_label, elapsed_minutes, reading_get
 from signatures.models import Signature
 from signatures.services import SignatureRefusedError
@@ -190,6 +207,7 @@ class AdverseEventMixin(ScopedRecordMixin):
             can_sign_follow_up=open_for_follow_up
             and ae.pending is not None
             and user.has_perm(services.SUBMIT_AE, ae),
+            can_assess=not ae.is_draft and user.has_perm(review.ASSESS_AE, ae),
         )
         return context
 
@@ -383,6 +401,215 @@ class AdverseEventFollowUpSignView(FollowUpMixin, FormView):
         closed = " The event is closed." if report.final else ""
         messages.success(self.request, f"{report.label} signed.{closed}")
         return redirect("safety:ae_detail", pk=self.ae.pk)
+
+
+class ReviewMixin(AdverseEventMixin):
+    """The medical monitor's review page of a submitted event: its clocks, the assessment, the
+    review signature and, for a SUSAR, its reports to the regulator. Each form posts to its own
+    URL (`form_name` says which the view binds); a refusal shows the page again with the others
+    as they were."""
+
+    permission = review.ASSESS_AE
+    denied_message = review.ASSESS_REFUSED
+    template_name = "safety/ae_review.html"
+    form_name = ""
+
+    def record_loaded(self):
+        self.review = getattr(self.ae, "review", None) if not self.ae.is_draft else None
+
+    def get(self, request, *args, **kwargs):
+        if self.review is None:
+            messages.info(request, review.NOT_SUBMITTED)
+            return redirect("safety:ae_detail", pk=self.ae.pk)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.review is None:
+            messages.info(request, review.NOT_SUBMITTED)
+            return redirect("safety:ae_detail", pk=self.ae.pk)
+        return super().post(request, *args, **kwargs)
+
+    def _forms(self) -> dict:
+        ae, current = self.ae, self.review
+        kinds = [RegulatorySubmission.Kind.INITIAL]
+        if current.susar_fatal_or_life_threatening:
+            kinds.append(RegulatorySubmission.Kind.FOLLOW_UP)
+        done = {s.kind for s in ae.regulatory_submissions.all()}
+        kinds = [k for k in kinds if k not in done]
+        return {
+            "assessment_form": lambda: AssessmentForm(
+                instance=copy.copy(current), study=ae.participant.site.study
+            ),
+            "sign_form": lambda: ReviewSignForm(review=current, signer=self.request.user),
+            "regulatory_form": lambda: (
+                RegulatorySubmissionForm(adverse_event=ae, kinds=kinds)
+                if current.susar_since and kinds
+                else None
+            ),
+        }
+
+    def get_context_data(self, **kwargs):
+        if "form" in kwargs:
+            kwargs[self.form_name] = kwargs.pop("form")
+        context = super().get_context_data(**kwargs)
+        context.pop("form", None)
+        for name, make in self._forms().items():
+            if name not in context:
+                context[name] = make()
+        current = self.review
+        rsi = current.reference_safety_information
+        context.update(
+            review=current,
+            clocks=clocks(self.ae, current, list(self.ae.regulatory_submissions.all())),
+            reference_versions=list(
+                ReferenceSafetyInformation.objects.filter(study=self.ae.participant.site.study)
+            ),
+            term_listed=rsi.lists(self.ae.verbatim_term) if rsi else None,
+            open_queries=review.open_queries(self.ae),
+            review_signatures=Signature.objects.filter(
+                content_type=ContentType.objects.get_for_model(AdverseEventReview),
+                object_pk=str(current.pk),
+            ).select_related("signer"),
+            conservative=Causality.more_conservative(self.ae.causality, current.sponsor_causality),
+            meaning_label=Signature.Meaning.REVIEWED.label,
+            statement=review.REVIEW_STATEMENT,
+            tab="review",
+        )
+        return context
+
+
+class AdverseEventReviewView(ReviewMixin, ServiceFormMixin, FormView):
+    """The review page, and the assessment it saves."""
+
+    form_name = "assessment_form"
+    refusals = (ValidationError, review.ReviewError)
+
+    def record_loaded(self):
+        super().record_loaded()
+        self.record = self.review
+
+    def reload(self):
+        self.review = AdverseEventReview.objects.select_related("reference_safety_information").get(
+            pk=self.review.pk
+        )
+        return self.review
+
+    def form_for(self, record, **kwargs):
+        return AssessmentForm(instance=record, study=self.ae.participant.site.study, **kwargs)
+
+    def save(self, form):
+        review.review_assess(
+            actor=self.request.user,
+            review=self.review,
+            expected_version=form.cleaned_data["version"],
+            **form.values(),
+        )
+        messages.success(self.request, "Assessment saved. The event is under review.")
+        return redirect("safety:ae_review", pk=self.ae.pk)
+
+
+class AdverseEventReviewSignView(ReviewMixin, FormView):
+    """The monitor's e-signature of the review (POST only; the form is on the review page)."""
+
+    form_name = "sign_form"
+    http_method_names = ["post"]
+
+    def get_form(self, form_class=None):
+        return ReviewSignForm(
+            **self.get_form_kwargs(), review=self.review, signer=self.request.user
+        )
+
+    def form_valid(self, form):
+        try:
+            review.review_sign(
+                actor=self.request.user,
+                review=self.review,
+                password=form.cleaned_data["password"],
+                expected_version=form.cleaned_data["version"],
+                request=self.request,
+            )
+        except SignatureRefusedError as error:
+            form.add_error("password", str(error))
+            return self.form_invalid(form)
+        except (ConcurrentEditError, review.ReviewError, ValidationError) as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Review signed: the adverse event is reviewed.")
+        return redirect("safety:ae_review", pk=self.ae.pk)
+
+
+class RegulatorySubmissionView(ReviewMixin, FormView):
+    """Record a SUSAR's report to the regulator (POST only; the form is on the review page)."""
+
+    form_name = "regulatory_form"
+    http_method_names = ["post"]
+
+    def get_form(self, form_class=None):
+        kinds = [k.value for k in RegulatorySubmission.Kind]
+        return RegulatorySubmissionForm(
+            **self.get_form_kwargs(), adverse_event=self.ae, kinds=kinds
+        )
+
+    def form_valid(self, form):
+        try:
+            submission = review.regulatory_submission_record(
+                actor=self.request.user, adverse_event=self.ae, **form.cleaned_data
+            )
+        except (review.ReviewError, ValidationError) as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{submission.get_kind_display()} to the regulator recorded: its clock is stopped.",
+        )
+        return redirect("safety:ae_review", pk=self.ae.pk)
+
+
+class ReferenceSafetyInformationView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """The versions of the reference safety information of the user's studies; the study
+    administrator adds a new version (none is changed)."""
+
+    permission_required = "safety.view_referencesafetyinformation"
+    template_name = "safety/rsi.html"
+    form_class = ReferenceSafetyInformationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.study_ids = review.studies_with(request.user, self.permission_required)
+            self.add_ids = review.studies_with(request.user, review.ADD_RSI)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.add_ids:
+            raise PermissionDenied(review.RSI_REFUSED)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        studies = Study.objects.filter(pk__in=self.study_ids).order_by("code")
+        versions = ReferenceSafetyInformation.objects.filter(
+            study_id__in=self.study_ids
+        ).select_related("created_by")
+        by_study = {study.pk: [] for study in studies}
+        for version in versions:
+            by_study[version.study_id].append(version)
+        context["studies"] = [(study, by_study[study.pk]) for study in studies]
+        context["can_add"] = bool(self.add_ids)
+        return context
+
+    def form_valid(self, form):
+        study = Study.objects.get(pk=min(self.add_ids))
+        try:
+            rsi = review.reference_safety_information_add(
+                actor=self.request.user, study=study, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"Version {rsi.version} of the reference safety information added."
+        )
+        return redirect("safety:rsi")
 
 
 class AdverseEventCountsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
