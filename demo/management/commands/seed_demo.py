@@ -28,6 +28,14 @@ from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
 from queries.selectors import sdv_marks_for, sdv_records
+from safety.models import (
+    COMMON_TERMS,
+    SERIOUSNESS_CRITERIA,
+    AdverseEvent,
+    ReferenceSafetyInformation,
+)
+from safety.review import reference_safety_information_add
+from safety.services import adverse_event_draft_create, adverse_event_submit
 from queries.services import query_raise, source_verify
 from screening import services as screening
 from screening.eligibility import PregnancyTest
@@ -49,6 +57,11 @@ from sessions_app.services.visits import (
 )
 
 REASON = "Synthetic demo data"
+# The demo's reference safety information: the common terms of MDMA-assisted therapy but the
+# cardiovascular and suicidality ones, so that those are unexpected in the monitor's assessment.
+EXPECTED_TERMS = [
+    t for t in COMMON_TERMS if t not in {"Hypertension", "Tachycardia", "Suicidal ideation"}
+]
 MEMORY_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 SITES = [
@@ -259,6 +272,14 @@ class Command(BaseCommand):
                     site=sites[site_number] if site_number else None,
                     role=role,
                 )
+            if not ReferenceSafetyInformation.objects.filter(study=study).exists():
+                reference_safety_information_add(
+                    actor=self.users["admin"],
+                    study=study,
+                    version="Investigator's brochure, edition 1 (synthetic)",
+                    effective_on=self.today - datetime.timedelta(days=365),
+                    expected_terms="\n".join(EXPECTED_TERMS),
+                )
         return study, sites
 
     def _participants(self, study: Study, sites: dict[str, Site]) -> None:
@@ -322,10 +343,53 @@ class Command(BaseCommand):
             for row in sdv_records(participant=withdrawn):
                 if not sdv_marks_for(records=[row.record]).is_verified(row.record):
                     source_verify(actor=monitor, record=row.record)
+        self._serious_event(participants[D1_HELD], peak)
         self.summary.append(
             f"Monitor review: an open query on {participants[D1_HELD].label}'s peak reading; "
             f"{withdrawn.label}'s records verified, their casebook ready for the investigator "
             "to sign and the administrator to lock."
+        )
+
+    def _serious_event(self, participant: Participant, peak: VitalSignReading | None) -> None:
+        """A serious adverse event opened from the demo session's peak reading: grade 3
+        hypertension, hospitalised overnight, possibly related; submitted by the investigator,
+        it waits for the monitor's review."""
+        if peak is None:
+            return
+        therapist, investigator = self.users["therapist"], self.users["investigator"]
+        onset = peak.measured_at
+        with acting_as(therapist):
+            ae = adverse_event_draft_create(
+                actor=therapist,
+                participant=participant,
+                source_reading=peak,
+                verbatim_term=f"Hypertension, systolic {peak.systolic} mmHg",
+                onset_at=onset,
+                description="Blood pressure stayed high for an hour despite rest; admitted "
+                "overnight for observation.",
+                aware_at=onset + datetime.timedelta(minutes=5),
+                ended_at=onset + datetime.timedelta(hours=14),
+                ongoing=False,
+                treatment="Observation overnight; no medication needed.",
+                severity_grade=AdverseEvent.Grade.SEVERE,
+                **{name: name == "serious_hospitalisation" for name, _ in SERIOUSNESS_CRITERIA},
+                causality=AdverseEvent.Causality.POSSIBLE,
+                related_psychotherapy=False,
+                related_overnight_stay=False,
+                aesi_cardiovascular=True,
+                action_taken=AdverseEvent.ActionTaken.SUPPLEMENTAL_NOT_GIVEN,
+                outcome=AdverseEvent.Outcome.RECOVERED,
+            )
+        with acting_as(investigator):
+            adverse_event_submit(
+                actor=investigator,
+                adverse_event=ae,
+                password=self.passwords["investigator"],
+                expected_version=ae.version,
+            )
+        self.summary.append(
+            f"Safety: a serious adverse event of {participant.label} (hypertension, "
+            "hospitalised), submitted and awaiting the monitor's review."
         )
 
     def _team_passwords_known(self) -> bool:
