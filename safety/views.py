@@ -350,7 +350,24 @@ class AdverseEventFollowUpView(FollowUpMixin, ServiceFormMixin, FormView):
         return redirect("safety:ae_detail", pk=self.ae.pk)
 
 
-class AdverseEventFollowUpSignView(FollowUpMixin, FormView):
+class SigningFormMixin:
+    """A form of the signer's password: `sign(form)` calls the signing service and returns the
+    response; a wrong password is said beside the field, any other refusal above the form."""
+
+    def sign(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            return self.sign(form)
+        except SignatureRefusedError as error:
+            form.add_error("password", str(error))
+        except (ConcurrentEditError, StepRefused, ValidationError) as error:
+            add_service_error(form, error)
+        return self.form_invalid(form)
+
+
+class AdverseEventFollowUpSignView(FollowUpMixin, SigningFormMixin, FormView):
     """The investigator reviews what the waiting follow-up changes, and signs it."""
 
     permission = services.SUBMIT_AE
@@ -383,21 +400,14 @@ class AdverseEventFollowUpSignView(FollowUpMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            report = services.adverse_event_follow_up_sign(
-                actor=self.request.user,
-                adverse_event=self.ae,
-                password=form.cleaned_data["password"],
-                expected_version=form.cleaned_data["version"],
-                request=self.request,
-            )
-        except SignatureRefusedError as error:
-            form.add_error("password", str(error))
-            return self.form_invalid(form)
-        except (ConcurrentEditError, services.AdverseEventError, ValidationError) as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
+    def sign(self, form):
+        report = services.adverse_event_follow_up_sign(
+            actor=self.request.user,
+            adverse_event=self.ae,
+            password=form.cleaned_data["password"],
+            expected_version=form.cleaned_data["version"],
+            request=self.request,
+        )
         closed = " The event is closed." if report.final else ""
         messages.success(self.request, f"{report.label} signed.{closed}")
         return redirect("safety:ae_detail", pk=self.ae.pk)
@@ -508,7 +518,7 @@ class AdverseEventReviewView(ReviewMixin, ServiceFormMixin, FormView):
         return redirect("safety:ae_review", pk=self.ae.pk)
 
 
-class AdverseEventReviewSignView(ReviewMixin, FormView):
+class AdverseEventReviewSignView(ReviewMixin, SigningFormMixin, FormView):
     """The monitor's e-signature of the review (POST only; the form is on the review page)."""
 
     form_name = "sign_form"
@@ -519,21 +529,14 @@ class AdverseEventReviewSignView(ReviewMixin, FormView):
             **self.get_form_kwargs(), review=self.review, signer=self.request.user
         )
 
-    def form_valid(self, form):
-        try:
-            review.review_sign(
-                actor=self.request.user,
-                review=self.review,
-                password=form.cleaned_data["password"],
-                expected_version=form.cleaned_data["version"],
-                request=self.request,
-            )
-        except SignatureRefusedError as error:
-            form.add_error("password", str(error))
-            return self.form_invalid(form)
-        except (ConcurrentEditError, review.ReviewError, ValidationError) as error:
-            add_service_error(form, error)
-            return self.form_invalid(form)
+    def sign(self, form):
+        review.review_sign(
+            actor=self.request.user,
+            review=self.review,
+            password=form.cleaned_data["password"],
+            expected_version=form.cleaned_data["version"],
+            request=self.request,
+        )
         messages.success(self.request, "Review signed: the adverse event is reviewed.")
         return redirect("safety:ae_review", pk=self.ae.pk)
 
