@@ -561,6 +561,10 @@ class RegulatorySubmission(AuditedModel):
         INITIAL = "initial", "Initial report"
         FOLLOW_UP = "follow_up", "Follow-up report"
 
+    # The sponsor's step, not the site's data: refused on a locked casebook, but a signed one
+    # stays signed (participants.casebook).
+    casebook_review = True
+
     adverse_event = models.ForeignKey(
         AdverseEvent, on_delete=models.PROTECT, related_name="regulatory_submissions"
     )
