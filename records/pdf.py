@@ -1,8 +1,8 @@
 """A page printed to PDF on the server, with WeasyPrint (on Debian's Pango).
 
 The page's template is rendered as for the browser and laid out by WeasyPrint. Its stylesheets
-and images are this site's static files, read from the disk (collected into STATIC_ROOT, else
-found in the source folders, as `make run` and the tests serve them); nothing else is fetched,
+and images are this site's static files, read from the disk (found in the source folders, as
+`make run` and the tests serve them, else collected into STATIC_ROOT); nothing else is fetched,
 so a PDF never reaches out to the network.
 """
 
@@ -26,11 +26,14 @@ def static_file(url: str) -> str | None:
         return None
     name = path.removeprefix(settings.STATIC_URL)
     try:
-        if settings.STATIC_ROOT and staticfiles_storage.exists(name):
-            return staticfiles_storage.path(name)
-        return finders.find(name)
+        # The source folders first (as `make run` and the tests serve them); a collected file
+        # (under its hashed name in production) from STATIC_ROOT.
+        found = finders.find(name)
+        if found is None and settings.STATIC_ROOT and staticfiles_storage.exists(name):
+            found = staticfiles_storage.path(name)
     except SuspiciousFileOperation:
         return None
+    return found
 
 
 def fetch_static(url: str, *args, **kwargs) -> dict:

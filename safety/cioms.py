@@ -178,9 +178,9 @@ def _doses(ae: AdverseEvent) -> list:
 
 
 def _dechallenge(ae: AdverseEvent) -> str:
-    if not ae.action_taken:
-        return UNKNOWN
-    if ae.action_taken == AdverseEvent.ActionTaken.DISCONTINUED:
+    """Box 20: whether the reaction abated once the product was stopped is not recorded; where
+    the product was not stopped for it, the question does not apply."""
+    if ae.action_taken in ("", AdverseEvent.ActionTaken.DISCONTINUED):
         return UNKNOWN
     return f"Not applicable (action taken with the product: {ae.get_action_taken_display()})"
 

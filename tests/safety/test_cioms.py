@@ -10,6 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from participants.models import ParticipantIdentity
+from records.pdf import fetch_static, static_file
 from safety import cioms, services
 from safety.models import SERIOUSNESS_CRITERIA, AdverseEvent
 from safety.review import review_assess
@@ -173,8 +174,6 @@ def test_pdf_is_a_file_named_by_study_and_event(login, investigator, serious):
 
 
 def test_pdf_reads_the_print_stylesheet_from_the_static_files():
-    from records.pdf import fetch_static, static_file
-
     assert static_file("http://testserver/static/css/cioms.css").endswith("css/cioms.css")
     assert b"@page" in fetch_static("http://testserver/static/css/cioms.css")["string"]
     for url in ("http://example.org/x.css", "http://testserver/static/../manage.py"):
