@@ -1,6 +1,7 @@
 # Developer and CI entry points for trialsite.
 #   make install  - create .venv and install the project with its dev extra
-#   make run      - migrate, load demo data and start the development server
+#   make run      - migrate, load demo data and start the development server (installs
+#                   Pango and the fonts for the PDFs if missing)
 #   make test     - lint, Django checks and the test suite against throw-away
 #                   PostgreSQL and Redis servers (PYTEST_ARGS="..." to pass args)
 #   make lint     - ruff check
@@ -39,6 +40,7 @@ $(STAMP): pyproject.toml
 # Links in the demo's emails (printed to the console) point at this server.
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
+	bash scripts/install-system-deps.sh --pdf
 	mkdir -p var
 	$(VENV)/bin/python manage.py migrate --noinput
 	$(VENV)/bin/python manage.py seed_demo

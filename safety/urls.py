@@ -39,4 +39,10 @@ urlpatterns = [
         views.AdverseEventFollowUpSignView.as_view(),
         name="ae_follow_up_sign",
     ),
+    path("adverse-events/<int:pk>/cioms/", views.AdverseEventCiomsView.as_view(), name="ae_cioms"),
+    path(
+        "adverse-events/<int:pk>/cioms.pdf",
+        views.AdverseEventCiomsPdfView.as_view(),
+        name="ae_cioms_pdf",
+    ),
 ]

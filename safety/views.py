@@ -13,19 +13,20 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import Study
-from accounts.selectors import user_scope
+from accounts.selectors import may_see_free_text, user_scope
 from audit.services import ConcurrentEditError
 from participants.selectors import casebook_locked, participant_get, participant_list
 from records import redaction
 from records.edits import StepRefused
 from records.forms import add_service_error
+from records.pdf import pdf_response
 from records.views import (
     RecordListView,
     ScopedRecordMixin,
     ServiceFormMixin,
     SiteTimeZoneMixin,
 )
-from safety import review, selectors, services
+from safety import cioms, review, selectors, services
 from safety.clocks import clocks
 from safety.forms import (
     AdverseEventDraftForm,
@@ -627,3 +628,31 @@ class AdverseEventCountsView(LoginRequiredMixin, PermissionRequiredMixin, Templa
         context["counts"] = selectors.adverse_event_counts(user=self.request.user)
         context["special_interest"] = SPECIAL_INTEREST
         return context
+
+
+class AdverseEventCiomsView(AdverseEventMixin, TemplateView):
+    """The event as the CIOMS I form, to print: for those who may read its free text (the
+    site's staff, the medical monitor). A draft is printed marked as not submitted."""
+
+    template_name = "safety/ae_cioms.html"
+    pdf = False
+
+    def check_record(self):
+        if not may_see_free_text(self.request.user, self.ae):
+            raise PermissionDenied(cioms.REFUSED)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(cioms=cioms.cioms_report(self.ae), pdf=self.pdf)
+        return context
+
+
+class AdverseEventCiomsPdfView(AdverseEventCiomsView):
+    """The same form as a PDF made on the server, to save."""
+
+    pdf = True
+
+    def render_to_response(self, context, **response_kwargs):
+        return pdf_response(
+            self.request, self.template_name, context, filename=context["cioms"].filename
+        )

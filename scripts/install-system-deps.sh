@@ -1,28 +1,38 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if they are missing:
 # PostgreSQL server (15 preferred), Redis server, Chromium + chromedriver and
-# the DejaVu fonts used for headless browser rendering.
+# the DejaVu fonts used for headless browser rendering and the PDFs, and Pango, with which
+# WeasyPrint lays out the PDFs.
+# With --pdf, only what the PDFs need (for `make run`).
 # Idempotent: when everything is present it changes nothing and does not touch apt.
 set -euo pipefail
 
 missing=()
+pdf_only=false
+if [ "${1:-}" = --pdf ]; then
+    pdf_only=true
+fi
 
-# PostgreSQL server binaries (any version under /usr/lib/postgresql/*/bin; 15 preferred).
-if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
-    missing+=(postgres)
+if ! $pdf_only; then
+    # PostgreSQL server binaries (any version under /usr/lib/postgresql/*/bin; 15 preferred).
+    if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+        missing+=(postgres)
+    fi
+    if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+        missing+=(redis-server)
+    fi
+    if [ ! -x /usr/bin/chromium ]; then
+        missing+=(chromium)
+    fi
+    if [ ! -x /usr/bin/chromedriver ]; then
+        missing+=(chromium-driver)
+    fi
 fi
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-    missing+=(redis-server)
-fi
-if [ ! -x /usr/bin/chromium ]; then
-    missing+=(chromium)
-fi
-if [ ! -x /usr/bin/chromedriver ]; then
-    missing+=(chromium-driver)
-fi
-if ! dpkg-query -W -f='${Status}' fonts-dejavu-core 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=(fonts-dejavu-core)
-fi
+for package in fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$package")
+    fi
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-system-deps: all system packages present"

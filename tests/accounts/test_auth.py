@@ -325,6 +325,8 @@ EVERY_PAGE = {
     "safety:ae_review_sign":               (403, 403, 404,   405, 404,  404),
     "safety:ae_regulatory":                (403, 403, 404,   405, 404,  404),
     "safety:rsi":                          (403, 403, 403,   200, 403,  200),
+    "safety:ae_cioms":                     (200, 200, 404,   200, 404,  404),
+    "safety:ae_cioms_pdf":                 (200, 200, 404,   200, 404,  404),
     "queries:list":                        (200, 200, 200,   200, 403,  200),
     "queries:raise":                       (403, 403, 404,   200, 404,  200),
     "queries:detail":                      (200, 200, 404,   200, 404,  200),
@@ -453,6 +455,8 @@ def every_page(study, site1, participant1, therapist, investigator):
         "safety:ae_review": followed_up,
         "safety:ae_review_sign": followed_up,
         "safety:ae_regulatory": followed_up,
+        "safety:ae_cioms": followed_up,
+        "safety:ae_cioms_pdf": followed_up,
         "unlock": therapist,
         "queries:sdv_participant": participant1,
         "queries:detail": query_services.query_raise(
@@ -496,7 +500,10 @@ def test_every_form_that_changes_data_carries_a_one_time_key(request, client, ev
     for role in ROLES:
         client.force_login(request.getfixturevalue(role))
         for page, url in every_page.items():
-            body = client.get(url).content.decode()
+            response = client.get(url)
+            if "html" not in response.get("Content-Type", ""):
+                continue  # a file (the CIOMS report's PDF) has no form
+            body = response.content.decode()
             for form in re.findall(r"<form\b[^>]*>.*?</form>", body, re.S):
                 if 'method="post"' not in form.lower() or reverse("logout") in form:
                     continue

@@ -280,6 +280,9 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "sessions_app:note_history": [integration],
         "sessions_app:administration_correct": list(session.administrations.all()),
         "safety": [adverse_event, followed_up],
+        # The CIOMS report of the draft too (marked as such); its PDF is not crawled (no HTML).
+        "safety:ae_cioms": [adverse_event, followed_up],
+        "safety:ae_cioms_pdf": [adverse_event, followed_up],
         "queries": [query],
         "queries:sdv_participant": participants,
         "casebooks": participants,
