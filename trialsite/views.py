@@ -19,9 +19,6 @@ from safety.selectors import VIEW_AE, serious_clocks_at_hand
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
 from trialsite.worklist import investigator_worklist
 
-# How many serious adverse events the site staff's 24-hour clock card lists.
-SERIOUS_CLOCKS_SHOWN = 10
-
 
 @login_required
 def home(request):
@@ -74,10 +71,7 @@ def home(request):
     serious_clocks, serious_clock_count = [], 0
     if roles & set(SITE_ROLES) and request.user.has_perm(VIEW_AE):
         at_hand = serious_clocks_at_hand(user=request.user)
-        serious_clocks = list(at_hand[:SERIOUS_CLOCKS_SHOWN])
-        serious_clock_count = (
-            len(serious_clocks) if len(serious_clocks) < SERIOUS_CLOCKS_SHOWN else at_hand.count()
-        )
+        serious_clocks, serious_clock_count = list(at_hand[:10]), at_hand.count()
     worklist = None
     if Role.INVESTIGATOR in roles:
         worklist = investigator_worklist(user=request.user)
