@@ -3,8 +3,8 @@
 An email may be read outside the site (a monitor's mailbox): it names the event by its number,
 the participant by study ID, the seriousness criteria met and the clock's times in the site's
 zone, with a link to the event's page. Never the participant's identity, and never the event's
-free text (its verbatim term, description or treatment): the page shows those to whom may read
-them.
+free text (its verbatim term, description or treatment): the page shows those to the users
+who may read them.
 """
 
 from django.conf import settings

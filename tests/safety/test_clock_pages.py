@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from safety.models import AdverseEvent
+from safety.review import review_assess
 from tests.participants.factories import EnrolledParticipantFactory
 from tests.safety.factories import draft, submitted
 
@@ -101,6 +103,26 @@ def test_a_timely_submission_shows_the_clock_met_and_a_plain_event_none(
     assert 'data-clock="met"' in detail and "late" not in _section(detail, "ae-clocks")
     page = client.get(reverse("safety:ae_detail", args=[plain.pk])).content.decode()
     assert 'data-testid="ae-clocks"' not in page
+
+
+def test_a_susars_clocks_show_day_0_and_the_end_of_the_due_day(
+    login, monitor, therapist, investigator, participant1
+):
+    ae = submitted(therapist, investigator, participant1, **SERIOUS)
+    review_assess(
+        actor=monitor,
+        review=ae.review,
+        expected_version=ae.review.version,
+        sponsor_causality=AdverseEvent.Causality.PROBABLE,
+        expected=False,
+        reference_safety_information=None,
+    )
+    page = login(monitor).get(reverse("safety:ae_detail", args=[ae.pk])).content.decode()
+    card = _text(_section(page, "ae-clocks"))
+    today = timezone.localdate(timezone=participant1.site.zoneinfo)
+    due = today + datetime.timedelta(days=15)
+    assert f"SUSAR report, 15 days day 0: {today:%d %b %Y} end of {due:%d %b %Y} running" in card
+    assert re.search(r"running 15 days( \d+ h)? left", card)
 
 
 def _home_card(client) -> list[str]:
