@@ -3,13 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models.fields import DateTimeField
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from accounts.models import User
+from accounts.models import SITE_ROLES, Membership, User
 from accounts.selectors import get_in_scope, user_scope
 from records import measurements
+from safety.clocks import SERIOUS_REPORT_HOURS
 from safety.models import (
     REPORT_FIELDS,
     SERIOUS,
@@ -68,6 +70,40 @@ def adverse_events_awaiting_submission(*, user: User) -> QuerySet[AdverseEvent]:
         .select_related("participant__site")
         .order_by("ready_at", "pk")
     )
+
+
+# A serious event reported late stays on the site's home page this long after its report.
+LATE_SHOWN = datetime.timedelta(days=7)
+SERIOUS_DUE = ExpressionWrapper(
+    F("aware_at") + datetime.timedelta(hours=SERIOUS_REPORT_HOURS), output_field=DateTimeField()
+)
+
+
+def serious_clocks_at_hand(*, user: User) -> QuerySet[AdverseEvent]:
+    """Serious events of the user's sites whose 24-hour clock runs (not yet reported as
+    serious: drafts), then those reported late in the last LATE_SHOWN; the first by their
+    awareness (the most pressing first), the others most recent first."""
+    site_ids = user_scope(user).sites_with(VIEW_AE)
+    running = SERIOUS & Q(serious_reported_at__isnull=True)
+    late = Q(serious_reported_at__gt=SERIOUS_DUE) & Q(
+        serious_reported_at__gte=timezone.now() - LATE_SHOWN
+    )
+    return (
+        AdverseEvent.objects.filter(participant__site_id__in=site_ids)
+        .filter(running | late)
+        .select_related("participant__site__study")
+        .order_by(F("serious_reported_at").desc(nulls_first=True), "aware_at", "pk")
+    )
+
+
+def site_staff_of(*, site_id: int) -> QuerySet[User]:
+    """The active investigators and therapists of the site."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(
+            site_id=site_id, role__in=SITE_ROLES, is_active=True
+        ).values("user_id"),
+    ).order_by("pk")
 
 
 def follow_ups_awaiting_signature(*, user: User) -> QuerySet[AdverseEventReport]:

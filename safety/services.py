@@ -28,6 +28,7 @@ from safety.models import (
     AdverseEventReport,
 )
 from safety.review import review_follow_up, review_open
+from safety.tasks import serious_submitted_notify
 from sessions_app.models import DosingSession, VitalSignReading
 from sessions_app.services.flowsheet.common import same_minute
 from signatures.models import Signature
@@ -307,6 +308,7 @@ def adverse_event_submit(
         ae.submitted_at = timezone.now()
         if ae.is_serious:
             ae.serious_reported_at = ae.submitted_at
+            serious_submitted_notify.delay_on_commit(ae.pk, actor_id=actor.pk)
         versioned_save(
             instance=ae, expected_version=expected_version, reason="Submitted by investigator"
         )
@@ -441,6 +443,7 @@ def adverse_event_follow_up_sign(
             ae.status = AdverseEvent.Status.CLOSED
         if ae.is_serious and ae.serious_reported_at is None:
             ae.serious_reported_at = timezone.now()
+            serious_submitted_notify.delay_on_commit(ae.pk, actor_id=actor.pk)
         versioned_save(instance=ae, expected_version=ae.version, reason=report.reason)
         _report_sign(report, signer=actor, password=password, statement=FOLLOW_UP_STATEMENT)
         review_follow_up(ae, report)

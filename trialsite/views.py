@@ -15,6 +15,7 @@ from accounts.selectors import locked_out_accounts, site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
 from queries.selectors import awaiting_review, site_open_queries, state_counts
+from safety.selectors import VIEW_AE, serious_clocks_at_hand
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
 from trialsite.worklist import investigator_worklist
 
@@ -66,6 +67,11 @@ def home(request):
     if Role.MONITOR in roles:
         query_counts = state_counts(user=request.user)
         review_queries = list(awaiting_review(user=request.user)[:10])
+    # Serious adverse events whose 24-hour clock runs, or that were reported late.
+    serious_clocks, serious_clock_count = [], 0
+    if roles & set(SITE_ROLES) and request.user.has_perm(VIEW_AE):
+        at_hand = serious_clocks_at_hand(user=request.user)
+        serious_clocks, serious_clock_count = list(at_hand[:10]), at_hand.count()
     worklist = None
     if Role.INVESTIGATOR in roles:
         worklist = investigator_worklist(user=request.user)
@@ -79,6 +85,8 @@ def home(request):
             "statuses": Participant.Status.choices,
             "recent": recent,
             "open_alerts": alerts_waiting,
+            "serious_clocks": serious_clocks,
+            "serious_clock_count": serious_clock_count,
             "site_queries": site_queries,
             "site_query_count": site_query_count,
             "query_counts": query_counts,

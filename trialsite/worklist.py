@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from safety.clocks import serious_clock
 from safety.selectors import adverse_events_awaiting_submission, follow_ups_awaiting_signature
 from screening.selectors import awaiting_confirmation
 from sessions_app.selectors import sessions_awaiting_signature
@@ -85,10 +86,16 @@ def _adverse_events(user: User) -> list[WorkItem]:
             url=reverse("safety:ae_submit", args=[ae.pk]),
             site=ae.participant.site,
             ready_at=ae.ready_at,
-            note="draft",
+            note=_draft_note(ae),
         )
         for ae in adverse_events_awaiting_submission(user=user)[: LIMIT + 1]
     ]
+
+
+def _draft_note(ae) -> str:
+    """ "draft", or for a serious one its 24-hour clock: "serious draft: 5 h 20 min left"."""
+    clock = serious_clock(ae)
+    return f"serious draft: {clock.status()}" if clock else "draft"
 
 
 def _follow_ups(user: User) -> list[WorkItem]:

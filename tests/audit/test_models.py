@@ -31,6 +31,7 @@ NOT_CLINICAL = {
     "audit.LogEntry": "the audit trail itself",
     "records.Submission": "a form's one-time key and where its first answer went",
     "queries.QueryDigest": "that a user was emailed the day's counts of their queries",
+    "safety.SafetyNotice": "that a user was emailed news of an adverse event, once a step",
 }
 
 

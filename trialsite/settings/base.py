@@ -247,6 +247,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "queries.tasks.query_digests_send",
         "schedule": crontab(hour=env.int("QUERY_DIGEST_HOUR", default=6), minute=0),
     },
+    # The site's reminder of a serious adverse event not submitted 18 hours after its awareness.
+    "serious-ae-reminders": {
+        "task": "safety.tasks.serious_reminders_send",
+        "schedule": 15 * 60,
+    },
+    # The monitors' warnings of a SUSAR's report to the regulator due soon, then overdue.
+    "susar-warnings-hourly": {
+        "task": "safety.tasks.susar_warnings_send",
+        "schedule": crontab(minute=5),
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
