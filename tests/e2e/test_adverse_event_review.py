@@ -102,14 +102,19 @@ def test_a_serious_event_from_report_to_review_and_its_final_follow_up(
     page.locator("[name=password]").fill(password)
     page.get_by_role("button", name="Sign and submit").click()
     expect(page.get_by_test_id("ae-status")).to_have_text("Submitted")
-    expect(page.locator("[data-clock=met]").first).to_contain_text(
-        "24-hour report to the sponsor: met"
-    )
+    clock = page.get_by_test_id("ae-clock").filter(has_text="24-hour report to the sponsor")
+    expect(clock).to_have_attribute("data-clock", "met")
+    expect(clock).to_contain_text("Met")
     _log_out(page)
 
     # The monitor was emailed once, without the participant's identity.
-    to_monitor = [m for m in mail.outbox if monitor.email in m.to]
+    to_monitor = [
+        m
+        for m in mail.outbox
+        if monitor.email in m.to and "Serious adverse event reported" in m.subject
+    ]
     assert len(to_monitor) == 1
+    assert f"AE {ae.pk}" in to_monitor[0].body
     assert "Alice" not in to_monitor[0].body and "Ashdown" not in to_monitor[0].body
 
     # The monitor raises a query on the grade.
