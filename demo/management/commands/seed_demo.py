@@ -352,8 +352,9 @@ class Command(BaseCommand):
 
     def _serious_event(self, participant: Participant, peak: VitalSignReading | None) -> None:
         """A serious adverse event opened from the demo session's peak reading: grade 3
-        hypertension, hospitalised overnight, possibly related; submitted by the investigator,
-        it waits for the monitor's review."""
+        hypertension, hospitalised overnight, possibly related, which the site learned of three
+        hours ago; submitted by the investigator within its 24 hours, it waits for the
+        monitor's review."""
         if peak is None:
             return
         therapist, investigator = self.users["therapist"], self.users["investigator"]
@@ -365,9 +366,9 @@ class Command(BaseCommand):
                 source_reading=peak,
                 verbatim_term=f"Hypertension, systolic {peak.systolic} mmHg",
                 onset_at=onset,
-                description="Blood pressure stayed high for an hour despite rest; admitted "
-                "overnight for observation.",
-                aware_at=onset + datetime.timedelta(minutes=5),
+                description="Blood pressure stayed high for an hour after the session; the "
+                "participant was admitted overnight elsewhere and told the site today.",
+                aware_at=max(onset, timezone.now() - datetime.timedelta(hours=3)),
                 ended_at=onset + datetime.timedelta(hours=14),
                 ongoing=False,
                 treatment="Observation overnight; no medication needed.",
