@@ -23,4 +23,6 @@ urlpatterns = [
         views.AdverseEventFollowUpSignView.as_view(),
         name="ae_follow_up_sign",
     ),
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("clocks/", views.ClockDashboardView.as_view(), name="clock_dashboard"),
 ]

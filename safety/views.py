@@ -5,6 +5,7 @@ by the site's staff and signed by the investigator. The sponsor sees counts only
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
@@ -21,7 +22,7 @@ from records.views import (
     ServiceFormMixin,
     SiteTimeZoneMixin,
 )
-from safety import selectors, services
+from safety import queue, selectors, services
 from safety.forms import (
     AdverseEventDraftForm,
     AdverseEventEditForm,
@@ -30,8 +31,10 @@ from safety.forms import (
     AdverseEventSubmitForm,
     FollowUpSignForm,
     ParticipantChoiceForm,
+    ReviewQueueFilter,
 )
 from safety.models import COMMON_TERMS, SPECIAL_INTEREST, AdverseEvent
+from safety.review import ASSESS_AE
 from sessions_app.selectors import elapsed_label, elapsed_minutes, reading_get
 from signatures.models import Signature
 from signatures.services import SignatureRefusedError
@@ -396,4 +399,45 @@ class AdverseEventCountsView(LoginRequiredMixin, PermissionRequiredMixin, Templa
         context = super().get_context_data(**kwargs)
         context["counts"] = selectors.adverse_event_counts(user=self.request.user)
         context["special_interest"] = SPECIAL_INTEREST
+        return context
+
+
+class ReviewQueueView(RecordListView):
+    """The medical monitor's queue of submitted events, most urgent first (safety.queue), each
+    with its clocks."""
+
+    permission_required = ASSESS_AE
+    filterset_class = ReviewQueueFilter
+    template_name = "safety/review_queue.html"
+    context_object_name = "adverse_events"
+    selector = queue.review_queue
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        queue.queue_clocks(context["adverse_events"])
+        redaction.prime(self.request, context["adverse_events"])
+        return context
+
+
+class ClockDashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Every running reporting clock of the study, soonest due first, with who is late; and
+    the clocks that ended late in the last 90 days."""
+
+    permission_required = ASSESS_AE
+    template_name = "safety/clock_dashboard.html"
+    paginate_by = RecordListView.paginate_by
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        page = Paginator(queue.running_clocks(user=user), self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            running=page.object_list,
+            ended_late=queue.clocks_ended_late(user=user),
+            late_days=queue.LATE_DAYS,
+        )
         return context
