@@ -2,11 +2,12 @@
 tests of its query counts: inserted in bulk, past the services and so NOT in the audit trail
 (the audited managers refuse bulk writes; a plain queryset of the same models does not).
 
-A mix like a long trial's: every event submitted but one in 50 (serious drafts the sites have
-not reported yet, aware of 2 to 30 hours ago), one in 4 serious, about one in 5 of the serious a
-SUSAR (two thirds of them fatal or life-threatening; a third recent, their clocks running; half
-of the older ones reported to the regulator), a special interest in one in 6, reviews awaiting,
-under review and reviewed, and one in 2 coded.
+A mix like a long trial's, the first 10 events having one of each: every event submitted but
+one in 50 (serious drafts the sites have not reported yet, aware of 2 to 30 hours ago), one in 4
+serious (one in 8 of all reported after its 24 hours), about one in 5 of the serious a SUSAR
+(two thirds of them fatal or life-threatening; a third recent, their clocks running; half of the
+older ones reported to the regulator, half of those late), a special interest in one in 6,
+reviews awaiting, under review and reviewed, and one in 2 coded.
 """
 
 import datetime
@@ -30,14 +31,16 @@ def _plain(model):
 
 
 def _event(i: int, participant, reporter, now, rng) -> tuple[AdverseEvent, bool]:
-    draft = i % 50 == 49
+    draft = i % 50 == 6
     serious = draft or i % 4 == 0
     if draft:
         aware = now - datetime.timedelta(hours=rng.randint(2, 30))
     else:
-        aware = now - datetime.timedelta(days=rng.randint(1, 400), hours=rng.randint(0, 23))
+        aware = now - datetime.timedelta(days=rng.randint(25, 400), hours=rng.randint(0, 23))
     fatal = serious and i % 64 in (0, 8)
-    submitted = None if draft else aware + datetime.timedelta(hours=rng.randint(1, 30))
+    # One in 8 reported after its 24 hours (the site late); the others within them.
+    delay = rng.randint(25, 30) if i % 8 == 4 else rng.randint(1, 20)
+    submitted = None if draft else aware + datetime.timedelta(hours=delay)
     ae = AdverseEvent(
         participant=participant,
         verbatim_term=TERMS[i % len(TERMS)],
@@ -73,7 +76,7 @@ def bulk_adverse_events(
 ) -> int:
     """Insert `count` adverse events for `participants` in turn, with their reviews and
     regulatory submissions; how many are SUSARs."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
     now = timezone.now()
     susars = 0
     with transaction.atomic():
@@ -88,7 +91,12 @@ def bulk_adverse_events(
                 if ae.status == AdverseEvent.Status.DRAFT:
                     continue
                 susar = fatal or (ae.serious_reported_at is not None and n % 32 == 0)
-                since = ae.submitted_at + datetime.timedelta(hours=4) if susar else None
+                since = None
+                if susar:  # in the last months, after the submission
+                    since = max(
+                        ae.submitted_at + datetime.timedelta(hours=4),
+                        now - datetime.timedelta(days=rng.randint(21, 80)),
+                    )
                 if susar and n % 3 == 0:  # a recent one: its clock runs
                     since = now - datetime.timedelta(days=rng.randint(0, 20))
                 reviews.append(
@@ -110,7 +118,10 @@ def bulk_adverse_events(
                         RegulatorySubmission(
                             adverse_event=ae,
                             kind=RegulatorySubmission.Kind.INITIAL,
-                            submitted_on=(since + datetime.timedelta(days=5)).date(),
+                            # One in 2 of them after its due day.
+                            submitted_on=(
+                                since + datetime.timedelta(days=20 if n % 4 == 0 else 5)
+                            ).date(),
                             reference=f"REG-{ae.pk}",
                             recorded_by=monitor,
                         )

@@ -128,26 +128,26 @@ def with_susar_clock(queryset: QuerySet[AdverseEvent], zones: list[str]) -> Quer
     )
 
 
-def _in_scope(user: User) -> tuple[QuerySet[AdverseEvent], list[str]]:
+def _in_scope(user: User) -> tuple[QuerySet[AdverseEvent], frozenset[int]]:
     """The events of the sites where the user reviews them, with what their clocks read, and
-    the zones of those sites."""
+    those sites."""
     site_ids = user_scope(user).sites_with(ASSESS_AE)
     queryset = (
         AdverseEvent.objects.filter(participant__site_id__in=site_ids)
         .select_related("participant__site", "review")
         .prefetch_related("regulatory_submissions")
     )
-    return queryset, _zones(site_ids)
+    return queryset, site_ids
 
 
 def review_queue(*, user: User) -> QuerySet[AdverseEvent]:
     """Submitted events of the sites where the user reviews them, most urgent first: overdue
     SUSAR clocks, then running ones by due date, then serious events, then the rest; oldest
     submission first within each."""
-    queryset, zones = _in_scope(user)
+    queryset, site_ids = _in_scope(user)
     queryset = queryset.exclude(status=AdverseEvent.Status.DRAFT)
     return (
-        with_susar_clock(queryset, zones)
+        with_susar_clock(queryset, _zones(site_ids))
         .annotate(
             urgency=Case(
                 When(clock_overdue=True, then=Value(Urgency.SUSAR_OVERDUE)),
@@ -194,9 +194,9 @@ def running_clocks(*, user: User) -> list[RunningClock]:
 
     Read in two queries whatever their number; they are few in a study whose reports keep to
     their clocks, so they are ordered here, by the exact due time in the site's zone."""
-    events, zones = _in_scope(user)
+    events, site_ids = _in_scope(user)
     serious = events.filter(SERIOUS, serious_reported_at__isnull=True)
-    susars = with_susar_clock(events, zones).filter(clock_days__isnull=False)
+    susars = with_susar_clock(events, _zones(site_ids)).filter(clock_days__isnull=False)
     found = []
     for ae in serious:
         clock = serious_clock(ae)

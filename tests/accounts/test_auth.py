@@ -321,6 +321,8 @@ EVERY_PAGE = {
     "safety:ae_submit":                    (403, 200, 404,   403, 404,  404),
     "safety:ae_follow_up":                 (200, 200, 404,   403, 404,  404),
     "safety:ae_follow_up_sign":            (403, 200, 404,   403, 404,  404),
+    "safety:review_queue":                 (403, 403, 403,   200, 403,  403),
+    "safety:clock_dashboard":              (403, 403, 403,   200, 403,  403),
     "queries:list":                        (200, 200, 200,   200, 403,  200),
     "queries:raise":                       (403, 403, 404,   200, 404,  200),
     "queries:detail":                      (200, 200, 404,   200, 404,  200),
