@@ -9,9 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from safety.models import AdverseEventReview, ReferenceSafetyInformation, RegulatorySubmission
+from demo.adverse_events import bulk_adverse_events
+from safety.clocks import clocks
+from safety.models import (
+    AdverseEvent,
+    AdverseEventReview,
+    ReferenceSafetyInformation,
+    RegulatorySubmission,
+)
+from safety.queue import Urgency, review_queue
 from safety.review import regulatory_submission_record, review_assess
 from tests.accounts.factories import MembershipFactory
+from tests.participants.factories import EnrolledParticipantFactory
 from tests.safety.factories import draft, submitted
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +241,36 @@ def test_the_monitor_home_counts_what_waits_and_shows_the_most_urgent(login, mon
     page = response.content.decode()
     assert 'data-testid="monitor-ae-waiting">7<' in page
     assert reverse("safety:review_queue") in page
+
+
+def test_the_queue_order_agrees_with_each_events_clocks_across_time_zones(
+    monitor, therapist, site1, site2
+):
+    """The urgency worked out in SQL (with day 0 in each site's zone) is what the clocks say."""
+    models.QuerySet(type(site2)).filter(pk=site2.pk).update(time_zone="Pacific/Auckland")
+    models.QuerySet(type(site1)).filter(pk=site1.pk).update(time_zone="America/Chicago")
+    participants = [
+        EnrolledParticipantFactory(
+            site=site, study_code=f"S{site.number}-07{n}", screening_number=f"SCR-7{n}{site.number}"
+        )
+        for site in (site1, site2)
+        for n in range(3)
+    ]
+    assert bulk_adverse_events(
+        participants=participants, reporter=therapist, monitor=monitor, count=400
+    )
+    events = list(review_queue(user=monitor))
+    assert len(events) == AdverseEvent.objects.exclude(status=AdverseEvent.Status.DRAFT).count()
+    due = []
+    for ae in events:
+        running = [c for c in clocks(ae) if c.by_day and c.running]
+        assert ae.clock_overdue == any(c.state() == "overdue" for c in running), ae.pk
+        if ae.urgency <= Urgency.SUSAR_RUNNING:
+            due.append((ae.urgency, running[0].due_local.date()))
+        else:
+            assert not running and ae.urgency == (
+                Urgency.SERIOUS if ae.is_serious else Urgency.OTHER
+            )
+    assert due == sorted(due) and {u for u, _ in due} == {0, 1}
+    ranks = [ae.urgency for ae in events]
+    assert ranks == sorted(ranks)
