@@ -119,34 +119,17 @@ def record_reading(client: Client, i: int, tz):
     return path, ok, status, seconds
 
 
-def open_worklist(client: Client, i: int):
-    """GET the monitor's worklist, its first page (open and answered, longest waiting first)."""
-    path = "/queries/"
-    status, _, _, seconds = client.request(path)
-    return path, status == 200, status, seconds
+def open_page(path: str):
+    """A scenario of a monitor's page: GET `path`, success is 200; a `{site}` in it is each
+    site's id in turn."""
 
+    def action(client: Client, i: int):
+        site_ids = client.sessions.get("site_ids") or [""]
+        url = path.format(site=site_ids[i % len(site_ids)])
+        status, _, _, seconds = client.request(url)
+        return url, status == 200, status, seconds
 
-def open_filtered_worklist(client: Client, i: int):
-    """GET the worklist filtered: the answered queries of one site (each site in turn)."""
-    site_ids = client.sessions["site_ids"]
-    path = f"/queries/?state=answered&site={site_ids[i % len(site_ids)]}"
-    status, _, _, seconds = client.request(path)
-    return path, status == 200, status, seconds
-
-
-def open_review_queue(client: Client, i: int):
-    """GET the monitor's review queue of adverse events, its first page (most urgent first)."""
-    path = "/safety/review/"
-    status, _, _, seconds = client.request(path)
-    return path, status == 200, status, seconds
-
-
-def open_filtered_review_queue(client: Client, i: int):
-    """GET the review queue filtered: one site's serious events (each site in turn)."""
-    site_ids = client.sessions["site_ids"]
-    path = f"/safety/review/?site={site_ids[i % len(site_ids)]}&seriousness=serious"
-    status, _, _, seconds = client.request(path)
-    return path, status == 200, status, seconds
+    return action
 
 
 def run_scenario(clients: list[Client], action, per_client: int) -> dict:
@@ -283,11 +266,18 @@ def main(argv=None) -> int:
         ("record reading", lambda client, i: record_reading(client, i, tz)),
     ]
     if args.worklist:
-        scenarios = [("worklist", open_worklist), ("worklist filtered", open_filtered_worklist)]
+        scenarios = [
+            # The first page: open and answered queries, longest waiting first.
+            ("worklist", open_page("/queries/")),
+            # The answered queries of one site.
+            ("worklist filtered", open_page("/queries/?state=answered&site={site}")),
+        ]
     if args.ae_queue:
         scenarios = [
-            ("review queue", open_review_queue),
-            ("queue filtered", open_filtered_review_queue),
+            # The first page: what waits for the monitor, most urgent first.
+            ("review queue", open_page("/safety/review/")),
+            # One site's serious events.
+            ("queue filtered", open_page("/safety/review/?site={site}&seriousness=serious")),
         ]
     rows, errors = [], []
     # Other work on the machine skews the figures: say how busy it was.

@@ -8,6 +8,7 @@ from django.db.models import Q
 from accounts.selectors import site_list
 from records.forms import (
     AuditedEditForm,
+    DefaultedFilterSet,
     LongTextField,
     ServerValidatedHelper,
     WhenField,
@@ -310,7 +311,7 @@ class AdverseEventFilter(django_filters.FilterSet):
         return queryset.filter(**{value: True})
 
 
-class ReviewQueueFilter(AdverseEventFilter):
+class ReviewQueueFilter(DefaultedFilterSet, AdverseEventFilter):
     """The review queue's filters: those of the list (but its status), the review's state (by
     default what the monitor has still to do: not yet reviewed, or a SUSAR report still due),
     and whether the event is coded."""
@@ -340,12 +341,7 @@ class ReviewQueueFilter(AdverseEventFilter):
         model = AdverseEvent
         fields = ["q", "site", "state", "seriousness", "special_interest", "coding"]
 
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not (self.data or {}).get("state"):
-            queryset = self.by_state(queryset, "state", TO_DO)
-        return queryset
+    defaults = {"state": TO_DO}
 
     def by_state(self, queryset, name, value):
         if value == TO_DO:
