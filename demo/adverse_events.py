@@ -7,7 +7,7 @@ one in 50 (serious drafts the sites have not reported yet, aware of 2 to 30 hour
 serious (one in 8 of all reported after its 24 hours), about one in 5 of the serious a SUSAR
 (two thirds of them fatal or life-threatening; a third recent, their clocks running; half of the
 older ones reported to the regulator, half of those late), a special interest in one in 6,
-reviews awaiting, under review and reviewed, and one in 2 coded.
+reviews awaiting, under review and reviewed, and three in 5 coded.
 """
 
 import datetime
@@ -99,14 +99,15 @@ def bulk_adverse_events(
                     )
                 if susar and n % 3 == 0:  # a recent one: its clock runs
                     since = now - datetime.timedelta(days=rng.randint(0, 20))
+                coded = n % 5 < 3  # independent of seriousness (every 4th)
                 reviews.append(
                     AdverseEventReview(
                         adverse_event=ae,
                         state=STATES[n % len(STATES)],
                         sponsor_causality=AdverseEvent.Causality.PROBABLE if n % 3 else "",
                         expected=False if susar else None,
-                        meddra_pt_code="10028813" if n % 2 else "",
-                        meddra_version="27.0" if n % 2 else "",
+                        meddra_pt_code="10028813" if coded else "",
+                        meddra_version="27.0" if coded else "",
                         assessed_by=monitor if n % 3 else None,
                         susar_since=since,
                         susar_fatal_or_life_threatening=susar and fatal,
