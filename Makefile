@@ -9,6 +9,8 @@
 #                   (SEED_ARGS="..." for seed_trial, RUN_ARGS="..." for bench/run.py)
 #   make bench-queries - the monitor's query worklist: 10,000 queries across 15 sites, 4 clients
 #                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
+#   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
+#                   4 clients (AES=..., RUN_ARGS as above)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -20,7 +22,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench bench-queries
+.PHONY: install run test lint clean bench bench-queries bench-ae-queue
 
 install: $(STAMP)
 
@@ -60,6 +62,12 @@ bench-queries: install
 	bash scripts/install-system-deps.sh
 	BENCH_QUERIES="$(QUERIES)" BENCH_QUERY_ARGS="$(QUERY_ARGS)" BENCH_SEED_ARGS="$(SEED_ARGS)" \
 		BENCH_RUN_ARGS="--clients 4 $(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+
+AES ?= 5000
+bench-ae-queue: install
+	bash scripts/install-system-deps.sh
+	BENCH_AE_QUEUE="$(AES)" BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="--clients 4 $(RUN_ARGS)" \
 		bash scripts/with-test-services.sh bash bench/flowsheet.sh
 
 lint: install

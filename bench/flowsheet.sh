@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/with-test-services.sh bash bench/flowsheet.sh   (or: make bench)
 #
-# Flowsheet benchmark (or, with BENCH_QUERIES, the query worklist's): migrates the throw-away PostgreSQL, seeds a trial-sized study through the
+# Flowsheet benchmark (or, with BENCH_QUERIES, the query worklist's; with BENCH_AE_QUEUE, the
+# review queue's): migrates the throw-away PostgreSQL, seeds a trial-sized study through the
 # services (manage.py seed_trial), serves the app with gunicorn on a free loopback port under the
 # production settings (plain HTTP allowed, see bench/README.md), runs bench/run.py against it and
 # stops gunicorn. Exits with the driver's status.
@@ -13,6 +14,9 @@
 #   BENCH_QUERIES    the monitor's query worklist instead (make bench-queries): this many queries
 #                    raised by seed_queries after seed_trial, and bench/run.py --worklist
 #   BENCH_QUERY_ARGS extra arguments for seed_queries
+#   BENCH_AE_QUEUE   the monitor's review queue instead (make bench-ae-queue): this many adverse
+#                    events inserted by seed_adverse_events after seed_trial (in bulk: not in the
+#                    audit trail), and bench/run.py --ae-queue
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -51,6 +55,11 @@ if [ -n "${BENCH_QUERIES:-}" ]; then
     $py manage.py seed_queries --manifest "$results/manifest.json" --processes "$(nproc)" \
         --queries "$BENCH_QUERIES" ${BENCH_QUERY_ARGS:-}
     run_args=(--worklist)
+fi
+if [ -n "${BENCH_AE_QUEUE:-}" ]; then
+    $py manage.py seed_adverse_events --manifest "$results/manifest.json" \
+        --adverse-events "$BENCH_AE_QUEUE"
+    run_args=(--ae-queue)
 fi
 
 port=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,5 +1,5 @@
-"""Load driver: concurrent therapists opening flowsheets and recording readings, or (with
---worklist) monitors opening the query worklist.
+"""Load driver: concurrent therapists opening flowsheets and recording readings, or monitors
+opening the query worklist (--worklist) or the review queue of adverse events (--ae-queue).
 
 Standard library only. Reads the manifest written by `manage.py seed_trial` (and seed_queries),
 logs each client in as its own therapist (one per site, round robin) or as the study's monitor,
@@ -9,6 +9,7 @@ page, 302 back to the flowsheet for a reading) or failed.
 
     python bench/run.py --base-url http://127.0.0.1:8123 --manifest bench/results/manifest.json
     python bench/run.py --worklist --clients 4 --base-url ... --manifest ...
+    python bench/run.py --ae-queue --clients 4 --base-url ... --manifest ...
 """
 
 import argparse
@@ -118,19 +119,17 @@ def record_reading(client: Client, i: int, tz):
     return path, ok, status, seconds
 
 
-def open_worklist(client: Client, i: int):
-    """GET the monitor's worklist, its first page (open and answered, longest waiting first)."""
-    path = "/queries/"
-    status, _, _, seconds = client.request(path)
-    return path, status == 200, status, seconds
+def open_page(path: str):
+    """A scenario of a monitor's page: GET `path`, success is 200; a `{site}` in it is each
+    site's id in turn."""
 
+    def action(client: Client, i: int):
+        site_ids = client.sessions.get("site_ids") or [""]
+        url = path.format(site=site_ids[i % len(site_ids)])
+        status, _, _, seconds = client.request(url)
+        return url, status == 200, status, seconds
 
-def open_filtered_worklist(client: Client, i: int):
-    """GET the worklist filtered: the answered queries of one site (each site in turn)."""
-    site_ids = client.sessions["site_ids"]
-    path = f"/queries/?state=answered&site={site_ids[i % len(site_ids)]}"
-    status, _, _, seconds = client.request(path)
-    return path, status == 200, status, seconds
+    return action
 
 
 def run_scenario(clients: list[Client], action, per_client: int) -> dict:
@@ -203,6 +202,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="measure the monitor's query worklist instead (manifest from seed_queries)",
     )
+    parser.add_argument(
+        "--ae-queue",
+        action="store_true",
+        help="measure the monitor's review queue instead (manifest from seed_adverse_events)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
 
@@ -212,9 +216,9 @@ def main(argv=None) -> int:
     sites = manifest["sites"]
     clients = []
     for i in range(args.clients):
-        if args.worklist:
+        if args.worklist or args.ae_queue:
             if "monitor" not in manifest:
-                parser.error("--worklist: the manifest has no queries (run seed_queries)")
+                parser.error("the manifest has no monitor (run seed_queries/seed_adverse_events)")
             username, sessions = manifest["monitor"], {"site_ids": manifest["site_ids"]}
         else:
             site = sites[i % len(sites)]
@@ -233,6 +237,12 @@ def main(argv=None) -> int:
         f"per client; data: {counts['sites']} sites, {counts['participants']} participants, "
         f"{counts['dosing_sessions']} dosing sessions, {counts['readings']} readings"
         + (f", {counts['queries']} queries {counts['queries_by_state']}" if args.worklist else "")
+        + (
+            f", {counts['adverse_events']} adverse events ({counts['serious']} serious, "
+            f"{counts['susars']} SUSARs, {counts['drafts']} drafts)"
+            if args.ae_queue
+            else ""
+        )
     )
     login_errors = []
 
@@ -256,7 +266,19 @@ def main(argv=None) -> int:
         ("record reading", lambda client, i: record_reading(client, i, tz)),
     ]
     if args.worklist:
-        scenarios = [("worklist", open_worklist), ("worklist filtered", open_filtered_worklist)]
+        scenarios = [
+            # The first page: open and answered queries, longest waiting first.
+            ("worklist", open_page("/queries/")),
+            # The answered queries of one site.
+            ("worklist filtered", open_page("/queries/?state=answered&site={site}")),
+        ]
+    if args.ae_queue:
+        scenarios = [
+            # The first page: what waits for the monitor, most urgent first.
+            ("review queue", open_page("/safety/review/")),
+            # One site's serious events.
+            ("queue filtered", open_page("/safety/review/?site={site}&seriousness=serious")),
+        ]
     rows, errors = [], []
     # Other work on the machine skews the figures: say how busy it was.
     load = os.getloadavg()[0]

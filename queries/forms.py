@@ -16,7 +16,7 @@ from queries.models import Query
 from queries.selectors import UNRESOLVED as UNRESOLVED_STATES
 from queries.selectors import VIEW
 from records import queryable
-from records.forms import KEPT_NOTE, text_field
+from records.forms import KEPT_NOTE, DefaultedFilterSet, text_field
 
 
 def _text_field(kind: str, label: str, *, required: bool = True) -> forms.CharField:
@@ -100,7 +100,7 @@ AGES = [("7", "Waiting 7 days or more"), ("30", "Waiting 30 days or more")]
 UNRESOLVED, ALL = "unresolved", "all"
 
 
-class QueryFilter(django_filters.FilterSet):
+class QueryFilter(DefaultedFilterSet):
     """The worklist's filters: state (open or answered unless asked), site, participant, kind of
     record, and how long a query has waited."""
 
@@ -135,12 +135,7 @@ class QueryFilter(django_filters.FilterSet):
             (entry.label_lower, entry.kind) for entry in queryable.registered()
         ]
 
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not (self.data or {}).get("state"):
-            queryset = self.filter_state(queryset, "state", UNRESOLVED)
-        return queryset
+    defaults = {"state": UNRESOLVED}
 
     def filter_state(self, queryset, name, value):
         if value == UNRESOLVED:

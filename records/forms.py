@@ -4,6 +4,7 @@ time field (a wall-clock time that has happened)."""
 
 from collections.abc import Callable, Iterable
 
+import django_filters
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
@@ -267,3 +268,18 @@ class ServerValidatedHelper(FormHelper):
         self.attrs = {"novalidate": ""}
         if testid:
             self.attrs["data-testid"] = testid
+
+
+class DefaultedFilterSet(django_filters.FilterSet):
+    """A list page's filters, some of which apply a default when the request leaves them out
+    (`defaults`: {filter name: value}), e.g. a worklist showing what is still to do."""
+
+    defaults: dict[str, str] = {}
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        for name, value in self.defaults.items():
+            if not (self.data or {}).get(name):
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset

@@ -10,11 +10,13 @@ from django.utils import timezone
 from accounts.selectors import site_list
 from records.forms import (
     AuditedEditForm,
+    DefaultedFilterSet,
     LongTextField,
     ServerValidatedHelper,
     WhenField,
     text_field,
 )
+from safety import queue
 from safety.models import (
     PROCEDURES,
     SERIOUS,
@@ -25,6 +27,7 @@ from safety.models import (
     ReferenceSafetyInformation,
     RegulatorySubmission,
 )
+from safety.review import ASSESS_AE
 from safety.selectors import VIEW_AE
 from safety.services import (
     AWARE_IN_FUTURE,
@@ -42,6 +45,8 @@ from signatures.forms import SignatureForm
 
 # The id of the page's list of common terms (templates/safety/_term_suggestions.html).
 TERMS_LIST = "ae-common-terms"
+# The review queue's states beyond the review's own.
+TO_DO, ALL = "to_do", "all"
 SERIOUS_NOT_SEVERE = (
     '<p class="small text-muted" data-testid="serious-not-severe">Seriousness is not severity. '
     "The grade says how intense the event was; seriousness says what it led to (ICH E2A). A "
@@ -308,6 +313,52 @@ class AdverseEventFilter(django_filters.FilterSet):
                 Q(aesi_abuse=True) | Q(aesi_cardiovascular=True) | Q(aesi_suicidality=True)
             )
         return queryset.filter(**{value: True})
+
+
+class ReviewQueueFilter(DefaultedFilterSet, AdverseEventFilter):
+    """The review queue's filters: those of the list (but its status), the review's state (by
+    default what the monitor has still to do: not yet reviewed, or a SUSAR report still due),
+    and whether the event is coded."""
+
+    status = None
+    site = django_filters.ModelChoiceFilter(
+        queryset=lambda request: site_list(request.user, ASSESS_AE),
+        field_name="participant__site",
+    )
+    state = django_filters.ChoiceFilter(
+        label="Review",
+        choices=[
+            (TO_DO, "To do"),
+            *AdverseEventReview.State.choices,
+            (ALL, "All submitted"),
+        ],
+        empty_label=None,
+        method="by_state",
+    )
+    coding = django_filters.ChoiceFilter(
+        label="Coding",
+        choices=[("coded", "Coded (MedDRA)"), ("uncoded", "Not coded")],
+        method="by_coding",
+    )
+
+    class Meta:
+        model = AdverseEvent
+        fields = ["q", "site", "state", "seriousness", "special_interest", "coding"]
+
+    defaults = {"state": TO_DO}
+
+    def by_state(self, queryset, name, value):
+        if value == TO_DO:
+            return queue.waiting_for_review(queryset)
+        if value == ALL:
+            return queryset
+        if value == AdverseEventReview.State.AWAITING:  # or submitted before reviews began
+            return queryset.filter(Q(review__isnull=True) | Q(review__state=value))
+        return queryset.filter(review__state=value)
+
+    def by_coding(self, queryset, name, value):
+        coded = Q(review__meddra_pt_code__gt="")
+        return queryset.filter(coded) if value == "coded" else queryset.exclude(coded)
 
 
 class ParticipantChoiceForm(forms.Form):

@@ -45,4 +45,6 @@ urlpatterns = [
         views.AdverseEventCiomsPdfView.as_view(),
         name="ae_cioms_pdf",
     ),
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("clocks/", views.ClockDashboardView.as_view(), name="clock_dashboard"),
 ]

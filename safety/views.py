@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
@@ -26,7 +27,7 @@ from records.views import (
     ServiceFormMixin,
     SiteTimeZoneMixin,
 )
-from safety import cioms, review, selectors, services
+from safety import cioms, queue, review, selectors, services
 from safety.clocks import clocks
 from safety.forms import (
     AdverseEventDraftForm,
@@ -39,6 +40,7 @@ from safety.forms import (
     ParticipantChoiceForm,
     ReferenceSafetyInformationForm,
     RegulatorySubmissionForm,
+    ReviewQueueFilter,
     ReviewSignForm,
 )
 from safety.models import (
@@ -656,3 +658,44 @@ class AdverseEventCiomsPdfView(AdverseEventCiomsView):
         return pdf_response(
             self.request, self.template_name, context, filename=context["cioms"].filename
         )
+
+
+class ReviewQueueView(RecordListView):
+    """The medical monitor's queue of submitted events, most urgent first (safety.queue), each
+    with its clocks."""
+
+    permission_required = review.ASSESS_AE
+    filterset_class = ReviewQueueFilter
+    template_name = "safety/review_queue.html"
+    context_object_name = "adverse_events"
+    selector = queue.review_queue
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        queue.queue_clocks(context["adverse_events"])
+        redaction.prime(self.request, context["adverse_events"])
+        return context
+
+
+class ClockDashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Every running reporting clock of the study, soonest due first, with who is late; and
+    the clocks that ended late in the last 90 days."""
+
+    permission_required = review.ASSESS_AE
+    template_name = "safety/clock_dashboard.html"
+    paginate_by = RecordListView.paginate_by
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        page = Paginator(queue.running_clocks(user=user), self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            running=page.object_list,
+            ended_late=queue.clocks_ended_late(user=user),
+            late_days=queue.LATE_DAYS,
+        )
+        return context

@@ -15,6 +15,8 @@ from accounts.selectors import locked_out_accounts, site_list, user_scope
 from participants.models import Participant
 from participants.selectors import participant_list
 from queries.selectors import awaiting_review, site_open_queries, state_counts
+from safety.queue import queue_clocks, review_queue, waiting_for_review
+from safety.review import ASSESS_AE
 from safety.selectors import VIEW_AE, serious_clocks_at_hand
 from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessions_at_hand
 from trialsite.worklist import investigator_worklist
@@ -72,6 +74,12 @@ def home(request):
     if roles & set(SITE_ROLES) and request.user.has_perm(VIEW_AE):
         at_hand = serious_clocks_at_hand(user=request.user)
         serious_clocks, serious_clock_count = list(at_hand[:10]), at_hand.count()
+    # Adverse events: how many wait for the monitor's review, and the most urgent.
+    ae_waiting, ae_urgent = 0, []
+    if Role.MONITOR in roles and request.user.has_perm(ASSESS_AE):
+        waiting = waiting_for_review(review_queue(user=request.user))
+        ae_waiting, ae_urgent = waiting.count(), list(waiting[:10])
+        queue_clocks(ae_urgent)
     worklist = None
     if Role.INVESTIGATOR in roles:
         worklist = investigator_worklist(user=request.user)
@@ -91,6 +99,8 @@ def home(request):
             "site_query_count": site_query_count,
             "query_counts": query_counts,
             "review_queries": review_queries,
+            "ae_waiting": ae_waiting,
+            "ae_urgent": ae_urgent,
             "is_site_staff": bool(roles & set(SITE_ROLES)),
             "is_monitor": Role.MONITOR in roles,
             "is_data_manager": Role.DATA_MANAGER in roles,

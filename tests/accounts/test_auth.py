@@ -327,6 +327,8 @@ EVERY_PAGE = {
     "safety:rsi":                          (403, 403, 403,   200, 403,  200),
     "safety:ae_cioms":                     (200, 200, 404,   200, 404,  404),
     "safety:ae_cioms_pdf":                 (200, 200, 404,   200, 404,  404),
+    "safety:review_queue":                 (403, 403, 403,   200, 403,  403),
+    "safety:clock_dashboard":              (403, 403, 403,   200, 403,  403),
     "queries:list":                        (200, 200, 200,   200, 403,  200),
     "queries:raise":                       (403, 403, 404,   200, 404,  200),
     "queries:detail":                      (200, 200, 404,   200, 404,  200),

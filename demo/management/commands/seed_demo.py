@@ -28,6 +28,7 @@ from demo import synthetic
 from participants.models import Participant, ParticipantIdentity
 from participants.services import participant_enrol, participant_register, participant_set_status
 from queries.selectors import sdv_marks_for, sdv_records
+from queries.services import query_raise, source_verify
 from safety.models import (
     COMMON_TERMS,
     SERIOUSNESS_CRITERIA,
@@ -36,7 +37,6 @@ from safety.models import (
 )
 from safety.review import reference_safety_information_add
 from safety.services import adverse_event_draft_create, adverse_event_submit
-from queries.services import query_raise, source_verify
 from screening import services as screening
 from screening.eligibility import PregnancyTest
 from screening.models import CriteriaSet, ScreeningAttempt, StudyScreeningConfig

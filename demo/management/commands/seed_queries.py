@@ -10,16 +10,15 @@ Adds to seed_trial's manifest (--manifest) the monitor's account, the sites' ids
 worklist's site filter) and the counts of queries by state.
 """
 
-import json
 import multiprocessing
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.models import Count
 
-from accounts.models import Role, Site, Study, User
+from accounts.models import Role, User
+from demo.bench import bench_study, manifest_add
 from queries import services
 from queries.models import Query
 from sessions_app.models import VitalSignReading
@@ -38,15 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--manifest", help="seed_trial's manifest, to add the queries to.")
 
     def handle(self, *args, **opts):
-        study = Study.objects.filter(code=opts["study_code"]).first()
-        if study is None:
-            raise CommandError(f"No study {opts['study_code']}: run seed_trial first.")
-        monitor = User.objects.get(
-            memberships__study=study, memberships__role=Role.MONITOR, memberships__site=None
-        )
-        sites = list(Site.objects.filter(study=study).order_by("number"))
-        if not sites:
-            raise CommandError("The study has no sites.")
+        study, monitor, sites = bench_study(opts["study_code"])
         base, extra = divmod(opts["queries"], len(sites))
         jobs = [
             (site.pk, monitor.pk, base + (1 if i < extra else 0)) for i, site in enumerate(sites)
@@ -72,15 +63,13 @@ class Command(BaseCommand):
                 f"{elapsed:.0f} s ({processes} process{'es' if processes > 1 else ''}): {states}"
             )
         )
-        if opts["manifest"]:
-            path = Path(opts["manifest"])
-            manifest = json.loads(path.read_text())
-            manifest["monitor"] = monitor.username
-            manifest["site_ids"] = [site.pk for site in sites]
-            manifest["counts"]["queries"] = sum(states.values())
-            manifest["counts"]["queries_by_state"] = states
-            manifest["queries_seed_seconds"] = round(elapsed, 1)
-            path.write_text(json.dumps(manifest, indent=2))
+        manifest_add(
+            opts["manifest"],
+            monitor=monitor,
+            sites=sites,
+            counts={"queries": sum(states.values()), "queries_by_state": states},
+            queries_seed_seconds=round(elapsed, 1),
+        )
 
 
 def _seed_site(job):
