@@ -86,6 +86,23 @@ class AuditedModel(models.Model):
         abstract = True
 
 
+class Immutable(AuditedModel):
+    """A row written once: never changed, never deleted."""
+
+    immutable_message = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(self.immutable_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(self.immutable_message)
+
+
 class VersionedModel(AuditedModel):
     """A clinical record edited through forms: `version` detects concurrent edits."""
 

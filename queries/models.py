@@ -19,30 +19,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from audit.models import AuditedModel, LogEntry, VersionedModel
+from audit.models import Immutable, LogEntry, VersionedModel
 from participants.models import Participant
 from records import queryable
 from records.fields import user_field
 
 MESSAGE_IMMUTABLE = "A query's message is never changed or deleted."
 MARK_IMMUTABLE = "A verification mark is never changed or deleted: verify again for a new one."
-
-
-class Immutable(AuditedModel):
-    """A row written once: never changed, never deleted."""
-
-    immutable_message = ""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError(self.immutable_message)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError(self.immutable_message)
 
 
 def field_digest(record, name: str) -> str:

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Study
-from audit.models import AuditedModel, VersionedModel
+from audit.models import Immutable, VersionedModel
 from participants.models import Participant
 from records.fields import optional_link, user_field
 
@@ -382,6 +382,10 @@ class AdverseEventReport(VersionedModel):
         return self.adverse_event.participant
 
 
+RSI_IMMUTABLE = "A version of the reference safety information is never changed: add a new one."
+SUBMISSION_IMMUTABLE = "A submission to the regulator, once recorded, is never changed."
+
+
 class Causality:
     """The causality scale, strongest last: related is possible or stronger (DESIGN.md)."""
 
@@ -395,9 +399,11 @@ class Causality:
         return max(given, key=cls.ORDER.index, default="")
 
 
-class ReferenceSafetyInformation(AuditedModel):
+class ReferenceSafetyInformation(Immutable):
     """One version of a study's reference safety information: the expected terms against which
     the medical monitor assesses expectedness. A new version is a new record; none is changed."""
+
+    immutable_message = RSI_IMMUTABLE
 
     study = models.ForeignKey(
         Study, on_delete=models.PROTECT, related_name="reference_safety_information"
@@ -425,14 +431,6 @@ class ReferenceSafetyInformation(AuditedModel):
     def __str__(self) -> str:
         return f"{self.study.code} RSI {self.version}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError(RSI_IMMUTABLE)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError(RSI_IMMUTABLE)
-
     @property
     def terms(self) -> list[str]:
         return [line.strip() for line in self.expected_terms.splitlines() if line.strip()]
@@ -443,7 +441,6 @@ class ReferenceSafetyInformation(AuditedModel):
         return any(" ".join(t.split()).casefold() == wanted for t in self.terms)
 
 
-RSI_IMMUTABLE = "A version of the reference safety information is never changed: add a new one."
 MEDDRA_CODE = RegexValidator(r"^[0-9]{8}$", "A MedDRA code is 8 digits.")
 MEDDRA_VERSION = RegexValidator(
     r"^[0-9]{1,2}\.[0-9]$", 'The MedDRA version as it is numbered, for example "27.1".'
@@ -552,7 +549,7 @@ class AdverseEventReview(VersionedModel):
         return bool(self.adverse_event.is_serious and self.related and self.expected is False)
 
 
-class RegulatorySubmission(AuditedModel):
+class RegulatorySubmission(Immutable):
     """The sponsor's expedited report of a SUSAR to the regulator, recorded by the monitor: the
     initial one stops the SUSAR's clock; for a fatal or life-threatening one, the follow-up
     stops the second. Written once, never changed."""
@@ -561,6 +558,7 @@ class RegulatorySubmission(AuditedModel):
         INITIAL = "initial", "Initial report"
         FOLLOW_UP = "follow_up", "Follow-up report"
 
+    immutable_message = SUBMISSION_IMMUTABLE
     # The sponsor's step, not the site's data: refused on a locked casebook, but a signed one
     # stays signed (participants.casebook).
     casebook_review = True
@@ -592,17 +590,6 @@ class RegulatorySubmission(AuditedModel):
     @property
     def participant(self) -> Participant:
         return self.adverse_event.participant
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError(SUBMISSION_IMMUTABLE)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError(SUBMISSION_IMMUTABLE)
-
-
-SUBMISSION_IMMUTABLE = "A submission to the regulator, once recorded, is never changed."
 
 
 class SafetyNotice(models.Model):
