@@ -86,10 +86,21 @@ class AuditedModel(models.Model):
         abstract = True
 
 
+class ImmutableQuerySet(AuditedQuerySet):
+    """Rows written once: a queryset's delete is refused as the instance's is."""
+
+    def delete(self):
+        raise RuntimeError(self.model.immutable_message)
+
+    async def adelete(self):
+        raise RuntimeError(self.model.immutable_message)
+
+
 class Immutable(AuditedModel):
     """A row written once: never changed, never deleted."""
 
     immutable_message = ""
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -109,6 +109,7 @@ def bulk_adverse_events(
                         meddra_pt_code="10028813" if coded else "",
                         meddra_version="27.0" if coded else "",
                         assessed_by=monitor if n % 3 else None,
+                        susar=susar,
                         susar_since=since,
                         susar_fatal_or_life_threatening=susar and fatal,
                     )

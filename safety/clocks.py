@@ -1,12 +1,13 @@
 """The reporting clocks of an adverse event (DESIGN.md, "Adverse events").
 
-- The 24-hour clock of a serious event: from the site's awareness to the sponsor's first signed
-  report of it as serious (`AdverseEvent.serious_reported_at`).
-- A SUSAR's regulatory clocks: day 0 is the day, in the site's zone, on which the sponsor first
-  had what makes it one (`AdverseEventReview.susar_since`); the report is due by the end of day
-  7 when the event is fatal or life-threatening, with its follow-up by the end of day 15 (8 more
-  days), and by the end of day 15 otherwise. Recording the submission to the regulator (a date)
-  stops a clock.
+- The 24-hour clock of a serious event: from the site's awareness (as the report that made it
+  serious had it: `AdverseEvent.serious_aware_at`) to the sponsor's first signed report of it
+  as serious (`AdverseEvent.serious_reported_at`).
+- A SUSAR's regulatory clocks, while it is one (`AdverseEventReview.susar`): day 0 is the day,
+  in the site's zone, on which the sponsor first had what makes it one (`susar_since`); the
+  report is due by the end of day 7 when the event is fatal or life-threatening, with its
+  follow-up by the end of day 15 (8 more days), and by the end of day 15 otherwise. Recording
+  the submission to the regulator (a date) stops a clock.
 
 Each clock is a `Clock`, which says whether it runs, was met or is late, and by how much. The
 functions read what the selectors fetched (`review`, `regulatory_submissions`) and make no query
@@ -111,10 +112,11 @@ def serious_clock(ae) -> Clock | None:
     """The 24-hour clock of a serious event (None when it is not, or not yet, serious)."""
     if not ae.is_serious and ae.serious_reported_at is None:
         return None
+    started = ae.serious_aware_at or ae.aware_at
     return Clock(
         name="24-hour report to the sponsor",
-        started_at=ae.aware_at,
-        due_at=ae.aware_at + datetime.timedelta(hours=SERIOUS_REPORT_HOURS),
+        started_at=started,
+        due_at=started + datetime.timedelta(hours=SERIOUS_REPORT_HOURS),
         stopped_at=ae.serious_reported_at,
         zone=_zone(ae),
     )
@@ -158,7 +160,7 @@ def susar_clocks(ae, review=None, submissions=None) -> list[Clock]:
         ]
     else:
         plan = [("initial", "SUSAR report, 15 days", SUSAR_OTHER_DAYS)]
-    return [
+    found = [
         Clock(
             name=name,
             started_at=start,
@@ -169,6 +171,9 @@ def susar_clocks(ae, review=None, submissions=None) -> list[Clock]:
         )
         for kind, name, days in plan
     ]
+    # An event that is no longer a SUSAR (reassessed, or no longer serious) runs no clock; the
+    # reports already made stay shown.
+    return found if review.susar else [clock for clock in found if not clock.running]
 
 
 def clocks(ae, review=None, submissions=None) -> list[Clock]:

@@ -489,21 +489,34 @@ class RegulatorySubmissionForm(forms.ModelForm):
 
 
 class ReferenceSafetyInformationForm(forms.ModelForm):
+    """A new version for one of the studies the administrator adds versions to (`studies`;
+    the choice is shown only when there are several)."""
+
     class Meta:
         model = ReferenceSafetyInformation
-        fields = ["version", "effective_on", "expected_terms"]
+        fields = ["study", "version", "effective_on", "expected_terms"]
         field_classes = {"expected_terms": LongTextField}
         widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, studies, **kwargs):
         super().__init__(*args, **kwargs)
+        study = self.fields["study"]
+        study.queryset = studies
+        only = list(studies[:2])
+        self.only_study = only[0] if len(only) == 1 else None
+        if self.only_study is not None:
+            study.widget, study.required = forms.HiddenInput(), False
         self.fields["expected_terms"].widget.attrs["rows"] = 12
         self.helper = ServerValidatedHelper(self, testid="rsi-form")
         self.helper.layout = Layout(
+            "study",
             Row(Column("version"), Column("effective_on")),
             Field("expected_terms"),
             Submit("add", "Add this version"),
         )
+
+    def clean_study(self):
+        return self.cleaned_data["study"] or self.only_study
 
     def _post_clean(self):
         # The service checks the version against the study's others (safety.review).

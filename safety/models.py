@@ -88,6 +88,9 @@ GRADE_5_NEEDS_DEATH = (
 )
 DEATH_NEEDS_FATAL = "The event resulted in death: its outcome is fatal."
 FATAL_NEEDS_DEATH = "A fatal outcome means the event resulted in death: answer yes to it."
+FATAL_NOT_ONGOING = (
+    "A fatal event has ended: untick 'ongoing' and enter the date and time of death as its end."
+)
 
 
 def _yes_no(label: str) -> models.BooleanField:
@@ -215,6 +218,15 @@ class AdverseEvent(VersionedModel):
     submitted_at = models.DateTimeField(
         "submitted", null=True, blank=True, help_text="When the signed initial report was made."
     )
+    serious_aware_at = models.DateTimeField(
+        "aware of it as serious",
+        null=True,
+        blank=True,
+        help_text=(
+            "When the 24-hour clock started: the site's awareness, kept as the report that "
+            "made the event serious had it (a later follow-up does not move it)."
+        ),
+    )
     serious_reported_at = models.DateTimeField(
         "reported as serious",
         null=True,
@@ -269,6 +281,8 @@ class AdverseEvent(VersionedModel):
             errors["outcome"] = DEATH_NEEDS_FATAL
         elif fatal and self.serious_death is False:
             errors["outcome"] = FATAL_NEEDS_DEATH
+        if fatal and self.ongoing:
+            errors["ongoing"] = FATAL_NOT_ONGOING
         if errors:
             raise ValidationError(errors)
 
@@ -441,7 +455,7 @@ class ReferenceSafetyInformation(Immutable):
         return any(" ".join(t.split()).casefold() == wanted for t in self.terms)
 
 
-MEDDRA_CODE = RegexValidator(r"^[0-9]{8}$", "A MedDRA code is 8 digits.")
+MEDDRA_CODE = RegexValidator(r"^1[0-9]{7}$", "A MedDRA code is 8 digits, the first a 1.")
 MEDDRA_VERSION = RegexValidator(
     r"^[0-9]{1,2}\.[0-9]$", 'The MedDRA version as it is numbered, for example "27.1".'
 )
@@ -501,7 +515,18 @@ class AdverseEventReview(VersionedModel):
     )
     assessed_by = user_field(optional=True)
     assessed_at = models.DateTimeField(null=True, blank=True)
-    susar_since = models.DateTimeField("a SUSAR since", null=True, blank=True)
+    susar = models.BooleanField(
+        "a SUSAR", default=False, help_text="Serious, related and unexpected, as it is now."
+    )
+    susar_since = models.DateTimeField(
+        "a SUSAR since",
+        null=True,
+        blank=True,
+        help_text=(
+            "When the sponsor first had what starts the SUSAR's clock: kept when the event "
+            "stops being one, so that its day 0 never moves later."
+        ),
+    )
     susar_fatal_or_life_threatening = models.BooleanField(default=False)
     returned_at = models.DateTimeField(
         "returned to review",
@@ -536,13 +561,12 @@ class AdverseEventReview(VersionedModel):
 
     @property
     def related(self) -> bool | None:
-        """Related by the more conservative of the two causalities; None until both answer."""
-        ae = self.adverse_event
-        if not (ae.causality and self.sponsor_causality):
-            return None
-        return Causality.more_conservative(ae.causality, self.sponsor_causality) in (
-            Causality.RELATED
-        )
+        """Related by the more conservative of the two causalities: related as soon as either
+        says possible or stronger; not related when both answered otherwise; None until then."""
+        answers = [self.adverse_event.causality, self.sponsor_causality]
+        if any(answer in Causality.RELATED for answer in answers if answer):
+            return True
+        return None if "" in answers else False
 
     @property
     def is_susar(self) -> bool:

@@ -32,7 +32,6 @@ from django.utils import timezone
 from accounts.models import Site, User
 from accounts.selectors import user_scope
 from safety.clocks import (
-    SERIOUS_REPORT_HOURS,
     SUSAR_FATAL_DAYS,
     SUSAR_FOLLOW_UP_DAYS,
     SUSAR_OTHER_DAYS,
@@ -43,6 +42,7 @@ from safety.clocks import (
 )
 from safety.models import SERIOUS, AdverseEvent, AdverseEventReview, RegulatorySubmission
 from safety.review import ASSESS_AE
+from safety.selectors import SERIOUS_DUE
 
 # Clocks that ended late are listed this far back.
 LATE_DAYS = 90
@@ -97,7 +97,7 @@ def with_susar_clock(queryset: QuerySet[AdverseEvent], zones: list[str]) -> Quer
             output_field=DateField(),
         ),
         clock_days=Case(
-            When(review__susar_since__isnull=True, then=None),
+            When(Q(review__susar_since__isnull=True) | Q(review__susar=False), then=None),
             When(~initial & fatal, then=Value(FATAL_REPORT_DAYS)),
             When(~initial, then=Value(SUSAR_OTHER_DAYS)),
             When(fatal & ~follow_up, then=Value(FATAL_FOLLOW_UP_DAYS)),
@@ -222,7 +222,7 @@ def clocks_ended_late(*, user: User) -> list[RunningClock]:
     since = timezone.now() - datetime.timedelta(days=LATE_DAYS)
     reported_late = events.filter(
         serious_reported_at__gte=since,
-        serious_reported_at__gt=F("aware_at") + datetime.timedelta(hours=SERIOUS_REPORT_HOURS),
+        serious_reported_at__gt=SERIOUS_DUE,
     )
     submitted = events.filter(regulatory_submissions__submitted_on__gte=since.date()).distinct()
     found = [RunningClock(ae, serious_clock(ae)) for ae in reported_late]

@@ -63,6 +63,10 @@ SUBMITTED_BEFORE_DAY_0 = (
 )
 SUBMITTED_IN_FUTURE = "The submission date is in the future. Enter the date it was sent."
 REFERENCE_REQUIRED = "Enter the reference number the regulator gave the report."
+RSI_NOT_IN_EFFECT = (
+    "Version {version} is not in effect yet (from {day:%d %b %Y}): judge expectedness by the "
+    "version in effect today."
+)
 REVIEW_STATEMENT = (
     "I have reviewed this adverse event, its reports and the sponsor's assessment of its "
     "causality, expectedness and coding."
@@ -96,19 +100,25 @@ def _lock(review: AdverseEventReview) -> AdverseEventReview:
 
 
 def _susar_refresh(review: AdverseEventReview, *, now: datetime.datetime) -> None:
-    """Keep `susar_since` in step with what the event is now: set when it becomes a SUSAR,
-    cleared when it stops being one before any report to the regulator was recorded. Whether it
-    is fatal or life-threatening (its clock) follows the latest report until then."""
+    """Keep the review's SUSAR state in step with the event: `susar` as it is now; day 0
+    (`susar_since`) when it first became one, never moved later by a change of mind; and,
+    until the report to the regulator is recorded, which clock runs. A SUSAR found fatal or
+    life-threatening later starts its 7-day clock then: that is when the sponsor first had the
+    information that makes it one."""
     ae = review.adverse_event
-    reported = ae.regulatory_submissions.filter(kind=RegulatorySubmission.Kind.INITIAL).exists()
-    if review.is_susar:
-        if review.susar_since is None:
-            review.susar_since = now
-        if not reported:
-            review.susar_fatal_or_life_threatening = ae.is_fatal_or_life_threatening
-    elif not reported:
-        review.susar_since = None
-        review.susar_fatal_or_life_threatening = False
+    review.susar = review.is_susar
+    if not review.susar:
+        return
+    if review.susar_since is None:
+        review.susar_since = now
+        review.susar_fatal_or_life_threatening = ae.is_fatal_or_life_threatening
+        return
+    if ae.regulatory_submissions.filter(kind=RegulatorySubmission.Kind.INITIAL).exists():
+        return
+    fatal = ae.is_fatal_or_life_threatening
+    if fatal and not review.susar_fatal_or_life_threatening:
+        review.susar_since = now
+    review.susar_fatal_or_life_threatening = fatal
 
 
 def review_open(ae: AdverseEvent) -> AdverseEventReview:
@@ -164,6 +174,14 @@ def review_assess(
         if rsi is not None and rsi.study_id != ae.participant.site.study_id:
             raise ValidationError(
                 {"reference_safety_information": "This version is another study's."}
+            )
+        if rsi is not None and rsi.effective_on > timezone.localdate():
+            raise ValidationError(
+                {
+                    "reference_safety_information": RSI_NOT_IN_EFFECT.format(
+                        version=rsi.version, day=rsi.effective_on
+                    )
+                }
             )
         review.sponsor_causality = sponsor_causality
         review.expected = expected
@@ -272,9 +290,12 @@ def regulatory_submission_record(
     _may_assess(actor, adverse_event)
     reference = reference.strip()
     with transaction.atomic():
-        review = _lock(adverse_event.review)
+        try:
+            review = _lock(adverse_event.review)
+        except AdverseEventReview.DoesNotExist as missing:
+            raise ReviewError(NOT_A_SUSAR) from missing
         ae = review.adverse_event
-        if review.susar_since is None:
+        if not review.susar:
             raise ReviewError(NOT_A_SUSAR)
         if kind == RegulatorySubmission.Kind.FOLLOW_UP:
             if not review.susar_fatal_or_life_threatening:
@@ -306,6 +327,7 @@ def regulatory_submission_record(
 
 
 ADD_RSI = "safety.add_referencesafetyinformation"
+RSI_SAME_NAME = "This study has a version of this name already (whatever its capitals)."
 RSI_REFUSED = "Only the study administrator adds versions of the reference safety information."
 RSI_TERMS_REQUIRED = "List the expected terms, one per line."
 
@@ -333,6 +355,8 @@ def reference_safety_information_add(
     )
     if not terms:
         raise ValidationError({"expected_terms": RSI_TERMS_REQUIRED})
+    if ReferenceSafetyInformation.objects.filter(study=study, version__iexact=rsi.version).exists():
+        raise ValidationError({"version": RSI_SAME_NAME})
     with transaction.atomic():
         rsi.full_clean()
         rsi.save()

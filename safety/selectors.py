@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.db.models.fields import DateTimeField
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -74,8 +75,10 @@ def adverse_events_awaiting_submission(*, user: User) -> QuerySet[AdverseEvent]:
 
 # A serious event reported late stays on the site's home page this long after its report.
 LATE_SHOWN = datetime.timedelta(days=7)
+# When a serious event's 24-hour clock ends (safety.clocks.serious_clock), in SQL.
 SERIOUS_DUE = ExpressionWrapper(
-    F("aware_at") + datetime.timedelta(hours=SERIOUS_REPORT_HOURS), output_field=DateTimeField()
+    Coalesce("serious_aware_at", "aware_at") + datetime.timedelta(hours=SERIOUS_REPORT_HOURS),
+    output_field=DateTimeField(),
 )
 
 

@@ -53,6 +53,7 @@ ONSET_IN_FUTURE = "The onset is in the future. Enter when the event began."
 AWARE_IN_FUTURE = "The site's awareness is in the future. Enter when the site learned of it."
 END_IN_FUTURE = "The end is in the future. Leave it empty and tick 'ongoing' until it has ended."
 END_OR_ONGOING = "Enter when the event ended, or tick 'ongoing'."
+DEATH_NEEDS_END = "The event was fatal: enter the date and time of death as its end."
 FINAL_NEEDS_OUTCOME = (
     "A final report closes the event: its outcome must be known (recovered, recovered with "
     "sequelae, not recovered, or fatal) and the event must have ended, unless it was fatal."
@@ -155,12 +156,11 @@ def completeness_check(ae: AdverseEvent, *, final: bool = False) -> None:
     errors = {
         field: message for field, message in REQUIRED.items() if getattr(ae, field) in (None, "")
     }
-    if not ae.ongoing and ae.ended_at is None and ae.outcome != AdverseEvent.Outcome.FATAL:
+    if ae.outcome == AdverseEvent.Outcome.FATAL and ae.ended_at is None:
+        errors["ended_at"] = DEATH_NEEDS_END
+    elif not ae.ongoing and ae.ended_at is None:
         errors["ended_at"] = END_OR_ONGOING
-    if final and (
-        ae.outcome not in KNOWN_OUTCOMES
-        or (ae.ongoing and ae.outcome != AdverseEvent.Outcome.FATAL)
-    ):
+    if final and (ae.outcome not in KNOWN_OUTCOMES or ae.ongoing):
         errors["final"] = FINAL_NEEDS_OUTCOME
     if errors:
         raise ValidationError(errors)
@@ -307,7 +307,7 @@ def adverse_event_submit(
         ae.status = AdverseEvent.Status.SUBMITTED
         ae.submitted_at = timezone.now()
         if ae.is_serious:
-            ae.serious_reported_at = ae.submitted_at
+            ae.serious_aware_at, ae.serious_reported_at = ae.aware_at, ae.submitted_at
             serious_submitted_notify.delay_on_commit(ae.pk, actor_id=actor.pk)
         versioned_save(
             instance=ae, expected_version=expected_version, reason="Submitted by investigator"
@@ -442,7 +442,8 @@ def adverse_event_follow_up_sign(
         if report.final:
             ae.status = AdverseEvent.Status.CLOSED
         if ae.is_serious and ae.serious_reported_at is None:
-            ae.serious_reported_at = timezone.now()
+            # Serious from this follow-up on: the site knew it by the time it drafted it.
+            ae.serious_aware_at, ae.serious_reported_at = report.drafted_at, timezone.now()
             serious_submitted_notify.delay_on_commit(ae.pk, actor_id=actor.pk)
         versioned_save(instance=ae, expected_version=ae.version, reason=report.reason)
         _report_sign(report, signer=actor, password=password, statement=FOLLOW_UP_STATEMENT)

@@ -228,7 +228,7 @@ def susar_warnings_send() -> int:
     """Queue the warning of every SUSAR clock due soon or overdue with a monitor not yet told
     (scheduled hourly); returns how many were queued."""
     events = (
-        AdverseEvent.objects.filter(review__susar_since__isnull=False)
+        AdverseEvent.objects.filter(review__susar=True)
         .select_related("participant__site", "review")
         .prefetch_related(
             "regulatory_submissions", _notices(Kind.SUSAR_DUE_SOON, Kind.SUSAR_OVERDUE)

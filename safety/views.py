@@ -603,11 +603,14 @@ class ReferenceSafetyInformationView(LoginRequiredMixin, PermissionRequiredMixin
         context["can_add"] = bool(self.add_ids)
         return context
 
+    def get_form_kwargs(self):
+        studies = Study.objects.filter(pk__in=self.add_ids).order_by("code")
+        return {**super().get_form_kwargs(), "studies": studies}
+
     def form_valid(self, form):
-        study = Study.objects.get(pk=min(self.add_ids))
         try:
             rsi = review.reference_safety_information_add(
-                actor=self.request.user, study=study, **form.cleaned_data
+                actor=self.request.user, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_error(form, error)

@@ -374,7 +374,7 @@ def test_a_bad_meddra_code_is_refused_beside_its_field_and_kept(login, serious, 
     response = client.post(url, data)
     assert response.status_code == 200
     form = response.context["assessment_form"]
-    assert form.errors["meddra_llt_code"] == ["A MedDRA code is 8 digits."]
+    assert form.errors["meddra_llt_code"] == ["A MedDRA code is 8 digits, the first a 1."]
     assert b'value="1002881"' in response.content
     assert AdverseEventReview.objects.get(adverse_event=serious).sponsor_causality == ""
 
@@ -434,3 +434,215 @@ def test_the_monitor_reads_the_rsi_but_cannot_add(login, monitor, rsi):
     assert b"IB edition 7" in client.get(reverse("safety:rsi")).content
     data = {"version": "v9", "effective_on": "2026-11-01", "expected_terms": "Nausea"}
     assert client.post(reverse("safety:rsi"), data).status_code == 403
+
+
+def _follow_up(therapist, investigator, ae, **changes):
+    """A follow-up report drafted by the therapist with `changes`, signed by the investigator."""
+    ae = AdverseEvent.objects.get(pk=ae.pk)
+    report = services.adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae,
+        reason="New information",
+        final=False,
+        expected_version=ae.version,
+        expected_report_version=None,
+        **changes,
+    )
+    services.adverse_event_follow_up_sign(
+        actor=investigator, adverse_event=ae, password=TEST_PASSWORD, expected_version=1
+    )
+    return report
+
+
+def _days_ago(ae_review, days):
+    """The review as if it had become a SUSAR `days` ago."""
+    ae_review = AdverseEventReview.objects.get(pk=ae_review.pk)
+    ae_review.susar_since = timezone.now() - datetime.timedelta(days=days)
+    ae_review.save()
+    return ae_review
+
+
+def test_the_investigators_related_answer_makes_a_susar_before_the_sponsor_answers(
+    therapist, investigator, participant1, monitor
+):
+    ae = submitted(
+        therapist, investigator, participant1, causality=AdverseEvent.Causality.PROBABLE, **SERIOUS
+    )
+    assessed = _assess(monitor, ae, sponsor_causality="")
+    assert assessed.related is True and assessed.susar and assessed.susar_since is not None
+
+
+def test_the_sponsor_may_be_the_more_conservative(therapist, investigator, participant1, monitor):
+    ae = submitted(
+        therapist,
+        investigator,
+        participant1,
+        causality=AdverseEvent.Causality.NOT_RELATED,
+        **SERIOUS,
+    )
+    assert _assess(monitor, ae, sponsor_causality="").related is None
+    assessed = _assess(monitor, ae, sponsor_causality=AdverseEvent.Causality.POSSIBLE)
+    assert assessed.related is True and assessed.susar
+    assert not _assess(monitor, ae, sponsor_causality=AdverseEvent.Causality.UNLIKELY).related
+
+
+def test_day_0_does_not_move_later_when_the_assessment_goes_back_and_forth(serious, monitor):
+    ae_review = _days_ago(_assess(monitor, serious), 20)
+    since = ae_review.susar_since
+    assert not _assess(monitor, serious, expected=True).susar
+    assert clocks.susar_clocks(AdverseEvent.objects.get(pk=serious.pk)) == []
+    again = _assess(monitor, serious, expected=False)
+    assert again.susar and again.susar_since == since
+    [clock] = clocks.susar_clocks(AdverseEvent.objects.get(pk=serious.pk))
+    assert clock.state() == "overdue"
+
+
+def test_found_life_threatening_later_its_7_day_clock_starts_then(
+    serious, monitor, therapist, investigator
+):
+    _days_ago(_assess(monitor, serious), 10)
+    _follow_up(therapist, investigator, serious, serious_life_threatening=True)
+    ae = AdverseEvent.objects.get(pk=serious.pk)
+    initial, follow_up = clocks.susar_clocks(ae)
+    assert initial.name == "SUSAR report, 7 days"
+    assert initial.state() == "running"
+    today = timezone.localdate(timezone=ae.participant.site.zoneinfo)
+    assert initial.due_local.date() == today + datetime.timedelta(days=7)
+
+
+def test_no_longer_serious_after_its_report_no_susar_clock_runs(
+    therapist, investigator, participant1, monitor
+):
+    ae = submitted(
+        therapist,
+        investigator,
+        participant1,
+        causality=AdverseEvent.Causality.PROBABLE,
+        serious_life_threatening=True,
+        severity_grade=AdverseEvent.Grade.LIFE_THREATENING,
+    )
+    _assess(monitor, ae)
+    review.regulatory_submission_record(
+        actor=monitor,
+        adverse_event=AdverseEvent.objects.get(pk=ae.pk),
+        kind=RegulatorySubmission.Kind.INITIAL,
+        submitted_on=timezone.localdate(),
+        reference="EU-7",
+    )
+    _follow_up(
+        therapist,
+        investigator,
+        ae,
+        serious_life_threatening=False,
+        severity_grade=AdverseEvent.Grade.MODERATE,
+    )
+    ae = AdverseEvent.objects.get(pk=ae.pk)
+    assert not ae.is_serious and not ae.review.susar
+    [reported] = clocks.susar_clocks(ae)
+    assert reported.met  # the report made stays shown; the follow-up clock no longer runs
+
+
+def test_serious_from_a_follow_up_its_clock_starts_when_the_site_knew(
+    therapist, investigator, participant1
+):
+    ae = submitted(
+        therapist,
+        investigator,
+        participant1,
+        onset_at=timezone.now() - datetime.timedelta(days=4),
+        aware_at=timezone.now() - datetime.timedelta(days=3),
+    )
+    assert clocks.serious_clock(ae) is None
+    _follow_up(therapist, investigator, ae, serious_hospitalisation=True)
+    clock = clocks.serious_clock(AdverseEvent.objects.get(pk=ae.pk))
+    assert clock.met and not clock.late()
+
+
+def test_a_follow_up_moving_the_awareness_does_not_make_a_late_report_met(
+    therapist, investigator, participant1
+):
+    ae = submitted(
+        therapist,
+        investigator,
+        participant1,
+        onset_at=timezone.now() - datetime.timedelta(days=4),
+        aware_at=timezone.now() - datetime.timedelta(days=3),
+        **SERIOUS,
+    )
+    assert clocks.serious_clock(ae).state() == "late"
+    _follow_up(therapist, investigator, ae, aware_at=timezone.now() - datetime.timedelta(hours=1))
+    assert clocks.serious_clock(AdverseEvent.objects.get(pk=ae.pk)).state() == "late"
+
+
+def test_a_regulatory_submission_is_never_deleted(serious, monitor):
+    _assess(monitor, serious)
+    review.regulatory_submission_record(
+        actor=monitor,
+        adverse_event=AdverseEvent.objects.get(pk=serious.pk),
+        kind=RegulatorySubmission.Kind.INITIAL,
+        submitted_on=timezone.localdate(),
+        reference="EU-8",
+    )
+    with pytest.raises(RuntimeError):
+        RegulatorySubmission.objects.all().delete()
+    assert RegulatorySubmission.objects.count() == 1
+
+
+def test_an_administrator_of_two_studies_chooses_the_study(login, study, study_admin):
+    from accounts.models import Role
+    from tests.accounts.factories import MembershipFactory, StudyFactory
+
+    other = StudyFactory()
+    MembershipFactory(user=study_admin, role=Role.STUDY_ADMIN, site=None, study=other)
+    client = login(study_admin)
+    data = {
+        "study": other.pk,
+        "version": "Other IB 1",
+        "effective_on": "2026-11-01",
+        "expected_terms": "Nausea",
+    }
+    client.post(reverse("safety:rsi"), data)
+    assert ReferenceSafetyInformation.objects.get(version="Other IB 1").study == other
+
+
+def test_a_version_not_yet_in_effect_is_refused(serious, monitor, study, study_admin):
+    later = review.reference_safety_information_add(
+        actor=study_admin,
+        study=study,
+        version="IB edition 9",
+        effective_on=timezone.localdate() + datetime.timedelta(days=30),
+        expected_terms="Nausea",
+    )
+    with pytest.raises(ValidationError, match="not in effect yet"):
+        _assess(monitor, serious, reference_safety_information=later)
+
+
+def test_a_version_name_differing_only_in_capitals_is_refused(study, study_admin, rsi):
+    with pytest.raises(ValidationError, match="whatever its capitals"):
+        review.reference_safety_information_add(
+            actor=study_admin,
+            study=study,
+            version=" ib EDITION 7 ",
+            effective_on=timezone.localdate(),
+            expected_terms="Nausea",
+        )
+
+
+def test_a_fatal_event_is_not_ongoing_and_its_report_gives_the_death(
+    therapist, investigator, participant1
+):
+    from tests.safety.factories import draft
+
+    death = {"serious_death": True, "severity_grade": 5, "outcome": "fatal"}
+    with pytest.raises(ValidationError) as refused:
+        draft(therapist, participant1, ended_at=None, ongoing=True, **death)
+    assert "untick 'ongoing'" in refused.value.message_dict["ongoing"][0]
+    ae = draft(therapist, participant1, ended_at=None, **death)
+    with pytest.raises(ValidationError) as refused:
+        services.adverse_event_submit(
+            actor=investigator,
+            adverse_event=ae,
+            password=TEST_PASSWORD,
+            expected_version=ae.version,
+        )
+    assert "date and time of death" in refused.value.message_dict["ended_at"][0]
