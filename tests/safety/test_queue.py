@@ -200,7 +200,7 @@ def test_the_dashboard_lists_running_clocks_by_due_time_with_who_is_late(
     page = response.content.decode()
     assert "The site is late" in page  # the Seizure's report
     assert "The sponsor is late" in page  # the Hepatitis' report to the regulator
-    assert "The site has 21 h 59 min left" in page  # the Fainting's
+    assert "21 h 59 min left" in page  # the Fainting's, owed by the site
     assert f"AE {late.pk}" in page
 
 
