@@ -430,17 +430,19 @@ def test_seed_demo_password_option_lets_the_demo_user_log_in_with_it(client, use
     assert response.wsgi_request.user.username == username
 
 
-def test_demo_alert_notifies_the_demo_monitor_once(mailoutbox, django_capture_on_commit_callbacks):
+def test_demo_emails_the_demo_monitor_once_per_alert_and_serious_event(mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         seed()
 
     alert = VitalSignAlert.objects.get()
     assert list(alert.notifications.values_list("email", flat=True)) == ["monitor@demo.invalid"]
-    assert [message.to for message in mailoutbox] == [["monitor@demo.invalid"]]
+    # The alert's email, and the demo's serious adverse event's, each once to the monitor.
+    assert [message.to for message in mailoutbox] == [["monitor@demo.invalid"]] * 2
+    assert "Serious adverse event reported" in mailoutbox[1].subject
 
     with django_capture_on_commit_callbacks(execute=True):
         seed()
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 2
 
 
 def test_seed_demo_without_the_teams_passwords_enrols_directly_and_runs_no_session():
