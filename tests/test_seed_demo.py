@@ -430,7 +430,9 @@ def test_seed_demo_password_option_lets_the_demo_user_log_in_with_it(client, use
     assert response.wsgi_request.user.username == username
 
 
-def test_demo_emails_the_demo_monitor_once_per_alert_and_serious_event(mailoutbox, django_capture_on_commit_callbacks):
+def test_demo_emails_the_demo_monitor_once_per_alert_and_serious_event(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         seed()
 
