@@ -27,7 +27,7 @@ from safety.models import (
     ReferenceSafetyInformation,
     RegulatorySubmission,
 )
-from safety.review import ASSESS_AE
+from safety.review import ASSESS_AE, REASSESS_REASON
 from safety.selectors import VIEW_AE
 from safety.services import (
     AWARE_IN_FUTURE,
@@ -381,6 +381,12 @@ class AssessmentForm(forms.ModelForm):
     review signature needs the first three (safety.review.COMPLETE_FOR_SIGNING)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = text_field(
+        "Reason for change (the review signature is voided)",
+        required=True,
+        max_length=500,
+        error_messages={"required": REASSESS_REASON},
+    )
     sponsor_causality = forms.ChoiceField(
         label="Causality to the investigational product (sponsor's assessment)",
         choices=AdverseEvent.Causality.choices,
@@ -401,6 +407,10 @@ class AssessmentForm(forms.ModelForm):
 
     def __init__(self, *args, study, **kwargs):
         super().__init__(*args, **kwargs)
+        # Once the review is signed, a change says why (safety.review.review_assess).
+        self.signed = self.instance.state == AdverseEventReview.State.REVIEWED
+        if not self.signed:
+            del self.fields["reason"]
         self.fields["expected"] = yes_no_field(
             "Expected: listed in that version of the reference safety information",
             required=False,
@@ -438,11 +448,13 @@ class AssessmentForm(forms.ModelForm):
                     Column("meddra_version"),
                 ),
             ),
+            *(["reason"] if self.signed else []),
             Submit("assess", "Save the assessment"),
         )
 
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {**values, "reason": self.cleaned_data.get("reason", "")}
 
 
 class ReviewSignForm(SignatureForm):

@@ -25,7 +25,7 @@ from accounts.permissions import ROLE_PERMISSIONS
 from accounts.selectors import user_scope
 from audit.context import records_actor
 from audit.services import STALE_MESSAGE, ConcurrentEditError, versioned_save
-from records.edits import StepRefused
+from records.edits import StepRefused, reason_required
 from records.forms import YES_NO_REQUIRED
 from safety.models import (
     AdverseEvent,
@@ -72,7 +72,8 @@ REVIEW_STATEMENT = (
     "causality, expectedness and coding."
 )
 RETURNED = "Returned to review: follow-up {number} was signed after the review."
-REASSESSED = "Assessment changed after the review was signed."
+REASSESSED = "Assessment changed after the review was signed:"
+REASSESS_REASON = "The review is signed: say why the assessment changes (the signature is voided)."
 COMPLETE_FOR_SIGNING = {
     "sponsor_causality": "Choose the sponsor's causality before signing the review.",
     "expected": YES_NO_REQUIRED,
@@ -158,10 +159,11 @@ def review_assess(
     meddra_llt_code: str = "",
     meddra_pt_code: str = "",
     meddra_version: str = "",
+    reason: str = "",
 ) -> AdverseEventReview:
     """Save the sponsor's assessment (any part of it may wait); the event is then under review.
-    A change after the review was signed returns it to review. Refused if anyone saved the
-    review after `expected_version` was read."""
+    A change after the review was signed needs its `reason`, voids the signature and returns it
+    to review. Refused if anyone saved the review after `expected_version` was read."""
     _may_assess(actor, review.adverse_event)
     with transaction.atomic():
         review = _lock(review)
@@ -196,9 +198,10 @@ def review_assess(
         if review.meddra_pt_code and not review.meddra_version:
             raise ValidationError({"meddra_version": "Give the MedDRA version of the codes."})
         now = timezone.now()
-        reason = ""
         if review.state == AdverseEventReview.State.REVIEWED:
-            reason = REASSESSED
+            reason = f"{REASSESSED} {reason_required(reason, REASSESS_REASON)}"
+        else:
+            reason = reason.strip()
         review.state = AdverseEventReview.State.UNDER_REVIEW
         review.assessed_by, review.assessed_at = actor, now
         _susar_refresh(review, now=now)

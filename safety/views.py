@@ -142,6 +142,7 @@ class AdverseEventCreateView(SiteTimeZoneMixin, LoginRequiredMixin, FormView):
             session = self.reading.session
             dose = session.initial_dose
             context.update(
+                reading_events=list(self.reading.adverse_events.order_by("pk")),
                 session=session,
                 reading_elapsed=elapsed_label(
                     elapsed_minutes(self.reading.measured_at, dose and dose.administered_at)

@@ -296,9 +296,18 @@ def test_a_follow_up_after_the_review_returns_it_to_review(
 def test_a_changed_assessment_after_signing_voids_the_review_signature(serious, monitor, rsi):
     _assess(monitor, serious, reference_safety_information=rsi)
     signature = _sign(monitor, serious)
-    _assess(monitor, serious, reference_safety_information=rsi, expected=True)
+    with pytest.raises(ValidationError, match="say why"):
+        _assess(monitor, serious, reference_safety_information=rsi, expected=True)
+    _assess(
+        monitor,
+        serious,
+        reference_safety_information=rsi,
+        expected=True,
+        reason="Nausea is listed in edition 7",
+    )
     signature.refresh_from_db()
     assert signature.voided_at is not None
+    assert "Nausea is listed in edition 7" in signature.void_reason
     assert AdverseEventReview.objects.get(adverse_event=serious).state == "under_review"
 
 
@@ -336,6 +345,36 @@ def other_study_rsi(study_admin):
 
 
 # The pages.
+
+
+def test_opening_a_second_event_from_the_same_reading_names_the_first(
+    login, therapist, investigator, participant1
+):
+    from tests.sessions_app.factories import dosed_session_of
+
+    session = dosed_session_of(participant1, therapist, investigator)
+    from sessions_app.services import flowsheet
+
+    reading = flowsheet.vital_sign_record(
+        actor=therapist,
+        session=session,
+        measured_at=timezone.now() - datetime.timedelta(minutes=5),
+        systolic=175,
+        diastolic=90,
+    )
+    client = login(therapist)
+    url = reverse("safety:ae_create") + f"?reading={reading.pk}"
+    assert b'data-testid="reading-events"' not in client.get(url).content
+    first = services.adverse_event_draft_create(
+        actor=therapist,
+        participant=participant1,
+        source_reading=reading,
+        verbatim_term="Hypertension",
+        onset_at=reading.measured_at,
+        description="",
+    )
+    page = client.get(url).content.decode()
+    assert 'data-testid="reading-events"' in page and f"AE {first.pk}" in page
 
 
 def test_the_review_page_saves_the_assessment(login, serious, monitor, rsi):
