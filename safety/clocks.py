@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
+from safety.models import SERIOUSNESS_CRITERIA
+
 SERIOUS_REPORT_HOURS = 24
 # With no submission this long after the site's awareness, the site is reminded (safety.tasks).
 SERIOUS_REMINDER_HOURS = 18
@@ -108,10 +110,31 @@ def _zone(ae) -> zoneinfo.ZoneInfo:
     return ae.participant.site.zoneinfo
 
 
-def serious_clock(ae) -> Clock | None:
-    """The 24-hour clock of a serious event (None when it is not, or not yet, serious)."""
-    if not ae.is_serious and ae.serious_reported_at is None:
+def serious_follow_up(ae):
+    """The follow-up waiting for the investigator's signature that makes a not yet serious event
+    serious, when the caller fetched it (`ae.pending`, or `ae.waiting`: safety.selectors)."""
+    report = getattr(ae, "pending", None) or next(iter(getattr(ae, "waiting", [])), None)
+    if report is None or report.signed_at is not None:
         return None
+    names = [name for name, _ in SERIOUSNESS_CRITERIA]
+    return report if any(report.changes.get(n, {}).get("new") is True for n in names) else None
+
+
+def serious_clock(ae) -> Clock | None:
+    """The 24-hour clock of a serious event (None when it is not, or not yet, serious): from
+    the site's awareness, or, when a follow-up waiting for its signature makes it serious, from
+    when the site drafted that follow-up."""
+    if not ae.is_serious and ae.serious_reported_at is None:
+        report = serious_follow_up(ae)
+        if report is None:
+            return None
+        return Clock(
+            name="24-hour report to the sponsor (follow-up)",
+            started_at=report.drafted_at,
+            due_at=report.drafted_at + datetime.timedelta(hours=SERIOUS_REPORT_HOURS),
+            stopped_at=None,
+            zone=_zone(ae),
+        )
     started = ae.serious_aware_at or ae.aware_at
     return Clock(
         name="24-hour report to the sponsor",

@@ -651,6 +651,13 @@ class SafetyNotice(models.Model):
         return f"{self.get_kind_display()} to user {self.recipient_id} (AE {self.adverse_event_id})"
 
 
+# A follow-up report, waiting for the investigator's signature, that makes the event serious: its
+# 24-hour clock runs from when the site drafted it (safety.clocks.serious_clock).
+MAKES_SERIOUS = Q(signed_at__isnull=True) & reduce(
+    operator.or_, (Q(**{f"changes__{name}__new": True}) for name, _ in SERIOUSNESS_CRITERIA)
+)
+
+
 auditlog.register(AdverseEvent)
 auditlog.register(AdverseEventReport)
 auditlog.register(ReferenceSafetyInformation)

@@ -42,7 +42,7 @@ from safety.clocks import (
 )
 from safety.models import SERIOUS, AdverseEvent, AdverseEventReview, RegulatorySubmission
 from safety.review import ASSESS_AE
-from safety.selectors import SERIOUS_DUE
+from safety.selectors import SERIOUS_DUE, unreported_serious
 
 # Clocks that ended late are listed this far back.
 LATE_DAYS = 90
@@ -202,7 +202,7 @@ def running_clocks(*, user: User) -> list[RunningClock]:
     Read in two queries whatever their number; they are few in a study whose reports keep to
     their clocks, so they are ordered here, by the exact due time in the site's zone."""
     events, site_ids = _in_scope(user)
-    serious = events.filter(SERIOUS, serious_reported_at__isnull=True)
+    serious = unreported_serious(events)
     susars = with_susar_clock(events, _zones(site_ids)).filter(clock_days__isnull=False)
     found = []
     for ae in serious:

@@ -14,6 +14,7 @@ from accounts.selectors import get_in_scope, user_scope
 from records import measurements
 from safety.clocks import SERIOUS_REPORT_HOURS
 from safety.models import (
+    MAKES_SERIOUS,
     REPORT_FIELDS,
     SERIOUS,
     SPECIAL_INTEREST,
@@ -97,6 +98,25 @@ def serious_clocks_at_hand(*, user: User) -> QuerySet[AdverseEvent]:
         .select_related("participant__site__study")
         .order_by(F("serious_reported_at").desc(nulls_first=True), "aware_at", "pk")
     )
+
+
+def unreported_serious(
+    queryset: QuerySet[AdverseEvent], *, known_before: datetime.datetime | None = None
+) -> QuerySet[AdverseEvent]:
+    """The events of `queryset` whose 24-hour clock runs: serious and not yet reported as
+    serious (drafts), or made serious by a follow-up that waits for the investigator's
+    signature, each with that follow-up as `waiting` (safety.clocks.serious_follow_up). With
+    `known_before`, only those the site knew of by then."""
+    drafts = SERIOUS
+    follow_ups = AdverseEventReport.objects.filter(MAKES_SERIOUS)
+    if known_before is not None:
+        drafts &= Q(aware_at__lte=known_before)
+        follow_ups = follow_ups.filter(drafted_at__lte=known_before)
+    waiting = AdverseEventReport.objects.filter(signed_at__isnull=True)
+    return queryset.filter(
+        drafts | Q(pk__in=follow_ups.values("adverse_event_id")),
+        serious_reported_at__isnull=True,
+    ).prefetch_related(Prefetch("reports", queryset=waiting, to_attr="waiting"))
 
 
 def site_staff_of(*, site_id: int) -> QuerySet[User]:

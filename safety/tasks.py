@@ -33,9 +33,9 @@ from safety.clocks import (
     serious_clock,
     susar_clocks,
 )
-from safety.models import SERIOUS, AdverseEvent, SafetyNotice
+from safety.models import AdverseEvent, SafetyNotice
 from safety.notices import notice_email
-from safety.selectors import site_staff_of
+from safety.selectors import site_staff_of, unreported_serious
 from sessions_app.selectors import monitors_of
 
 Kind = SafetyNotice.Kind
@@ -152,16 +152,14 @@ def _notices(*kinds: str) -> Prefetch:
 
 
 def _reminders_due() -> QuerySet[AdverseEvent]:
-    return AdverseEvent.objects.filter(
-        SERIOUS,
-        status=AdverseEvent.Status.DRAFT,
-        serious_reported_at__isnull=True,
-        aware_at__lte=timezone.now() - datetime.timedelta(hours=SERIOUS_REMINDER_HOURS),
-    )
+    """Events the site has known of as serious for SERIOUS_REMINDER_HOURS, not yet reported."""
+    since = timezone.now() - datetime.timedelta(hours=SERIOUS_REMINDER_HOURS)
+    return unreported_serious(AdverseEvent.objects.all(), known_before=since)
 
 
 def _unreported(ae: AdverseEvent) -> Clock | None:
-    return serious_clock(ae) if _reminders_due().filter(pk=ae.pk).exists() else None
+    due = _reminders_due().filter(pk=ae.pk).first()
+    return serious_clock(due) if due is not None else None
 
 
 @shared_task(**SCAN_LIMITS)

@@ -233,6 +233,32 @@ def test_no_reminder_once_the_event_is_submitted_even_one_queued_before(
     assert not SafetyNotice.objects.filter(kind=SafetyNotice.Kind.SERIOUS_REMINDER).exists()
 
 
+def test_a_follow_up_making_it_serious_runs_the_clock_and_reminds_at_18_hours(
+    therapist, investigator, participant1, login
+):
+    ae = submitted(therapist, investigator, participant1)
+    report = services.adverse_event_follow_up_save(
+        actor=therapist,
+        adverse_event=ae,
+        reason="Admitted to hospital last night",
+        final=False,
+        expected_version=ae.version,
+        expected_report_version=None,
+        serious_hospitalisation=True,
+    )
+    page = login(investigator).get(reverse("safety:ae_detail", args=[ae.pk])).content.decode()
+    assert "24-hour report to the sponsor (follow-up)" in page
+    mail.outbox.clear()
+    with _at(report.drafted_at + datetime.timedelta(hours=17, minutes=59)):
+        assert serious_reminders_send() == 0
+    with _at(report.drafted_at + datetime.timedelta(hours=18)):
+        assert serious_reminders_send() == 1
+        assert serious_reminders_send() == 0
+    assert sorted(_to("Serious adverse event not yet submitted")) == sorted(
+        [therapist.email, investigator.email]
+    )
+
+
 # The SUSAR's warnings.
 
 
