@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from safety.models import SERIOUSNESS_CRITERIA
+# The seriousness criteria's fields, as safety.models names them (SERIOUSNESS_CRITERIA); this
+# module reads only what it is given, and imports no model.
+SERIOUSNESS_FIELDS = (
+    "serious_death",
+    "serious_life_threatening",
+    "serious_hospitalisation",
+    "serious_disability",
+    "serious_congenital_anomaly",
+    "serious_other_important",
+)
 
 SERIOUS_REPORT_HOURS = 24
 # With no submission this long after the site's awareness, the site is reminded (safety.tasks).
@@ -116,8 +125,9 @@ def serious_follow_up(ae):
     report = getattr(ae, "pending", None) or next(iter(getattr(ae, "waiting", [])), None)
     if report is None or report.signed_at is not None:
         return None
-    names = [name for name, _ in SERIOUSNESS_CRITERIA]
-    return report if any(report.changes.get(n, {}).get("new") is True for n in names) else None
+    changes = report.changes
+    made_serious = any(changes.get(n, {}).get("new") is True for n in SERIOUSNESS_FIELDS)
+    return report if made_serious else None
 
 
 def serious_clock(ae) -> Clock | None:

@@ -685,3 +685,9 @@ def test_a_fatal_event_is_not_ongoing_and_its_report_gives_the_death(
             expected_version=ae.version,
         )
     assert "date and time of death" in refused.value.message_dict["ended_at"][0]
+
+
+def test_the_clocks_name_every_seriousness_criterion():
+    from safety.models import SERIOUSNESS_CRITERIA
+
+    assert clocks.SERIOUSNESS_FIELDS == tuple(name for name, _ in SERIOUSNESS_CRITERIA)
