@@ -36,7 +36,8 @@ class ExportOptions:
     stable_pseudonyms: bool = False
 
     def as_json(self) -> dict:
-        return {**asdict(self), "dates": str(self.dates)}
+        lists = {key: list(getattr(self, key)) for key in ("datasets", "formats", "sites")}
+        return {**asdict(self), **lists, "dates": str(self.dates)}
 
     @classmethod
     def from_json(cls, values: dict) -> "ExportOptions":
