@@ -10,7 +10,7 @@ how it is used; tests/exports check that no column gives an identifier or free t
 import datetime
 import zoneinfo
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from django.apps import apps
@@ -30,6 +30,7 @@ from exports.deidentify import (
 )
 from participants.models import Casebook, Participant, ParticipantIdentity
 from safety.models import AdverseEvent
+from screening.eligibility import COUNTED_MEASUREMENTS
 from screening.models import ScreeningAttempt
 from sessions_app.models import DoseAdministration, DosingSession, Visit, VitalSignAlert
 from sessions_app.models import VitalSignReading as Reading
@@ -181,12 +182,16 @@ class Dataset:
     # The study's rows of the model, refined: filtered, annotated, ordered.
     refine: Callable[[QuerySet], QuerySet] = lambda rows: rows
 
+    @property
+    def participant_key(self) -> str:
+        return f"{self.participant}_id" if self.participant else "id"
+
     def header(self, dates: DateMode) -> list[str]:
         return [column.header(dates) for column in self.columns]
 
     def rows(self, ctx: ExportContext) -> Iterator[dict]:
         """Each row as a dict of the header's names, read `CHUNK_SIZE` at a time."""
-        participant_key = f"{self.participant}_id" if self.participant else "id"
+        participant_key = self.participant_key
         rows = self.refine(self.model.objects.filter(**ctx.scope(self.participant)))
         lookups = dict.fromkeys([participant_key, *(column.lookup for column in self.columns)])
         for raw in rows.values(*lookups).iterator(chunk_size=CHUNK_SIZE):
@@ -201,8 +206,10 @@ REGISTRY: dict[str, Dataset] = {}
 
 
 def register(dataset: Dataset) -> Dataset:
-    REGISTRY[dataset.name] = dataset
-    return dataset
+    """Add `dataset` to the registry, its rows led by their participant's pseudonym."""
+    pseudonym = Column("participant", dataset.participant_key, Use.PSEUDONYM)
+    REGISTRY[dataset.name] = replace(dataset, columns=(pseudonym, *dataset.columns))
+    return REGISTRY[dataset.name]
 
 
 def _initial_dose_at(session_path: str) -> Subquery:
@@ -214,10 +221,6 @@ def _initial_dose_at(session_path: str) -> Subquery:
             voided_at__isnull=True,
         ).values("administered_at")[:1]
     )
-
-
-def _pseudonym(lookup: str) -> Column:
-    return Column("participant", lookup, Use.PSEUDONYM)
 
 
 def _values(*names: str, prefix: str = "") -> tuple[Column, ...]:
@@ -246,7 +249,6 @@ register(
         model=Participant,
         participant="",
         columns=(
-            _pseudonym("id"),
             Column("site", "site__number"),
             *_values("status"),
             *_dates("enrolled_on", "withdrawn_on"),
@@ -275,7 +277,6 @@ register(
         model=Visit,
         participant="participant",
         columns=(
-            _pseudonym("participant_id"),
             Column("visit", "code"),
             *_values("kind", "sequence", "status"),
             *_dates("target_date", "window_start", "window_end", "held_on"),
@@ -291,7 +292,6 @@ register(
         model=DosingSession,
         participant="visit__participant",
         columns=(
-            _pseudonym("visit__participant_id"),
             _VISIT,
             *_values("status"),
             *_dates("started_at", "ended_at"),
@@ -309,7 +309,26 @@ register(
     )
 )
 
-_SESSION_VISIT = Column("visit", "session__visit__code")
+
+def _session_entry_columns(time_field: str) -> tuple[Column, ...]:
+    """The first columns of a flowsheet entry's dataset: whose, which visit, when, and when
+    relative to the initial dose (`time_field`: "app.Model.field")."""
+    name = time_field.rpartition(".")[2]
+    return (
+        Column("visit", "session__visit__code"),
+        *_dates(name),
+        _minutes_after_initial_dose(time_field),
+    )
+
+
+def _live_entries_in_time_order(time_field: str) -> Callable[[QuerySet], QuerySet]:
+    """Flowsheet entries not struck through, with their time after the initial dose."""
+    return lambda rows: (
+        rows.filter(voided_at__isnull=True)
+        .annotate(elapsed=F(time_field) - _initial_dose_at("session"))
+        .order_by("session__visit__participant_id", time_field, "pk")
+    )
+
 
 register(
     Dataset(
@@ -318,17 +337,10 @@ register(
         model=DoseAdministration,
         participant="session__visit__participant",
         columns=(
-            _pseudonym("session__visit__participant_id"),
-            _SESSION_VISIT,
+            *_session_entry_columns("sessions_app.DoseAdministration.administered_at"),
             *_values("kind", "dose_mg"),
-            *_dates("administered_at"),
-            _minutes_after_initial_dose("sessions_app.DoseAdministration.administered_at"),
         ),
-        refine=lambda rows: (
-            rows.filter(voided_at__isnull=True)
-            .annotate(elapsed=F("administered_at") - _initial_dose_at("session"))
-            .order_by("session__visit__participant_id", "administered_at", "pk")
-        ),
+        refine=_live_entries_in_time_order("administered_at"),
     )
 )
 
@@ -339,18 +351,11 @@ register(
         model=Reading,
         participant="session__visit__participant",
         columns=(
-            _pseudonym("session__visit__participant_id"),
-            _SESSION_VISIT,
-            *_dates("measured_at"),
-            _minutes_after_initial_dose("sessions_app.VitalSignReading.measured_at"),
+            *_session_entry_columns("sessions_app.VitalSignReading.measured_at"),
             *_values("systolic", "diastolic", "pulse", "temperature", "suds"),
             Column("over_threshold", "flags", convert=_joined),
         ),
-        refine=lambda rows: (
-            rows.filter(voided_at__isnull=True)
-            .annotate(elapsed=F("measured_at") - _initial_dose_at("session"))
-            .order_by("session__visit__participant_id", "measured_at", "pk")
-        ),
+        refine=_live_entries_in_time_order("measured_at"),
     )
 )
 
@@ -361,24 +366,13 @@ register(
         model=ScreeningAttempt,
         participant="participant",
         columns=(
-            _pseudonym("participant_id"),
             Column("attempt", "number"),
             *_dates("screened_on"),
             *_values("status", "decision"),
             Column("failed_criteria", "failed_codes", convert=_joined),
             Column("age_at_screening", "age_at_screening", Use.AGE),
             Column("age_over_89", "age_at_screening", Use.AGE_FLAG),
-            *_values(
-                "ptsd_duration_months",
-                "caps5_total",
-                "systolic_bp",
-                "diastolic_bp",
-                "pulse",
-                "qtc_ms",
-                "weight_kg",
-                "pregnancy_test",
-                "cssrs_ideation",
-            ),
+            *_values(*COUNTED_MEASUREMENTS, "weight_kg", "pregnancy_test"),
         ),
         refine=lambda rows: rows.order_by("participant_id", "number"),
     )
@@ -391,7 +385,6 @@ register(
         model=AdverseEvent,
         participant="participant",
         columns=(
-            _pseudonym("participant_id"),
             # Numbered per participant in order of onset.
             Column("sequence", "sequence", source="safety.AdverseEvent.id"),
             Column("verbatim_term", "verbatim_term", Use.SCRUBBED),
@@ -447,7 +440,6 @@ register(
         model=VitalSignAlert,
         participant="reading__session__visit__participant",
         columns=(
-            _pseudonym("reading__session__visit__participant_id"),
             Column("visit", "reading__session__visit__code"),
             Column("measured_at", "reading__measured_at", Use.DATE),
             _minutes_after_initial_dose("sessions_app.VitalSignReading.measured_at"),

@@ -83,22 +83,9 @@ def seeded(
         setattr(identity, name, value)
     identity.save()
     session = dosed_session_of(participant1, therapist, investigator)
-    reading_record(
-        session,
-        therapist,
-        session.started_at + datetime.timedelta(minutes=100),
-        systolic=150,
-        diastolic=95,
-        pulse=88,
-    )
-    reading_record(
-        session,
-        therapist,
-        session.started_at + datetime.timedelta(minutes=130),
-        systolic=171,
-        diastolic=99,
-        pulse=90,
-    )
+    for minutes, systolic in ((100, 150), (130, 171)):
+        at = session.started_at + datetime.timedelta(minutes=minutes)
+        reading_record(session, therapist, at, systolic=systolic, diastolic=95, pulse=88)
     flowsheet.observation_record(
         actor=therapist,
         session=session,
