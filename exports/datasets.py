@@ -28,7 +28,7 @@ from exports.deidentify import (
     study_day,
     without_identity,
 )
-from participants.models import Casebook, Participant, ParticipantIdentity
+from participants.models import IDENTITY_FIELDS, Casebook, Participant, ParticipantIdentity
 from safety.models import AdverseEvent
 from screening.eligibility import COUNTED_MEASUREMENTS
 from screening.models import ScreeningAttempt
@@ -94,7 +94,6 @@ class ExportContext:
     _dates_of: dict[int, tuple[zoneinfo.ZoneInfo, datetime.date | None]] | None = field(
         default=None, init=False, repr=False
     )
-    _identity: tuple[int | None, list[str]] = field(default=(None, []), init=False, repr=False)
 
     def scope(self, participant_path: str) -> dict:
         """The filter of the study's (and the sites') rows, for a model whose participant is at
@@ -145,15 +144,7 @@ class ExportContext:
             return study_day(value, first_dose)
         return self.deidentifier.shift(participant_id, value).isoformat()
 
-    def identity_values(self, participant_id: int) -> list[str]:
-        """The participant's identity values (ParticipantIdentity.identifying_strings); kept for
-        the participant last asked about only, since rows come participant by participant."""
-        if self._identity[0] != participant_id:
-            identity = ParticipantIdentity.objects.filter(participant_id=participant_id).first()
-            self._identity = (participant_id, identity.identifying_strings() if identity else [])
-        return self._identity[1]
-
-    def cell(self, column: Column, participant_id: int, value):
+    def cell(self, column: Column, participant_id: int, value, identity_values=()):
         if column.convert is not None:
             value = column.convert(value)
         match column.use:
@@ -162,7 +153,7 @@ class ExportContext:
             case Use.PSEUDONYM:
                 return self.deidentifier.pseudonym(value)
             case Use.SCRUBBED:
-                return without_identity(value, self.identity_values(participant_id))
+                return without_identity(value, list(identity_values))
             case Use.AGE:
                 return capped_age(value)
             case Use.AGE_FLAG:
@@ -190,16 +181,37 @@ class Dataset:
         return [column.header(dates) for column in self.columns]
 
     def rows(self, ctx: ExportContext) -> Iterator[dict]:
-        """Each row as a dict of the header's names, read `CHUNK_SIZE` at a time."""
+        """Each row as a dict of the header's names, read `CHUNK_SIZE` at a time (in one query,
+        the participant's identity with them when a column is scrubbed of it)."""
         participant_key = self.participant_key
         rows = self.refine(self.model.objects.filter(**ctx.scope(self.participant)))
-        lookups = dict.fromkeys([participant_key, *(column.lookup for column in self.columns)])
-        for raw in rows.values(*lookups).iterator(chunk_size=CHUNK_SIZE):
+        identity = {}
+        if any(column.use == Use.SCRUBBED for column in self.columns):
+            prefix = f"{self.participant}__identity__" if self.participant else "identity__"
+            identity = {name: f"{prefix}{name}" for name in IDENTITY_FIELDS}
+        lookups = [participant_key, *(column.lookup for column in self.columns)]
+        whose, identity_values = None, []
+        for raw in rows.values(*dict.fromkeys([*lookups, *identity.values()])).iterator(
+            chunk_size=CHUNK_SIZE
+        ):
             participant_id = raw[participant_key]
+            if identity and participant_id != whose:
+                whose, identity_values = participant_id, _identity_values(raw, identity)
             yield {
-                column.header(ctx.dates): ctx.cell(column, participant_id, raw[column.lookup])
+                column.header(ctx.dates): ctx.cell(
+                    column, participant_id, raw[column.lookup], identity_values
+                )
                 for column in self.columns
             }
+
+
+def _identity_values(raw: dict, lookups: dict[str, str]) -> list[str]:
+    """The identity values (ParticipantIdentity.identifying_strings) of the identity read with
+    a row; none when the participant has no identity."""
+    values = {name: raw[lookup] for name, lookup in lookups.items()}
+    if values["given_name"] is None:
+        return []
+    return ParticipantIdentity(**values).identifying_strings()
 
 
 REGISTRY: dict[str, Dataset] = {}

@@ -109,7 +109,14 @@ def seeded(
         participant2, therapist2, staff2, started_at=timezone.now() - datetime.timedelta(hours=4)
     )
     screened_attempt(actor=therapist, site=participant1.site, dob=datetime.date(1930, 1, 2))
-    return {"participant1": participant1, "participant2": participant2, "session": session}
+    return {
+        "participant1": participant1,
+        "participant2": participant2,
+        "session": session,
+        "investigator": investigator,
+        "therapist2": therapist2,
+        "staff2": staff2,
+    }
 
 
 def read_zip(path) -> dict[str, bytes]:

@@ -10,6 +10,8 @@ import json
 import zipfile
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import LogEntry
 from exports.datasets import REGISTRY, ExportContext
@@ -21,6 +23,9 @@ from exports.signing import public_key_pem
 from participants.models import Casebook, ParticipantIdentity
 from sessions_app.models import DoseAdministration, Visit, VitalSignReading
 from tests.exports.conftest import FREE_TEXT, VERBATIM, identity_values, read_zip
+from tests.safety.factories import submitted
+from tests.screening.factories import screened_attempt
+from tests.sessions_app.factories import reading_record
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +220,28 @@ def test_every_dataset_streams_its_rows(seeded, study):
         assert inspect.isgenerator(rows), dataset.name
         first = next(rows, None)
         assert first is None or list(first) == dataset.header(ctx.dates)
+
+
+def _queries_to_read(dataset: str, ctx: ExportContext) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert list(REGISTRY[dataset].rows(ctx))
+    return len(queries)
+
+
+@pytest.mark.parametrize("dataset", ["vital_signs", "adverse_events", "participants"])
+def test_reading_a_dataset_takes_as_many_queries_whatever_its_rows(
+    seeded, study, therapist, dataset
+):
+    def ctx():
+        deidentifier = Deidentifier(study_code=study.code, stable=False, nonce="n")
+        return ExportContext(study=study, deidentifier=deidentifier, dates=DateMode.STUDY_DAY)
+
+    before = _queries_to_read(dataset, ctx())
+    session = seeded["session"]
+    for minutes in range(135, 175, 8):
+        at = session.started_at + datetime.timedelta(minutes=minutes)
+        reading_record(session, therapist, at, pulse=80)
+    submitted(therapist, seeded["investigator"], seeded["participant1"], dosing_session=session)
+    submitted(seeded["therapist2"], seeded["staff2"], seeded["participant2"])
+    screened_attempt(actor=therapist, site=seeded["participant1"].site)
+    assert _queries_to_read(dataset, ctx()) == before
