@@ -15,6 +15,9 @@ _SDV_RECORDS = {SDV_PROGRESS, "queries.view_sdv_records"}
 # A participant's casebook: every role sees its state (casebooks app); the site investigator
 # signs it, the study administrator locks and, with a reason, unlocks it.
 CASEBOOK_VIEW = "participants.view_casebook"
+# Starting a de-identified export of the study (exports app): its data managers and its
+# administrators, study-wide roles only.
+EXPORT_PERMISSION = "exports.add_export"
 
 _SITE_STAFF = {
     "accounts.view_site",
@@ -104,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.view_site",
             "participants.view_participant",
             "participants.export_deidentified",
+            EXPORT_PERMISSION,
             "screening.view_screeningattempt",
             "sessions_app.view_visit",
             SDV_PROGRESS,
@@ -123,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"accounts.unlock_user"}
         # Checking the audit trail's hash chain on demand (audit.views.ChainVerifyView).
         | {"audit.verify_chain"}
+        | {EXPORT_PERMISSION}
         # Choosing a study's eligibility criteria set (Django admin). Sets are shared between
         # studies, so an administrator may add a new set but not change an existing one.
         | {f"screening.{action}_criteriaset" for action in ("view", "add")}

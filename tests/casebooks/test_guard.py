@@ -37,6 +37,7 @@ STUDY_WIDE = {
     "screening.studyscreeningconfig",
     "sessions_app.studysessionsettings",
     "safety.referencesafetyinformation",
+    "exports.export",
 }
 
 

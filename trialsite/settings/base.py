@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "safety",
     "queries",
     "casebooks",
+    "exports",
     "demo",
 ]
 
@@ -198,6 +199,11 @@ AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
 # environment only: it never enters the database. Retired keys still verify what they signed.
 AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
 AUDIT_CHAIN_RETIRED_KEYS = env.list("AUDIT_CHAIN_RETIRED_KEYS", default=[])
+# De-identified exports (exports app), from the environment only, like the audit key: the secret
+# of the participants' pseudonyms and date shifts, and the Ed25519 key that signs each export's
+# manifest (base64 of the raw 32-byte private key).
+EXPORT_PSEUDONYM_KEY = env.str("EXPORT_PSEUDONYM_KEY", default="")
+EXPORT_SIGNING_KEY = env.str("EXPORT_SIGNING_KEY", default="")
 # A database from before the chain was keyed: the head verify_audit printed before the upgrade
 # ("seq:hash"). Only entries up to it may be unkeyed; with it unset, none may.
 AUDIT_CHAIN_LEGACY_HEAD = env.str("AUDIT_CHAIN_LEGACY_HEAD", default="")

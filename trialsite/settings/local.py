@@ -4,10 +4,11 @@ DEBUG stays off unless asked for (DEBUG=true in the environment or .env), so tha
 the app meet the same error pages as in production, never a stack trace.
 """
 
+import base64
 import secrets
 
 from .base import *  # noqa: F403
-from .base import AUDIT_CHAIN_KEY, BASE_DIR, env
+from .base import AUDIT_CHAIN_KEY, BASE_DIR, EXPORT_PSEUDONYM_KEY, EXPORT_SIGNING_KEY, env
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="local-development-key-not-for-production")
@@ -18,11 +19,30 @@ WHITENOISE_USE_FINDERS = True
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
 
-# The audit chain's key: from the environment, or one made for this checkout on first run and
-# kept under var/ (ignored by git), outside the database.
+
+def _key_of_this_checkout(name: str, make) -> str:
+    """A key made for this checkout on first run and kept under var/ (ignored by git), outside
+    the database: `make()` gives a new one."""
+    key_file = BASE_DIR / "var" / name
+    if not key_file.exists():
+        key_file.write_text(f"{make()}\n")
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _ed25519_private_key() -> str:
+    """A new Ed25519 private key, as base64 of its 32 raw bytes."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+# The audit chain's key and the exports' keys: from the environment, or made for this checkout.
 if not AUDIT_CHAIN_KEY:
-    _key_file = BASE_DIR / "var" / "audit-chain.key"
-    if not _key_file.exists():
-        _key_file.write_text(f"local:{secrets.token_urlsafe(48)}\n")
-        _key_file.chmod(0o600)
-    AUDIT_CHAIN_KEY = _key_file.read_text().strip()
+    AUDIT_CHAIN_KEY = _key_of_this_checkout(
+        "audit-chain.key", lambda: f"local:{secrets.token_urlsafe(48)}"
+    )
+if not EXPORT_PSEUDONYM_KEY:
+    EXPORT_PSEUDONYM_KEY = _key_of_this_checkout(
+        "export-pseudonym.key", lambda: secrets.token_urlsafe(48)
+    )
+if not EXPORT_SIGNING_KEY:
+    EXPORT_SIGNING_KEY = _key_of_this_checkout("export-signing.key", _ed25519_private_key)

@@ -21,5 +21,8 @@ TEST_CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 TEST_CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 AXES_ENABLED = True
 AUDIT_CHAIN_KEY = "test:audit-chain-key-of-the-test-suite-only-0123456789"
+EXPORT_PSEUDONYM_KEY = "export-pseudonym-key-of-the-test-suite-only-0123456789"
+# base64 of 32 bytes: the test suite's Ed25519 private key, never used elsewhere.
+EXPORT_SIGNING_KEY = "dGVzdC1zdWl0ZS1leHBvcnQtc2lnbmluZy1rZXkhISE="
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,1 @@
+"""De-identified exports of a study's data for the sponsor (DESIGN.md, "De-identified export")."""

@@ -1,0 +1,102 @@
+"""The export's package: a ZIP with a CSV file per dataset, written as the rows are read, and a
+manifest (manifest.json: who, when, the options, the software's version, each file's row count
+and SHA-256) with the server's Ed25519 signature of its bytes (manifest.sig)."""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import BinaryIO
+
+from exports import signing
+from exports.datasets import REGISTRY, ExportContext
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+# Progress is reported every this many rows (and at the end of each dataset).
+PROGRESS_EVERY = 10_000
+
+
+class _Hashing(io.RawIOBase):
+    """Passes bytes on to `sink`, counting them and hashing them (SHA-256) on the way."""
+
+    def __init__(self, sink: BinaryIO):
+        self._sink = sink
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._sink.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    """The manifest as written into the package (and signed): the same bytes for the same
+    manifest, so that the one kept in the database gives the same SHA-256."""
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+
+def _write_csv(archive: zipfile.ZipFile, name: str, ctx: ExportContext, progress) -> dict:
+    dataset = REGISTRY[name]
+    entry = f"{name}.csv"
+    rows = 0
+    with archive.open(entry, "w", force_zip64=True) as sink:
+        hashing = _Hashing(sink)
+        text = io.TextIOWrapper(hashing, encoding="utf-8", newline="")
+        writer = csv.DictWriter(text, fieldnames=dataset.header(ctx.dates))
+        writer.writeheader()
+        for row in dataset.rows(ctx):
+            writer.writerow(row)
+            rows += 1
+            if rows % PROGRESS_EVERY == 0:
+                progress(name, rows)
+        text.detach()  # flushes into the entry, which the with block closes
+    progress(name, rows)
+    return {
+        "name": entry,
+        "dataset": name,
+        "format": "csv",
+        "rows": rows,
+        "bytes": hashing.size,
+        "sha256": hashing.sha256.hexdigest(),
+    }
+
+
+def write_package(
+    out: BinaryIO,
+    *,
+    ctx: ExportContext,
+    datasets: list[str],
+    head: dict,
+    progress: Callable[[str, int], None] = lambda dataset, rows: None,
+) -> dict:
+    """Write the package of `datasets` into `out`; `head` opens the manifest (who, when, the
+    options, the software). Returns the manifest."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        files = [_write_csv(archive, name, ctx, progress) for name in datasets]
+        manifest = {**head, "files": files}
+        data = manifest_bytes(manifest)
+        archive.writestr(MANIFEST, data)
+        archive.writestr(SIGNATURE, signing.sign(data))
+    return manifest
+
+
+def package_problems(archive: zipfile.ZipFile, public_pem: str) -> list[str]:
+    """What a recipient's check of a package finds wrong: the manifest's signature, and each
+    file against the SHA-256 and row count the manifest gives. Empty: the package is intact."""
+    data = archive.read(MANIFEST)
+    if not signing.verify(public_pem, data, archive.read(SIGNATURE)):
+        return [f"{MANIFEST}: the signature does not verify"]
+    problems = []
+    for listed in json.loads(data)["files"]:
+        content = archive.read(listed["name"])
+        if hashlib.sha256(content).hexdigest() != listed["sha256"]:
+            problems.append(f"{listed['name']}: its SHA-256 differs from the manifest's")
+    return problems

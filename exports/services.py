@@ -1,0 +1,151 @@
+"""Starting and writing a de-identified export, as its requester (audited: the Export row)."""
+
+import hashlib
+import importlib.metadata
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Site, Study, User
+from accounts.permissions import EXPORT_PERMISSION, ROLE_PERMISSIONS
+from accounts.selectors import user_scope
+from audit.context import acting_as, records_actor
+from exports.datasets import REGISTRY, ExportContext
+from exports.deidentify import DateMode, Deidentifier
+from exports.models import Export
+from exports.package import manifest_bytes, write_package
+
+FORMATS = ("csv",)  # SDTM (XPT v5 with Define-XML) comes later
+REFUSED = "Only the study's data managers and administrators can export its data."
+
+
+class ExportRefused(PermissionDenied):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    datasets: tuple[str, ...] = field(default_factory=lambda: tuple(REGISTRY))
+    formats: tuple[str, ...] = ("csv",)
+    sites: tuple[str, ...] = ()  # site numbers; none: every site
+    dates: DateMode = DateMode.SHIFT
+    stable_pseudonyms: bool = False
+
+    def as_json(self) -> dict:
+        lists = {key: list(getattr(self, key)) for key in ("datasets", "formats", "sites")}
+        return {**asdict(self), **lists, "dates": str(self.dates)}
+
+    @classmethod
+    def from_json(cls, values: dict) -> "ExportOptions":
+        lists = {key: tuple(values[key]) for key in ("datasets", "formats", "sites")}
+        return cls(**{**values, **lists, "dates": DateMode(values["dates"])})
+
+    def validate(self, study: Study) -> None:
+        errors = {}
+        if unknown := sorted(set(self.datasets) - set(REGISTRY)):
+            errors["datasets"] = f"No such dataset: {', '.join(unknown)}."
+        if not self.datasets:
+            errors["datasets"] = "Choose at least one dataset."
+        if unknown := sorted(set(self.formats) - set(FORMATS)):
+            errors["formats"] = f"No such format: {', '.join(unknown)} (formats: csv)."
+        numbers = set(Site.objects.filter(study=study).values_list("number", flat=True))
+        if unknown := sorted(set(self.sites) - numbers):
+            errors["sites"] = f"The study has no site {', '.join(unknown)}."
+        if errors:
+            raise ValidationError(errors)
+
+
+def may_export(user: User, study: Study) -> bool:
+    """Whether `user` holds, study-wide in `study`, a role that may export it."""
+    roles = user_scope(user).roles_at(None, study.pk)
+    return any(EXPORT_PERMISSION in ROLE_PERMISSIONS.get(role, ()) for role in roles)
+
+
+@records_actor
+def export_start(*, actor: User, study: Study, options: ExportOptions) -> Export:
+    """The record of an export about to be written, by `actor` (refused unless they may)."""
+    if not may_export(actor, study):
+        raise ExportRefused(REFUSED)
+    options.validate(study)
+    with transaction.atomic():
+        export = Export(study=study, requested_by=actor, options=options.as_json())
+        export.full_clean()
+        export.save()
+    return export
+
+
+def _finish(export: Export, status: str, **values) -> Export:
+    with acting_as(export.requested_by), transaction.atomic():
+        export.status = status
+        export.finished_at = timezone.now()
+        for name, value in values.items():
+            setattr(export, name, value)
+        export.full_clean()
+        export.save()
+    return export
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def export_write(*, export: Export, out: Path, progress=lambda dataset, rows: None) -> Export:
+    """Write the package of `export` to `out` and record what it wrote; an export that fails
+    is recorded as failed (and the error raised)."""
+    options = ExportOptions.from_json(export.options)
+    ctx = ExportContext(
+        study=export.study,
+        deidentifier=Deidentifier(
+            study_code=export.study.code,
+            stable=options.stable_pseudonyms,
+            # A new export's pseudonyms: salted with a nonce kept nowhere.
+            nonce=secrets.token_hex(16),
+        ),
+        dates=options.dates,
+        sites=options.sites,
+    )
+    head = {
+        "study": export.study.code,
+        "export": export.pk,
+        "requested_by": export.requested_by.username,
+        "requested_at": export.requested_at.isoformat(),
+        "options": export.options,
+        "software": {"name": "trialsite", "version": importlib.metadata.version("trialsite")},
+    }
+    out = Path(out)
+    try:
+        with out.open("wb") as file:
+            manifest = write_package(
+                file, ctx=ctx, datasets=list(options.datasets), head=head, progress=progress
+            )
+    except Exception:
+        _finish(export, Export.Status.FAILED)
+        raise
+    return _finish(
+        export,
+        Export.Status.DONE,
+        file_name=out.name,
+        size=out.stat().st_size,
+        sha256=_sha256_of(out),
+        manifest=manifest,
+        rows={item["dataset"]: item["rows"] for item in manifest["files"]},
+    )
+
+
+def export_study(*, actor: User, study: Study, options: ExportOptions, out: Path) -> Export:
+    """Start and write an export at once (the command line's; the page's runs in a task)."""
+    export = export_start(actor=actor, study=study, options=options)
+    return export_write(export=export, out=out)
+
+
+def manifest_sha256(export: Export) -> str:
+    """The SHA-256 of the export's manifest.json, as in its package."""
+    return hashlib.sha256(manifest_bytes(export.manifest)).hexdigest()
