@@ -155,14 +155,19 @@ def test_two_exports_started_at_once_both_complete(
     client.force_login(sponsor)
     second.force_login(study_admin)
     with django_capture_on_commit_callbacks(execute=True):
-        first_key, second_key = _key(client.get(reverse("exports:list"))), _key(
-            second.get(reverse("exports:list"))
+        first_key, second_key = (
+            _key(client.get(reverse("exports:list"))),
+            _key(second.get(reverse("exports:list"))),
         )
         for who, key in ((client, first_key), (second, second_key)):
             who.post(
                 reverse("exports:list"),
-                {"datasets": ["participants", "visits"], "dates": "study-day", "format": "csv",
-                 "submission_key": key},
+                {
+                    "datasets": ["participants", "visits"],
+                    "dates": "study-day",
+                    "format": "csv",
+                    "submission_key": key,
+                },
             )
     exports = list(Export.objects.order_by("pk"))
     assert [e.status for e in exports] == [Export.Status.DONE] * 2
