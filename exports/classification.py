@@ -368,6 +368,8 @@ CLASSIFICATION: dict[str, dict[str, Kind]] = {
         "manifest": SAFE,
         "rows": SAFE,
     },
+    "exports.ExportProgress": {"rows": SAFE, "updated_at": QUASI},
+    "exports.ExportDownload": {"downloaded_at": QUASI},
 }
 
 

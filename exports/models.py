@@ -48,3 +48,33 @@ class Export(AuditedModel):
 
 
 auditlog.register(Export)
+
+
+class ExportProgress(models.Model):
+    """How far a running export has got: rows written per dataset, updated by its task every
+    few thousand rows. Not audited (it would flood the audit trail); what an export wrote is
+    recorded on the Export itself when it finishes."""
+
+    export = models.OneToOneField(Export, on_delete=models.CASCADE, related_name="progress")
+    rows = models.JSONField(default=dict, blank=True, help_text="Rows written per dataset.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Progress of export {self.export_id}"
+
+
+class ExportDownload(AuditedModel):
+    """A download of an export's package: who took the data away, and when."""
+
+    export = models.ForeignKey(Export, on_delete=models.PROTECT, related_name="downloads")
+    downloaded_by = user_field()
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Download of export {self.export_id} by {self.downloaded_by_id}"
+
+
+auditlog.register(ExportDownload)

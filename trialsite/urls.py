@@ -46,6 +46,7 @@ urlpatterns = [
     path("queries/", include("queries.urls")),
     path("casebooks/", include("casebooks.urls")),
     path("audit/", include("audit.urls")),
+    path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.selectors import may_see_free_text
 from casebooks import services as casebook_services
+from exports.services import ExportOptions, export_start
 from participants.models import Participant, ParticipantIdentity
 from queries import services as query_services
 from records.templatetags.free_text import WITHHELD
@@ -284,6 +285,14 @@ def seeded(study, site1, site2, participant1, therapist, therapist2, investigato
         "safety:ae_cioms": [adverse_event, followed_up],
         "safety:ae_cioms_pdf": [adverse_event, followed_up],
         "queries": [query],
+        # An export started (running: its package not yet written).
+        "exports": [
+            export_start(
+                actor=MembershipFactory(role=Role.DATA_MANAGER, site=None, study=study).user,
+                study=study,
+                options=ExportOptions(),
+            )
+        ],
         "queries:sdv_participant": participants,
         "casebooks": participants,
         "unlock": [therapist],  # an account (POST only: the study administrator's unlock)

@@ -204,6 +204,10 @@ AUDIT_CHAIN_RETIRED_KEYS = env.list("AUDIT_CHAIN_RETIRED_KEYS", default=[])
 # manifest (base64 of the raw 32-byte private key).
 EXPORT_PSEUDONYM_KEY = env.str("EXPORT_PSEUDONYM_KEY", default="")
 EXPORT_SIGNING_KEY = env.str("EXPORT_SIGNING_KEY", default="")
+# Where the export task writes each package (export-<pk>.zip), and for how many days a package
+# is kept for download; exports_expire deletes older ones daily.
+EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # A database from before the chain was keyed: the head verify_audit printed before the upgrade
 # ("seq:hash"). Only entries up to it may be unkeyed; with it unset, none may.
 AUDIT_CHAIN_LEGACY_HEAD = env.str("AUDIT_CHAIN_LEGACY_HEAD", default="")
@@ -257,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
     "serious-ae-reminders": {
         "task": "safety.tasks.serious_reminders_send",
         "schedule": 15 * 60,
+    },
+    # Exports' packages older than EXPORT_KEEP_DAYS deleted.
+    "exports-expire-daily": {
+        "task": "exports.tasks.exports_expire",
+        "schedule": 24 * 60 * 60,
     },
     # The monitors' warnings of a SUSAR's report to the regulator due soon, then overdue.
     "susar-warnings-hourly": {
