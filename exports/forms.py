@@ -7,7 +7,7 @@ from django import forms
 from accounts.models import Site, Study
 from exports.datasets import REGISTRY
 from exports.deidentify import DateMode
-from exports.services import ExportOptions
+from exports.services import NO_DATASET, ExportOptions
 
 DATE_CHOICES = [
     (DateMode.SHIFT.value, "Shifted back by a random number of days per participant (1 to 364)"),
@@ -18,7 +18,7 @@ DATE_CHOICES = [
 class ExportForm(forms.Form):
     datasets = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one dataset."},
+        error_messages={"required": NO_DATASET},
     )
     sites = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,

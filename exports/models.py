@@ -10,6 +10,8 @@ from accounts.models import Study
 from audit.models import AuditedModel
 from records.fields import user_field
 
+ROWS_HELP = "Rows written per dataset."
+
 
 class Export(AuditedModel):
     class Status(models.TextChoices):
@@ -29,7 +31,7 @@ class Export(AuditedModel):
     size = models.PositiveBigIntegerField("size (bytes)", null=True, blank=True)
     sha256 = models.CharField("SHA-256 of the ZIP", max_length=64, blank=True)
     manifest = models.JSONField(default=dict, blank=True)
-    rows = models.JSONField(default=dict, blank=True, help_text="Rows written per dataset.")
+    rows = models.JSONField(default=dict, blank=True, help_text=ROWS_HELP)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -56,7 +58,7 @@ class ExportProgress(models.Model):
     recorded on the Export itself when it finishes."""
 
     export = models.OneToOneField(Export, on_delete=models.CASCADE, related_name="progress")
-    rows = models.JSONField(default=dict, blank=True, help_text="Rows written per dataset.")
+    rows = models.JSONField(default=dict, blank=True, help_text=ROWS_HELP)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

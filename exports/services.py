@@ -21,6 +21,7 @@ from exports.package import manifest_bytes, write_package
 
 FORMATS = ("csv",)  # SDTM (XPT v5 with Define-XML) comes later
 REFUSED = "Only the study's data managers and administrators can export its data."
+NO_DATASET = "Choose at least one dataset."
 
 
 class ExportRefused(PermissionDenied):
@@ -49,7 +50,7 @@ class ExportOptions:
         if unknown := sorted(set(self.datasets) - set(REGISTRY)):
             errors["datasets"] = f"No such dataset: {', '.join(unknown)}."
         if not self.datasets:
-            errors["datasets"] = "Choose at least one dataset."
+            errors["datasets"] = NO_DATASET
         if unknown := sorted(set(self.formats) - set(FORMATS)):
             errors["formats"] = f"No such format: {', '.join(unknown)} (formats: csv)."
         numbers = set(Site.objects.filter(study=study).values_list("number", flat=True))

@@ -38,6 +38,7 @@ STUDY_WIDE = {
     "sessions_app.studysessionsettings",
     "safety.referencesafetyinformation",
     "exports.export",
+    "exports.exportdownload",
 }
 
 
