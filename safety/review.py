@@ -14,7 +14,6 @@ that moment is kept (`susar_since`), and its day in the site's zone is the clock
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -214,20 +213,9 @@ def review_assess(
 
 def open_queries(ae: AdverseEvent) -> int:
     """How many queries on the event (or its reports) are open or answered."""
-    from queries.models import Query  # queries reads the record registry, which names safety
+    from queries.selectors import markers_for  # queries reads the registry, which names safety
 
-    types = ContentType.objects.get_for_models(AdverseEvent, AdverseEventReport)
-    report_ids = list(ae.reports.values_list("pk", flat=True))
-    return (
-        Query.objects.filter(state__in=[Query.State.OPEN, Query.State.ANSWERED])
-        .filter(content_type=types[AdverseEvent], object_id=ae.pk)
-        .count()
-        + Query.objects.filter(
-            state__in=[Query.State.OPEN, Query.State.ANSWERED],
-            content_type=types[AdverseEventReport],
-            object_id__in=report_ids,
-        ).count()
-    )
+    return markers_for(records=[ae, *ae.reports.all()]).count
 
 
 @records_actor
