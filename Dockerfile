@@ -25,6 +25,9 @@ RUN pip install --no-deps .
 # production settings load; the real ones are supplied at run time.
 RUN DJANGO_SETTINGS_MODULE=trialsite.settings.production \
     SECRET_KEY=build-only-placeholder-used-to-collect-static-files-never-at-run-time \
+    AUDIT_CHAIN_KEY=build:build-only-placeholder-never-used-at-run-time \
+    EXPORT_PSEUDONYM_KEY=build-only-placeholder-never-used-at-run-time \
+    EXPORT_SIGNING_KEY=YnVpbGQtb25seS1wbGFjZWhvbGRlci1uZXZlci11c2U= \
     ALLOWED_HOSTS=localhost \
     DEBUG=false \
     DATABASE_URL=postgres://build:build@localhost:5432/build \

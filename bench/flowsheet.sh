@@ -36,6 +36,10 @@ export SECRET_KEY
 # The audit trail's HMAC key, required in production: a throw-away one for the throw-away database.
 AUDIT_CHAIN_KEY=bench:$($py -c 'import secrets; print(secrets.token_urlsafe(48))')
 export AUDIT_CHAIN_KEY
+# The exports' keys, required in production too: throw-away ones.
+EXPORT_PSEUDONYM_KEY=$($py -c 'import secrets; print(secrets.token_urlsafe(48))')
+EXPORT_SIGNING_KEY=$($py -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')
+export EXPORT_PSEUDONYM_KEY EXPORT_SIGNING_KEY
 export ALLOWED_HOSTS=127.0.0.1
 export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 # Alert emails (readings over a threshold) go nowhere; CELERY_BROKER_URL from

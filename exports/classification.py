@@ -367,6 +367,7 @@ CLASSIFICATION: dict[str, dict[str, Kind]] = {
         "sha256": SAFE,
         "manifest": SAFE,
         "rows": SAFE,
+        "failure": SAFE,
     },
     "exports.ExportProgress": {"rows": SAFE, "updated_at": QUASI},
     "exports.ExportDownload": {"downloaded_at": QUASI},

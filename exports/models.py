@@ -32,6 +32,8 @@ class Export(AuditedModel):
     sha256 = models.CharField("SHA-256 of the ZIP", max_length=64, blank=True)
     manifest = models.JSONField(default=dict, blank=True)
     rows = models.JSONField(default=dict, blank=True, help_text=ROWS_HELP)
+    # Why a failed export failed, in words for its requester (never a value of the data).
+    failure = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -12,7 +12,14 @@ from django.utils import timezone
 from accounts.models import Study, User
 from audit.context import records_actor
 from exports.models import Export, ExportDownload, ExportProgress
-from exports.services import ExportOptions, export_start
+from exports.services import ExportOptions, export_finish, export_start
+
+# How long an export's task may run (its hard time limit): a million rows and more, streamed.
+RUN_LIMIT = datetime.timedelta(minutes=61)
+# A running export whose progress has not moved for longer than its task may run has lost its
+# worker (stopped, killed, or the machine restarted).
+ABANDONED_AFTER = RUN_LIMIT + datetime.timedelta(minutes=5)
+ABANDONED = "The export stopped before it finished (its worker ended); start it again."
 
 
 def package_path(export: Export) -> Path:
@@ -52,6 +59,7 @@ class ProgressRecorder:
     def __init__(self, export: Export):
         self.progress, _ = ExportProgress.objects.get_or_create(export=export)
         self.rows: dict[str, int] = dict(self.progress.rows)
+        self.progress.save(update_fields=["updated_at"])  # the task has started
 
     def __call__(self, dataset: str, rows: int) -> None:
         self.rows[dataset] = rows
@@ -67,3 +75,17 @@ def export_download_record(*, actor: User, export: Export) -> ExportDownload:
         download.full_clean()
         download.save()
     return download
+
+
+def exports_abandoned_fail(now: datetime.datetime | None = None) -> list[Export]:
+    """Record as failed every running export whose progress has not moved for ABANDONED_AFTER
+    (or that never started): its worker is gone, and its page would otherwise show it running
+    for ever. Returns them."""
+    since = (now or timezone.now()) - ABANDONED_AFTER
+    stale = Export.objects.filter(status=Export.Status.RUNNING, requested_at__lt=since).exclude(
+        progress__updated_at__gte=since
+    )
+    return [
+        export_finish(export, Export.Status.FAILED, failure=ABANDONED)
+        for export in stale.select_related("requested_by")
+    ]

@@ -22,6 +22,7 @@ from exports.package import manifest_bytes, write_package
 FORMATS = ("csv",)  # SDTM (XPT v5 with Define-XML) comes later
 REFUSED = "Only the study's data managers and administrators can export its data."
 NO_DATASET = "Choose at least one dataset."
+FAILED = "The export failed on the server (its log has the error); start it again."
 
 
 class ExportRefused(PermissionDenied):
@@ -79,7 +80,8 @@ def export_start(*, actor: User, study: Study, options: ExportOptions) -> Export
     return export
 
 
-def _finish(export: Export, status: str, **values) -> Export:
+def export_finish(export: Export, status: str, **values) -> Export:
+    """Record that `export` has finished with `status` (and `values`), as its requester."""
     with acting_as(export.requested_by), transaction.atomic():
         export.status = status
         export.finished_at = timezone.now()
@@ -128,9 +130,9 @@ def export_write(*, export: Export, out: Path, progress=lambda dataset, rows: No
                 file, ctx=ctx, datasets=list(options.datasets), head=head, progress=progress
             )
     except Exception:
-        _finish(export, Export.Status.FAILED)
+        export_finish(export, Export.Status.FAILED, failure=FAILED)
         raise
-    return _finish(
+    return export_finish(
         export,
         Export.Status.DONE,
         file_name=out.name,

@@ -17,14 +17,19 @@ KEY_HELP = (
 )
 
 
-def private_key() -> Ed25519PrivateKey:
+def parse_signing_key(value: str) -> Ed25519PrivateKey:
+    """The private key `value` gives (base64 of its 32 raw bytes); refused with KEY_HELP."""
     try:
-        raw = base64.b64decode(settings.EXPORT_SIGNING_KEY, validate=True)
+        raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as error:
         raise ImproperlyConfigured(KEY_HELP) from error
     if len(raw) != 32:
         raise ImproperlyConfigured(KEY_HELP)
     return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def private_key() -> Ed25519PrivateKey:
+    return parse_signing_key(settings.EXPORT_SIGNING_KEY)
 
 
 def sign(data: bytes) -> bytes:

@@ -2,8 +2,9 @@
 deleting the packages no longer kept (Celery beat, daily: CELERY_BEAT_SCHEDULE).
 
 An export runs for minutes on a large study: its own time limits, and acknowledged when it
-starts, so that a long run is not delivered again after the broker's visibility timeout (an
-export whose worker died stays "running"; its requester starts another)."""
+starts, so that a long run is not delivered again after the broker's visibility timeout. An
+export whose worker died is recorded as failed once its progress has stood still for longer than
+the task may run (exports_abandoned_fail, every 10 minutes); its requester starts another."""
 
 import logging
 import re
@@ -15,13 +16,23 @@ from django.utils import timezone
 
 from audit.context import acting_as
 from exports.models import Export
-from exports.runs import ProgressRecorder, kept_until, package_path
+from exports.runs import (
+    RUN_LIMIT,
+    ProgressRecorder,
+    exports_abandoned_fail,
+    kept_until,
+    package_path,
+)
 from exports.services import export_write
 
 logger = logging.getLogger(__name__)
 
 # A million rows and more: streamed, minutes rather than seconds.
-EXPORT_LIMITS = {"soft_time_limit": 60 * 60, "time_limit": 61 * 60, "acks_late": False}
+EXPORT_LIMITS = {
+    "soft_time_limit": RUN_LIMIT.total_seconds() - 60,
+    "time_limit": RUN_LIMIT.total_seconds(),
+    "acks_late": False,
+}
 # Deleting the expired packages: a listing of the directory and a read of their exports.
 EXPIRE_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
 PACKAGE_NAME = re.compile(r"export-(\d+)\.zip")
@@ -39,6 +50,15 @@ def export_run(export_id: int) -> str:
     with acting_as(export.requested_by):
         export = export_write(export=export, out=out, progress=ProgressRecorder(export))
     return export.status
+
+
+@shared_task(**EXPIRE_LIMITS)
+def exports_abandoned_record() -> int:
+    """Record as failed the running exports whose worker is gone; returns how many."""
+    failed = exports_abandoned_fail()
+    if failed:
+        logger.warning("Recorded %d abandoned exports as failed.", len(failed))
+    return len(failed)
 
 
 @shared_task(**EXPIRE_LIMITS)

@@ -39,6 +39,7 @@ def export_state(export: Export) -> dict:
         "status": export.status,
         "status_label": export.get_status_display(),
         "finished": export.status != Export.Status.RUNNING,
+        "failure": export.failure,
         "rows": [{"dataset": name, "rows": rows.get(name)} for name in asked],
         "written": written,
         "datasets": len(asked),

@@ -26,6 +26,8 @@ print("".join(secrets.choice(chars) for _ in range(50)))')
 DJANGO_SETTINGS_MODULE=trialsite.settings.production \
 SECRET_KEY="$test_secret" \
 AUDIT_CHAIN_KEY="check:$test_secret" \
+EXPORT_PSEUDONYM_KEY="$test_secret" \
+EXPORT_SIGNING_KEY="$(.venv/bin/python -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')" \
 CELERY_BROKER_URL="${CELERY_BROKER_URL:?run this under scripts/with-test-services.sh}" \
 ALLOWED_HOSTS=trialsite.test \
 DEBUG=false \

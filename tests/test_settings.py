@@ -28,6 +28,8 @@ def _load_production_settings(**variables):
         "DJANGO_SETTINGS_MODULE": "trialsite.settings.production",
         "SECRET_KEY": "s" * 60,
         "AUDIT_CHAIN_KEY": "prod:" + "k" * 40,
+        "EXPORT_PSEUDONYM_KEY": "p" * 48,
+        "EXPORT_SIGNING_KEY": "cHJvZHVjdGlvbi10ZXN0LXNpZ25pbmcta2V5LTMyYiE=",
         "ALLOWED_HOSTS": "trialsite.test",
         "DEBUG": "false",
     }
@@ -94,5 +96,22 @@ def test_production_with_a_broker_still_runs_eagerly_when_asked():
 )
 def test_production_refuses_to_start_without_the_audit_key(key, message):
     result = _load_production_settings(CELERY_BROKER_URL=BROKER, AUDIT_CHAIN_KEY=key)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"EXPORT_PSEUDONYM_KEY": None}, "EXPORT_PSEUDONYM_KEY must be set in production"),
+        ({"EXPORT_PSEUDONYM_KEY": "short"}, "EXPORT_PSEUDONYM_KEY must be set in production"),
+        ({"EXPORT_SIGNING_KEY": None}, "EXPORT_SIGNING_KEY must be set in production"),
+        ({"EXPORT_SIGNING_KEY": "bm90LTMyLWJ5dGVz"}, "raw 32-byte Ed25519 private key"),
+        ({"EXPORT_SIGNING_KEY": "not base64!"}, "raw 32-byte Ed25519 private key"),
+    ],
+    ids=["pseudonym-missing", "pseudonym-short", "signing-missing", "signing-short", "signing-bad"],
+)
+def test_production_refuses_to_start_without_the_export_keys(variables, message):
+    result = _load_production_settings(CELERY_BROKER_URL=BROKER, **variables)
     assert result.returncode != 0
     assert message in result.stderr

@@ -24,6 +24,11 @@
       bar.classList.remove("progress-bar-striped", "progress-bar-animated");
       if (state.status === "failed") bar.classList.add("bg-danger");
     }
+    if (state.failure) {
+      const failure = box.querySelector("[data-export-failure]");
+      failure.textContent = state.failure;
+      failure.hidden = false;
+    }
     if (state.download_url) {
       download.querySelector("a").href = state.download_url;
       download.hidden = false;

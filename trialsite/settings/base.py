@@ -267,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exports.tasks.exports_expire",
         "schedule": 24 * 60 * 60,
     },
+    # Running exports whose worker is gone recorded as failed.
+    "exports-abandoned": {
+        "task": "exports.tasks.exports_abandoned_record",
+        "schedule": 10 * 60,
+    },
     # The monitors' warnings of a SUSAR's report to the regulator due soon, then overdue.
     "susar-warnings-hourly": {
         "task": "safety.tasks.susar_warnings_send",

@@ -3,9 +3,17 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from audit.keys import parse_key
+from exports.signing import parse_signing_key
 
 from .base import *  # noqa: F403
-from .base import AUDIT_CHAIN_KEY, AUDIT_CHAIN_RETIRED_KEYS, CELERY_BROKER_URL, env
+from .base import (
+    AUDIT_CHAIN_KEY,
+    AUDIT_CHAIN_RETIRED_KEYS,
+    CELERY_BROKER_URL,
+    EXPORT_PSEUDONYM_KEY,
+    EXPORT_SIGNING_KEY,
+    env,
+)
 
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without it
 if env.bool("DEBUG", default=False):
@@ -32,6 +40,17 @@ if not AUDIT_CHAIN_KEY:
     )
 for _key in (AUDIT_CHAIN_KEY, *AUDIT_CHAIN_RETIRED_KEYS):
     parse_key(_key)
+
+# The exports' keys: the secret of the participants' pseudonyms and date shifts, and the key that
+# signs each package. Without them no export can be written, so none may start with a weak one.
+if len(EXPORT_PSEUDONYM_KEY) < 32:
+    raise ImproperlyConfigured(
+        "EXPORT_PSEUDONYM_KEY must be set in production: at least 32 characters, kept outside "
+        "the database (see the README, Security)."
+    )
+if not EXPORT_SIGNING_KEY:
+    raise ImproperlyConfigured("EXPORT_SIGNING_KEY must be set in production.")
+parse_signing_key(EXPORT_SIGNING_KEY)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
