@@ -326,6 +326,7 @@ CLASSIFICATION: dict[str, dict[str, Kind]] = {
         "susar": SAFE,
         "susar_since": QUASI,
         "susar_fatal_or_life_threatening": SAFE,
+        "susar_fatal_since": QUASI,
         "returned_at": QUASI,
     },
     "safety.RegulatorySubmission": {

@@ -6,8 +6,10 @@
 - A SUSAR's regulatory clocks, while it is one (`AdverseEventReview.susar`): day 0 is the day,
   in the site's zone, on which the sponsor first had what makes it one (`susar_since`); the
   report is due by the end of day 7 when the event is fatal or life-threatening, with its
-  follow-up by the end of day 15 (8 more days), and by the end of day 15 otherwise. Recording
-  the submission to the regulator (a date) stops a clock.
+  follow-up by the end of day 15 (8 more days), and by the end of day 15 otherwise; one found
+  fatal or life-threatening after its report was recorded has its follow-up due by the end of
+  day 7 from that day (`susar_fatal_since`). Recording the submission to the regulator (a
+  date) stops a clock.
 
 Each clock is a `Clock`, which says whether it runs, was met or is late, and by how much. The
 functions read what the selectors fetched (`review`, `regulatory_submissions`) and make no query
@@ -163,10 +165,14 @@ def _start_of_day(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datet
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
 
 
+def _day_of(moment: datetime.datetime, zone) -> datetime.date:
+    return moment.astimezone(zone).date()
+
+
 def susar_day_zero(review) -> datetime.date | None:
     if review is None or review.susar_since is None:
         return None
-    return review.susar_since.astimezone(_zone(review.adverse_event)).date()
+    return _day_of(review.susar_since, _zone(review.adverse_event))
 
 
 def susar_clocks(ae, review=None, submissions=None) -> list[Clock]:
@@ -185,24 +191,39 @@ def susar_clocks(ae, review=None, submissions=None) -> list[Clock]:
         submissions = list(ae.regulatory_submissions.all())
     zone = _zone(ae)
     submitted = {s.kind: _start_of_day(s.submitted_on, zone) for s in submissions}
-    start = _start_of_day(day0, zone)
-    if review.susar_fatal_or_life_threatening:
+    if review.susar_fatal_since is not None:
+        # Reported, then found fatal or life-threatening: 7 days for the follow-up from then.
         plan = [
-            ("initial", "SUSAR report, 7 days", SUSAR_FATAL_DAYS),
-            ("follow_up", "SUSAR follow-up, day 15", SUSAR_FATAL_DAYS + SUSAR_FOLLOW_UP_DAYS),
+            ("initial", "SUSAR report, 15 days", day0, SUSAR_OTHER_DAYS),
+            (
+                "follow_up",
+                "SUSAR follow-up, now fatal or life-threatening, 7 days",
+                _day_of(review.susar_fatal_since, zone),
+                SUSAR_FATAL_DAYS,
+            ),
+        ]
+    elif review.susar_fatal_or_life_threatening:
+        plan = [
+            ("initial", "SUSAR report, 7 days", day0, SUSAR_FATAL_DAYS),
+            (
+                "follow_up",
+                "SUSAR follow-up, day 15",
+                day0,
+                SUSAR_FATAL_DAYS + SUSAR_FOLLOW_UP_DAYS,
+            ),
         ]
     else:
-        plan = [("initial", "SUSAR report, 15 days", SUSAR_OTHER_DAYS)]
+        plan = [("initial", "SUSAR report, 15 days", day0, SUSAR_OTHER_DAYS)]
     found = [
         Clock(
             name=name,
-            started_at=start,
-            due_at=_end_of_day(day0 + datetime.timedelta(days=days), zone),
+            started_at=_start_of_day(start, zone),
+            due_at=_end_of_day(start + datetime.timedelta(days=days), zone),
             stopped_at=submitted.get(kind),
             zone=zone,
             by_day=True,
         )
-        for kind, name, days in plan
+        for kind, name, start, days in plan
     ]
     # An event that is no longer a SUSAR (reassessed, or no longer serious) runs no clock; the
     # reports already made stay shown.

@@ -528,6 +528,15 @@ class AdverseEventReview(VersionedModel):
         ),
     )
     susar_fatal_or_life_threatening = models.BooleanField(default=False)
+    susar_fatal_since = models.DateTimeField(
+        "found fatal or life-threatening",
+        null=True,
+        blank=True,
+        help_text=(
+            "When a SUSAR already reported to the regulator was found fatal or life-threatening: "
+            "the day 0 of its follow-up report's 7-day clock."
+        ),
+    )
     returned_at = models.DateTimeField(
         "returned to review",
         null=True,

@@ -6,7 +6,7 @@ the date is computed with one branch per zone of the sites in scope (Django conv
 branch's zone itself on SQLite, with `AT TIME ZONE` on PostgreSQL): exact on both. The clock a
 SUSAR runs next is its report (due by the end of day 7 when fatal or life-threatening, day 15
 otherwise) until the initial submission is recorded, then, for a fatal or life-threatening one,
-its follow-up (day 15).
+its follow-up (day 15), or, for one found so after its report, its follow-up 7 days from then.
 """
 
 import datetime
@@ -77,20 +77,26 @@ def _submitted(kind: str) -> FilteredRelation:
 
 
 def with_susar_clock(queryset: QuerySet[AdverseEvent], zones: list[str]) -> QuerySet:
-    """Each event with `day_zero` (its SUSAR's day 0 at its site, None when not a SUSAR),
-    `clock_days` (the day its running SUSAR clock ends on, counted from day 0; None when none
+    """Each event with `day_zero` (the day 0 of its running SUSAR clock at its site, None when
+    not a SUSAR), `clock_days` (the day that clock ends on, counted from day 0; None when none
     runs), `clock_overdue` and `clock_key` (the due date as days since an epoch, for ordering)."""
     fatal = Q(review__susar_fatal_or_life_threatening=True)
     initial = Q(initial_submission__isnull=False)
     follow_up = Q(follow_up_submission__isnull=False)
+    # Found fatal or life-threatening after the report: the follow-up's clock starts then.
+    upgraded = Q(review__susar_fatal_since__isnull=False)
     queryset = queryset.annotate(
         initial_submission=_submitted(RegulatorySubmission.Kind.INITIAL),
         follow_up_submission=_submitted(RegulatorySubmission.Kind.FOLLOW_UP),
+        clock_since=Case(
+            When(initial & upgraded, then=F("review__susar_fatal_since")),
+            default=F("review__susar_since"),
+        ),
         day_zero=Case(
             *(
                 When(
                     participant__site__time_zone=zone,
-                    then=TruncDate("review__susar_since", tzinfo=zoneinfo.ZoneInfo(zone)),
+                    then=TruncDate("clock_since", tzinfo=zoneinfo.ZoneInfo(zone)),
                 )
                 for zone in zones
             ),
@@ -100,6 +106,7 @@ def with_susar_clock(queryset: QuerySet[AdverseEvent], zones: list[str]) -> Quer
             When(Q(review__susar_since__isnull=True) | Q(review__susar=False), then=None),
             When(~initial & fatal, then=Value(FATAL_REPORT_DAYS)),
             When(~initial, then=Value(SUSAR_OTHER_DAYS)),
+            When(upgraded & ~follow_up, then=Value(FATAL_REPORT_DAYS)),
             When(fatal & ~follow_up, then=Value(FATAL_FOLLOW_UP_DAYS)),
             default=None,
             output_field=IntegerField(),

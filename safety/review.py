@@ -56,6 +56,10 @@ QUERIES_OPEN = (
     "Queries on this adverse event are still open or answered: close them before signing "
     "the review."
 )
+SUBMITTED_BEFORE_UPGRADE = (
+    "The follow-up is dated before the event was found fatal or life-threatening "
+    "({day0:%d %b %Y}): enter the date it was sent to the regulator."
+)
 SUBMITTED_BEFORE_DAY_0 = (
     "The submission is dated before the event became a SUSAR ({day0:%d %b %Y}): enter the date "
     "it was sent to the regulator."
@@ -104,7 +108,8 @@ def _susar_refresh(review: AdverseEventReview, *, now: datetime.datetime) -> Non
     (`susar_since`) when it first became one, never moved later by a change of mind; and,
     until the report to the regulator is recorded, which clock runs. A SUSAR found fatal or
     life-threatening later starts its 7-day clock then: that is when the sponsor first had the
-    information that makes it one."""
+    information that makes it one; one found so after its report has been recorded starts the 7-day
+    clock of its follow-up then (`susar_fatal_since`)."""
     ae = review.adverse_event
     review.susar = review.is_susar
     if not review.susar:
@@ -113,9 +118,14 @@ def _susar_refresh(review: AdverseEventReview, *, now: datetime.datetime) -> Non
         review.susar_since = now
         review.susar_fatal_or_life_threatening = ae.is_fatal_or_life_threatening
         return
-    if ae.regulatory_submissions.filter(kind=RegulatorySubmission.Kind.INITIAL).exists():
-        return
     fatal = ae.is_fatal_or_life_threatening
+    if ae.regulatory_submissions.filter(kind=RegulatorySubmission.Kind.INITIAL).exists():
+        # Reported already, and found fatal or life-threatening only now: its follow-up
+        # report is due 7 days from now (once; the report made stays as it was).
+        if fatal and not review.susar_fatal_or_life_threatening:
+            review.susar_fatal_or_life_threatening = True
+            review.susar_fatal_since = now
+        return
     if fatal and not review.susar_fatal_or_life_threatening:
         review.susar_since = now
     review.susar_fatal_or_life_threatening = fatal
@@ -296,9 +306,12 @@ def regulatory_submission_record(
             ).exists():
                 raise ReviewError(INITIAL_FIRST)
         errors = {}
-        day0 = review.susar_since.astimezone(ae.participant.site.zoneinfo).date()
+        upgraded = kind == RegulatorySubmission.Kind.FOLLOW_UP and review.susar_fatal_since
+        since = review.susar_fatal_since if upgraded else review.susar_since
+        day0 = since.astimezone(ae.participant.site.zoneinfo).date()
         if submitted_on < day0:
-            errors["submitted_on"] = SUBMITTED_BEFORE_DAY_0.format(day0=day0)
+            before = SUBMITTED_BEFORE_UPGRADE if upgraded else SUBMITTED_BEFORE_DAY_0
+            errors["submitted_on"] = before.format(day0=day0)
         if submitted_on > timezone.localdate(timezone=ae.participant.site.zoneinfo):
             errors["submitted_on"] = SUBMITTED_IN_FUTURE
         if not reference:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.services import ConcurrentEditError
 from queries import services as query_services
-from safety import clocks, review, services
+from safety import clocks, queue, review, services
 from safety.models import (
     AdverseEvent,
     AdverseEventReview,
@@ -547,6 +547,66 @@ def test_found_life_threatening_later_its_7_day_clock_starts_then(
     assert initial.state() == "running"
     today = timezone.localdate(timezone=ae.participant.site.zoneinfo)
     assert initial.due_local.date() == today + datetime.timedelta(days=7)
+
+
+def test_found_life_threatening_after_its_report_its_follow_up_is_due_7_days_from_then(
+    serious, monitor, therapist, investigator, rsi
+):
+    """Reported to the regulator as a 15-day SUSAR; the site's follow-up then says it was life
+    threatening: the follow-up report is due 7 days from the day the sponsor learnt it (not from
+    the first day 0, long past), in the clocks, the review queue and the refusals."""
+    ae_review = _days_ago(_assess(monitor, serious), 12)
+    ae = AdverseEvent.objects.get(pk=serious.pk)
+    zone = ae.participant.site.zoneinfo
+    day0 = ae_review.susar_since.astimezone(zone).date()
+    review.regulatory_submission_record(
+        actor=monitor,
+        adverse_event=ae,
+        kind=RegulatorySubmission.Kind.INITIAL,
+        submitted_on=day0 + datetime.timedelta(days=3),
+        reference="EU-2026-0100",
+    )
+    with pytest.raises(review.ReviewError):  # no follow-up clock yet
+        review.regulatory_submission_record(
+            actor=monitor,
+            adverse_event=ae,
+            kind=RegulatorySubmission.Kind.FOLLOW_UP,
+            submitted_on=timezone.localdate(timezone=zone),
+            reference="EU-2026-0100-1",
+        )
+    _follow_up(therapist, investigator, serious, serious_life_threatening=True)
+
+    ae = AdverseEvent.objects.get(pk=serious.pk)
+    upgraded = ae.review
+    assert upgraded.susar_since == ae_review.susar_since  # the report's day 0 stays
+    assert upgraded.susar_fatal_or_life_threatening and upgraded.susar_fatal_since is not None
+    initial, follow_up = clocks.susar_clocks(ae)
+    assert initial.name == "SUSAR report, 15 days" and initial.met
+    today = timezone.localdate(timezone=zone)
+    assert follow_up.running and follow_up.state() == "running"
+    assert follow_up.due_local.date() == today + datetime.timedelta(days=7)
+    [queued] = queue.with_susar_clock(AdverseEvent.objects.filter(pk=ae.pk), [str(zone)])
+    assert (queued.day_zero, queued.clock_days, queued.clock_overdue) == (today, 7, False)
+
+    with pytest.raises(ValidationError, match="before the event was found fatal"):
+        review.regulatory_submission_record(
+            actor=monitor,
+            adverse_event=ae,
+            kind=RegulatorySubmission.Kind.FOLLOW_UP,
+            submitted_on=today - datetime.timedelta(days=1),
+            reference="EU-2026-0100-1",
+        )
+    review.regulatory_submission_record(
+        actor=monitor,
+        adverse_event=ae,
+        kind=RegulatorySubmission.Kind.FOLLOW_UP,
+        submitted_on=today,
+        reference="EU-2026-0100-1",
+    )
+    assert [clock.met for clock in clocks.susar_clocks(AdverseEvent.objects.get(pk=ae.pk))] == [
+        True,
+        True,
+    ]
 
 
 def test_no_longer_serious_after_its_report_no_susar_clock_runs(
