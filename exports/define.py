@@ -306,7 +306,7 @@ def define_problems(data: bytes) -> list[str]:
     """What is wrong with a Define-XML 2.1 document: what its schema refuses, as "where: why",
     then what its references lack. Empty: it validates."""
     try:
-        root = ET.fromstring(data)  # noqa: S314 (our own document; no DTD is read)
+        root = ET.fromstring(data)  # noqa: S314 (the export's own document, not a user's upload)
     except ET.ParseError as error:
         return [f"not XML: {error}"]
     problems = [
