@@ -100,3 +100,20 @@ def package_problems(archive: zipfile.ZipFile, public_pem: str) -> list[str]:
         if hashlib.sha256(content).hexdigest() != listed["sha256"]:
             problems.append(f"{listed['name']}: its SHA-256 differs from the manifest's")
     return problems
+
+
+def write_documents(archive: zipfile.ZipFile, documents: list[tuple[str, bytes]]) -> list[dict]:
+    """Write the files describing the export (exports.define.documents: define.xml, the data
+    dictionary) into the package; returns their manifest entries."""
+    entries = []
+    for name, data in documents:
+        archive.writestr(name, data)
+        entries.append(
+            {
+                "name": name,
+                "format": name.rpartition(".")[2],
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    return entries
