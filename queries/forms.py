@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Hidden, Layout, Submit
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.selectors import site_list
@@ -116,7 +117,7 @@ class QueryFilter(DefaultedFilterSet):
         label="Site",
     )
     participant = django_filters.CharFilter(
-        field_name="participant__study_code", lookup_expr="iexact", label="Participant ID"
+        label="Participant ID", method="filter_participant", help_text="Or part of it."
     )
     kind = django_filters.ChoiceFilter(
         label="Record", method="filter_kind", choices=[], empty_label="Any record"
@@ -143,6 +144,14 @@ class QueryFilter(DefaultedFilterSet):
         if value == ALL:
             return queryset
         return queryset.filter(state=value)
+
+    def filter_participant(self, queryset, name, value):
+        """The participant's study ID or screening number, or a part of it, in any case."""
+        value = value.strip()
+        return queryset.filter(
+            Q(participant__study_code__icontains=value)
+            | Q(participant__screening_number__icontains=value)
+        )
 
     def filter_kind(self, queryset, name, value):
         app_label, _, model = value.partition(".")

@@ -211,7 +211,10 @@ def test_the_worklist_filters_by_site_participant_record_and_age(
     for params, found in [
         (f"?site={participant1.site_id}", True),
         ("?participant=S01-0001", True),
+        ("?participant=s01-", True),  # a part of it, in any case
+        (f"?participant={participant1.screening_number}", True),
         ("?participant=S02-0001", False),
+        ("?participant=S02", False),
         ("?kind=sessions_app.vitalsignreading", True),
         ("?kind=safety.adverseevent", False),
         ("?age=7", False),
