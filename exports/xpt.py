@@ -224,4 +224,3 @@ def write_xpt(
     writer.close()
     progress(writer.rows)
     return writer.rows
-
