@@ -125,8 +125,7 @@ def write_package(
             domains = sdtm.domains_for(datasets)
             files += [_write_xpt(archive, name, ctx, progress) for name in domains]
             files += [
-                _write_document(archive, entry, data)
-                for entry, data in sdtm_documents(domains)
+                _write_document(archive, entry, data) for entry, data in sdtm_documents(domains)
             ]
         manifest = {**head, "files": files}
         data = manifest_bytes(manifest)

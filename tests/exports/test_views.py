@@ -34,7 +34,7 @@ def _start(client, django_capture_on_commit_callbacks, **data):
     form = {
         "datasets": list(REGISTRY),
         "dates": "shift",
-        "format": "csv",
+        "formats": ["csv"],
         "submission_key": _key(page),
         **data,
     }
@@ -165,7 +165,7 @@ def test_two_exports_started_at_once_both_complete(
                 {
                     "datasets": ["participants", "visits"],
                     "dates": "study-day",
-                    "format": "csv",
+                    "formats": ["csv"],
                     "submission_key": key,
                 },
             )

@@ -18,7 +18,8 @@ def _listed(value: str) -> tuple[str, ...]:
 class Command(BaseCommand):
     help = (
         "Export the study's de-identified data (a ZIP with a CSV file per dataset and/or SDTM "
-        "SAS transport files, and a signed manifest), acting as one of its data managers or administrators."
+        "SAS transport files, and a signed manifest), acting as one of its data managers or "
+        "administrators."
     )
 
     def add_arguments(self, parser):
