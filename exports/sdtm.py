@@ -261,6 +261,16 @@ def _visit() -> tuple[Variable, ...]:
     )
 
 
+def _arm(name: str, label: str, blinded_for: str) -> tuple[Variable, Variable]:
+    """An arm's code (ARMCD, ACTARMCD) and its description (ARM, ACTARM)."""
+    code = f"{name}CD"
+    method = f"{ARMCD_BLINDED} for {blinded_for}."
+    return (
+        char(code, f"{label} Code", 8, "Record Qualifier", E, ASSIGNED, method=method),
+        char(name, f"Description of {label}", 40, "Synonym Qualifier", E, ASSIGNED),
+    )
+
+
 DM = Domain(
     name="DM",
     label="Demographics",
@@ -305,26 +315,8 @@ DM = Domain(
         char("SEX", "Sex", 16, "Record Qualifier", R, CRF, SEX),
         char("RACE", "Race", 1, "Record Qualifier", E, method="Not collected by the app."),
         char("ETHNIC", "Ethnicity", 1, "Record Qualifier", P, method="Not collected by the app."),
-        char(
-            "ARMCD",
-            "Planned Arm Code",
-            8,
-            "Record Qualifier",
-            E,
-            ASSIGNED,
-            method="BLINDED for an enrolled subject: the app never holds the arm.",
-        ),
-        char("ARM", "Description of Planned Arm", 40, "Synonym Qualifier", E, ASSIGNED),
-        char(
-            "ACTARMCD",
-            "Actual Arm Code",
-            8,
-            "Record Qualifier",
-            E,
-            ASSIGNED,
-            method="BLINDED for a dosed subject.",
-        ),
-        char("ACTARM", "Description of Actual Arm", 40, "Synonym Qualifier", E, ASSIGNED),
+        *_arm("ARM", "Planned Arm", "an enrolled subject: the app never holds the arm"),
+        *_arm("ACTARM", "Actual Arm", "a dosed subject"),
         char(
             "ARMNRS",
             "Reason Arm and/or Actual Arm is Null",
