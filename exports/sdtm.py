@@ -184,6 +184,10 @@ TPTREF = "INITIAL DOSE"
 
 # Long enough for any study code (32), "-" and a pseudonym (16).
 USUBJID_LENGTH = 49
+VISITNUM_METHOD = "The visit's place in the course."
+FIRST_DOSE, LAST_DOSE = "The first dose.", "The last dose."
+NOT_COLLECTED = "Not collected by the app."
+MEDDRA = "The monitor's MedDRA coding."
 DTC_LENGTH = 16  # "YYYY-MM-DDTHH:MM"
 R = Core.REQ
 E = Core.EXP
@@ -256,7 +260,7 @@ def _dy(name: str, label: str, core: Core = P) -> Variable:
 
 def _visit() -> tuple[Variable, ...]:
     return (
-        num("VISITNUM", "Visit Number", "Timing", E, ASSIGNED, "The visit's place in the course."),
+        num("VISITNUM", "Visit Number", "Timing", E, ASSIGNED, VISITNUM_METHOD),
         char("VISIT", "Visit Name", 20, "Timing", P, ASSIGNED),
     )
 
@@ -281,10 +285,10 @@ DM = Domain(
     variables=(
         *_identifiers(),
         char("SUBJID", "Subject Identifier for the Study", 16, "Topic", R, DERIVED),
-        _dtc("RFSTDTC", "Subject Reference Start Date/Time", E, DERIVED, "The first dose."),
-        _dtc("RFENDTC", "Subject Reference End Date/Time", E, DERIVED, "The last dose."),
-        _dtc("RFXSTDTC", "Date/Time of First Study Treatment", E, DERIVED, "The first dose."),
-        _dtc("RFXENDTC", "Date/Time of Last Study Treatment", E, DERIVED, "The last dose."),
+        _dtc("RFSTDTC", "Subject Reference Start Date/Time", E, DERIVED, FIRST_DOSE),
+        _dtc("RFENDTC", "Subject Reference End Date/Time", E, DERIVED, LAST_DOSE),
+        _dtc("RFXSTDTC", "Date/Time of First Study Treatment", E, DERIVED, FIRST_DOSE),
+        _dtc("RFXENDTC", "Date/Time of Last Study Treatment", E, DERIVED, LAST_DOSE),
         _dtc("RFICDTC", "Date/Time of Informed Consent", E, method="Not recorded by the app."),
         _dtc(
             "RFPENDTC",
@@ -313,8 +317,8 @@ DM = Domain(
         ),
         char("AGEU", "Age Units", 5, "Variable Qualifier", E, ASSIGNED, AGEU),
         char("SEX", "Sex", 16, "Record Qualifier", R, CRF, SEX),
-        char("RACE", "Race", 1, "Record Qualifier", E, method="Not collected by the app."),
-        char("ETHNIC", "Ethnicity", 1, "Record Qualifier", P, method="Not collected by the app."),
+        char("RACE", "Race", 1, "Record Qualifier", E, method=NOT_COLLECTED),
+        char("ETHNIC", "Ethnicity", 1, "Record Qualifier", P, method=NOT_COLLECTED),
         *_arm("ARM", "Planned Arm", "an enrolled subject: the app never holds the arm"),
         *_arm("ACTARM", "Actual Arm", "a dosed subject"),
         char(
@@ -347,7 +351,7 @@ SV = Domain(
     sources=("visits",),
     variables=(
         *_identifiers(),
-        num("VISITNUM", "Visit Number", "Topic", R, ASSIGNED, "The visit's place in the course."),
+        num("VISITNUM", "Visit Number", "Topic", R, ASSIGNED, VISITNUM_METHOD),
         char("VISIT", "Visit Name", 20, "Synonym Qualifier", P, ASSIGNED),
         _dtc("SVSTDTC", "Start Date/Time of Visit", E),
         _dtc("SVENDTC", "End Date/Time of Visit", E),
@@ -495,7 +499,7 @@ AE = Domain(
             "Variable Qualifier",
             P,
             ASSIGNED,
-            "The monitor's MedDRA coding.",
+            MEDDRA,
         ),
         char(
             "AEDECOD",
@@ -512,7 +516,7 @@ AE = Domain(
             "Variable Qualifier",
             P,
             ASSIGNED,
-            "The monitor's MedDRA coding.",
+            MEDDRA,
         ),
         char(
             "AESER",
