@@ -79,6 +79,11 @@ class Column:
         return self.name
 
 
+def whole_minutes(elapsed: datetime.timedelta | None) -> int | None:
+    """A time relative to the initial dose in whole minutes (rounded down)."""
+    return None if elapsed is None else int(elapsed.total_seconds() // 60)
+
+
 def _joined(values) -> str:
     return ";".join(str(value) for value in values or [])
 
@@ -129,19 +134,25 @@ class ExportContext:
                 self._dates_of[pk] = (zone, first.astimezone(zone).date())
         return self._dates_of[participant_id]
 
-    def date(self, participant_id: int, value):
-        """A date or time of the participant as exported: shifted back by their days (a time at
-        the site's wall clock, without its zone), or its study day."""
+    def day(self, participant_id: int, value) -> int | None:
+        """The study day of a date or time of the participant (day 1: their first dose's, at
+        the site's wall clock; no day 0), whatever the export's date handling."""
         if value is None:
             return None
         zone, first_dose = self._participant_dates(participant_id)
         if isinstance(value, datetime.datetime):
+            value = value.astimezone(zone).date()
+        return study_day(value, first_dose)
+
+    def date(self, participant_id: int, value):
+        """A date or time of the participant as exported: shifted back by their days (a time at
+        the site's wall clock, without its zone), or its study day."""
+        if value is None or self.dates == DateMode.STUDY_DAY:
+            return self.day(participant_id, value)
+        if isinstance(value, datetime.datetime):
+            zone = self._participant_dates(participant_id)[0]
             local = value.astimezone(zone).replace(tzinfo=None)
-            if self.dates == DateMode.STUDY_DAY:
-                return study_day(local.date(), first_dose)
             return self.deidentifier.shift(participant_id, local).isoformat(timespec="minutes")
-        if self.dates == DateMode.STUDY_DAY:
-            return study_day(value, first_dose)
         return self.deidentifier.shift(participant_id, value).isoformat()
 
     def cell(self, column: Column, participant_id: int, value, identity_values=()):
@@ -159,7 +170,7 @@ class ExportContext:
             case Use.AGE_FLAG:
                 return age_over_89(value)
             case Use.MINUTES:
-                return None if value is None else int(value.total_seconds() // 60)
+                return whole_minutes(value)
         return value
 
 
@@ -180,23 +191,36 @@ class Dataset:
     def header(self, dates: DateMode) -> list[str]:
         return [column.header(dates) for column in self.columns]
 
+    def queryset(self, ctx: ExportContext) -> QuerySet:
+        """The export's rows of the model (the study's, the sites asked for), refined."""
+        return self.refine(self.model.objects.filter(**ctx.scope(self.participant)))
+
+    def raw_rows(
+        self, ctx: ExportContext, lookups, *, identity: bool = False, queryset=None
+    ) -> Iterator[tuple[int, dict, list[str]]]:
+        """Each row's participant, its `lookups` as read (values() of `queryset`, by default
+        the dataset's own), `CHUNK_SIZE` at a time, and, when `identity` is asked for, the
+        identity values of the participant (read in the same query) to scrub a text of."""
+        participant_key = self.participant_key
+        rows = self.queryset(ctx) if queryset is None else queryset
+        identity_lookups = {}
+        if identity:
+            prefix = f"{self.participant}__identity__" if self.participant else "identity__"
+            identity_lookups = {name: f"{prefix}{name}" for name in IDENTITY_FIELDS}
+        names = dict.fromkeys([participant_key, *lookups, *identity_lookups.values()])
+        whose, identity_values = None, []
+        for raw in rows.values(*names).iterator(chunk_size=CHUNK_SIZE):
+            participant_id = raw[participant_key]
+            if identity_lookups and participant_id != whose:
+                whose, identity_values = participant_id, _identity_values(raw, identity_lookups)
+            yield participant_id, raw, identity_values
+
     def rows(self, ctx: ExportContext) -> Iterator[dict]:
         """Each row as a dict of the header's names, read `CHUNK_SIZE` at a time (in one query,
         the participant's identity with them when a column is scrubbed of it)."""
-        participant_key = self.participant_key
-        rows = self.refine(self.model.objects.filter(**ctx.scope(self.participant)))
-        identity = {}
-        if any(column.use == Use.SCRUBBED for column in self.columns):
-            prefix = f"{self.participant}__identity__" if self.participant else "identity__"
-            identity = {name: f"{prefix}{name}" for name in IDENTITY_FIELDS}
-        lookups = [participant_key, *(column.lookup for column in self.columns)]
-        whose, identity_values = None, []
-        for raw in rows.values(*dict.fromkeys([*lookups, *identity.values()])).iterator(
-            chunk_size=CHUNK_SIZE
-        ):
-            participant_id = raw[participant_key]
-            if identity and participant_id != whose:
-                whose, identity_values = participant_id, _identity_values(raw, identity)
+        scrubbed = any(column.use == Use.SCRUBBED for column in self.columns)
+        lookups = [column.lookup for column in self.columns]
+        for participant_id, raw, identity_values in self.raw_rows(ctx, lookups, identity=scrubbed):
             yield {
                 column.header(ctx.dates): ctx.cell(
                     column, participant_id, raw[column.lookup], identity_values
@@ -224,7 +248,7 @@ def register(dataset: Dataset) -> Dataset:
     return REGISTRY[dataset.name]
 
 
-def _initial_dose_at(session_path: str) -> Subquery:
+def initial_dose_at(session_path: str) -> Subquery:
     """When the session at `session_path` (from the outer row) had its initial dose."""
     return Subquery(
         DoseAdministration.objects.filter(
@@ -337,7 +361,7 @@ def _live_entries_in_time_order(time_field: str) -> Callable[[QuerySet], QuerySe
     """Flowsheet entries not struck through, with their time after the initial dose."""
     return lambda rows: (
         rows.filter(voided_at__isnull=True)
-        .annotate(elapsed=F(time_field) - _initial_dose_at("session"))
+        .annotate(elapsed=F(time_field) - initial_dose_at("session"))
         .order_by("session__visit__participant_id", time_field, "pk")
     )
 
@@ -463,7 +487,7 @@ register(
             *_dates("raised_at", "acknowledged_at", "retracted_at"),
         ),
         refine=lambda rows: rows.annotate(
-            elapsed=F("reading__measured_at") - _initial_dose_at("reading__session")
+            elapsed=F("reading__measured_at") - initial_dose_at("reading__session")
         ).order_by("reading__session__visit__participant_id", "reading__measured_at", "pk"),
     )
 )

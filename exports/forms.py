@@ -7,11 +7,16 @@ from django import forms
 from accounts.models import Site, Study
 from exports.datasets import REGISTRY
 from exports.deidentify import DateMode
-from exports.services import NO_DATASET, ExportOptions
+from exports.services import NO_DATASET, NO_FORMAT, ExportOptions
 
 DATE_CHOICES = [
     (DateMode.SHIFT.value, "Shifted back by a random number of days per participant (1 to 364)"),
     (DateMode.STUDY_DAY.value, "Replaced by the study day"),
+]
+
+FORMAT_CHOICES = [
+    ("csv", "CSV, one file per dataset"),
+    ("sdtm", "CDISC SDTM (SDTMIG 3.4), SAS transport (XPT v5) files"),
 ]
 
 
@@ -34,11 +39,14 @@ class ExportForm(forms.Form):
         help_text="The same participant pseudonyms in every export of this study (unticked: new "
         "pseudonyms for this export only).",
     )
-    format = forms.ChoiceField(
-        widget=forms.RadioSelect,
-        choices=[("csv", "CSV, one file per dataset")],
-        initial="csv",
-        help_text="CDISC SDTM (SAS transport files with Define-XML) comes later.",
+    formats = forms.MultipleChoiceField(
+        label="Formats",
+        widget=forms.CheckboxSelectMultiple,
+        choices=FORMAT_CHOICES,
+        initial=["csv"],
+        error_messages={"required": NO_FORMAT},
+        help_text="SDTM: the domains DM, SV, EX, VS, AE and DS made from the datasets chosen "
+        "(DM with any of them), as SAS transport v5 files in ASCII.",
     )
 
     def __init__(self, *args, study: Study, **kwargs):
@@ -56,7 +64,7 @@ class ExportForm(forms.Form):
             Field("sites"),
             Field("dates"),
             Field("stable_pseudonyms"),
-            Field("format"),
+            Field("formats"),
             Submit("start", "Start the export", css_id="submit-export"),
         )
 
@@ -64,7 +72,7 @@ class ExportForm(forms.Form):
         data = self.cleaned_data
         return ExportOptions(
             datasets=tuple(data["datasets"]),
-            formats=(data["format"],),
+            formats=tuple(data["formats"]),
             sites=tuple(data["sites"]),
             dates=DateMode(data["dates"]),
             stable_pseudonyms=data["stable_pseudonyms"],

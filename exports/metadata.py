@@ -10,6 +10,8 @@ from enum import StrEnum
 NAME_MAX = 8
 LABEL_MAX = 40
 CHAR_MAX = 200
+# How character values are encoded in the files (SDTM expects ASCII; exports.sdtm transliterates).
+ENCODING = "ascii"
 
 
 class Type(StrEnum):

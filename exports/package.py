@@ -1,6 +1,7 @@
-"""The export's package: a ZIP with a CSV file per dataset, written as the rows are read, and a
-manifest (manifest.json: who, when, the options, the software's version, each file's row count
-and SHA-256) with the server's Ed25519 signature of its bytes (manifest.sig)."""
+"""The export's package: a ZIP with a CSV file per dataset and, in SDTM, a SAS transport file
+per domain (sdtm/dm.xpt, ...), written as the rows are read, and a manifest (manifest.json:
+who, when, the options, the software's version, each file's row count and SHA-256) with the
+server's Ed25519 signature of its bytes (manifest.sig)."""
 
 import csv
 import hashlib
@@ -10,10 +11,11 @@ import zipfile
 from collections.abc import Callable
 from typing import BinaryIO
 
-from exports import signing
+from exports import sdtm, signing, xpt
 from exports.datasets import REGISTRY, ExportContext
 
 MANIFEST = "manifest.json"
+SDTM_FOLDER = "sdtm"
 SIGNATURE = "manifest.sig"
 # Progress is reported every this many rows (and at the end of each dataset).
 PROGRESS_EVERY = 10_000
@@ -59,14 +61,48 @@ def _write_csv(archive: zipfile.ZipFile, name: str, ctx: ExportContext, progress
                 progress(name, rows)
         text.detach()  # flushes into the entry, which the with block closes
     progress(name, rows)
+    return _listed(entry, name, "csv", rows, hashing)
+
+
+def _write_xpt(archive: zipfile.ZipFile, name: str, ctx: ExportContext, progress) -> dict:
+    domain = sdtm.DOMAINS[name]
+    entry = f"{SDTM_FOLDER}/{domain.file_name}"
+    with archive.open(entry, "w", force_zip64=True) as sink:
+        hashing = _Hashing(sink)
+        buffered = io.BufferedWriter(hashing, buffer_size=1 << 16)
+        rows = xpt.write_xpt(
+            buffered,
+            domain,
+            sdtm.domain_rows(name, ctx),
+            progress=lambda rows: progress(name, rows),
+            every=PROGRESS_EVERY,
+        )
+        buffered.flush()
+    return _listed(entry, name, "sdtm", rows, hashing)
+
+
+def _listed(entry: str, dataset: str, format: str, rows: int | None, hashing: _Hashing) -> dict:
     return {
         "name": entry,
-        "dataset": name,
-        "format": "csv",
+        "dataset": dataset,
+        "format": format,
         "rows": rows,
         "bytes": hashing.size,
         "sha256": hashing.sha256.hexdigest(),
     }
+
+
+def _write_document(archive: zipfile.ZipFile, entry: str, data: bytes) -> dict:
+    with archive.open(entry, "w") as sink:
+        hashing = _Hashing(sink)
+        hashing.write(data)
+    return _listed(entry, entry, "document", None, hashing)
+
+
+def sdtm_documents(domains: list[str]) -> list[tuple[str, bytes]]:
+    """The documents that describe the SDTM datasets `domains` of a package, as (entry name,
+    bytes): the Define-XML 2.1 file and the data dictionary (HTML) go here, under sdtm/."""
+    return []
 
 
 def write_package(
@@ -75,12 +111,22 @@ def write_package(
     ctx: ExportContext,
     datasets: list[str],
     head: dict,
+    formats: tuple[str, ...] = ("csv",),
     progress: Callable[[str, int], None] = lambda dataset, rows: None,
 ) -> dict:
-    """Write the package of `datasets` into `out`; `head` opens the manifest (who, when, the
-    options, the software). Returns the manifest."""
+    """Write the package of `datasets` into `out`, in `formats` (a CSV file per dataset; the
+    SDTM domains made from them as SAS transport files, with their documents); `head` opens
+    the manifest (who, when, the options, the software). Returns the manifest."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        files = [_write_csv(archive, name, ctx, progress) for name in datasets]
+        files = []
+        if "csv" in formats:
+            files += [_write_csv(archive, name, ctx, progress) for name in datasets]
+        if "sdtm" in formats:
+            domains = sdtm.domains_for(datasets)
+            files += [_write_xpt(archive, name, ctx, progress) for name in domains]
+            files += [
+                _write_document(archive, entry, data) for entry, data in sdtm_documents(domains)
+            ]
         manifest = {**head, "files": files}
         data = manifest_bytes(manifest)
         archive.writestr(MANIFEST, data)

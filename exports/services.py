@@ -18,11 +18,14 @@ from exports.datasets import REGISTRY, ExportContext
 from exports.deidentify import DateMode, Deidentifier
 from exports.models import Export
 from exports.package import manifest_bytes, write_package
+from exports.sdtm import domains_for
 
-FORMATS = ("csv",)  # SDTM (XPT v5 with Define-XML) comes later
+# A CSV file per dataset; CDISC SDTM domains as SAS transport v5 files (exports.sdtm).
+FORMATS = ("csv", "sdtm")
 REFUSED = "Only the study's data managers and administrators can export its data."
 NO_DATASET = "Choose at least one dataset."
 FAILED = "The export failed on the server (its log has the error); start it again."
+NO_FORMAT = "Choose at least one format."
 
 
 class ExportRefused(PermissionDenied):
@@ -46,6 +49,14 @@ class ExportOptions:
         lists = {key: tuple(values[key]) for key in ("datasets", "formats", "sites")}
         return cls(**{**values, **lists, "dates": DateMode(values["dates"])})
 
+    def parts(self) -> list[str]:
+        """What the package writes, in order, as its progress names them: each CSV dataset,
+        then each SDTM domain."""
+        parts = list(self.datasets) if "csv" in self.formats else []
+        if "sdtm" in self.formats:
+            parts += domains_for(self.datasets)
+        return parts
+
     def validate(self, study: Study) -> None:
         errors = {}
         if unknown := sorted(set(self.datasets) - set(REGISTRY)):
@@ -53,7 +64,9 @@ class ExportOptions:
         if not self.datasets:
             errors["datasets"] = NO_DATASET
         if unknown := sorted(set(self.formats) - set(FORMATS)):
-            errors["formats"] = f"No such format: {', '.join(unknown)} (formats: csv)."
+            errors["formats"] = f"No such format: {', '.join(unknown)} (formats: csv, sdtm)."
+        if not self.formats:
+            errors["formats"] = NO_FORMAT
         numbers = set(Site.objects.filter(study=study).values_list("number", flat=True))
         if unknown := sorted(set(self.sites) - numbers):
             errors["sites"] = f"The study has no site {', '.join(unknown)}."
@@ -127,7 +140,12 @@ def export_write(*, export: Export, out: Path, progress=lambda dataset, rows: No
     try:
         with out.open("wb") as file:
             manifest = write_package(
-                file, ctx=ctx, datasets=list(options.datasets), head=head, progress=progress
+                file,
+                ctx=ctx,
+                datasets=list(options.datasets),
+                formats=options.formats,
+                head=head,
+                progress=progress,
             )
     except Exception:
         export_finish(export, Export.Status.FAILED, failure=FAILED)
@@ -139,7 +157,9 @@ def export_write(*, export: Export, out: Path, progress=lambda dataset, rows: No
         size=out.stat().st_size,
         sha256=_sha256_of(out),
         manifest=manifest,
-        rows={item["dataset"]: item["rows"] for item in manifest["files"]},
+        rows={
+            item["dataset"]: item["rows"] for item in manifest["files"] if item["rows"] is not None
+        },
     )
 
 

@@ -17,6 +17,7 @@ from accounts.permissions import EXPORT_PERMISSION
 from exports import runs, selectors
 from exports.forms import ExportForm
 from exports.models import Export
+from exports.services import ExportOptions
 from records.forms import add_service_error
 
 
@@ -26,9 +27,9 @@ class ExportAccessMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
 
 def export_state(export: Export) -> dict:
-    """What the progress bar shows: rows written per dataset, how many datasets are written of
-    those asked for, and the download once there is one."""
-    asked = export.options.get("datasets", [])
+    """What the progress bar shows: rows written per dataset (each CSV file, then each SDTM
+    domain), how many are written of those asked for, and the download once there is one."""
+    asked = ExportOptions.from_json(export.options).parts()
     done = export.status == Export.Status.DONE
     progress = getattr(export, "progress", None)
     rows = export.rows if export.status != Export.Status.RUNNING else (progress and progress.rows)

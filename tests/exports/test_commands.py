@@ -111,3 +111,31 @@ def test_an_unknown_site_is_refused_with_its_number(tmp_path, study, sponsor):
             "--sites",
             "42",
         )
+
+
+def test_the_command_writes_csv_and_sdtm_with_format_csv_sdtm(tmp_path, seeded, sponsor, study):
+    path = tmp_path / "both.zip"
+    printed = _run(
+        "--study", study.code, "--out", str(path), "--as", "sponsor", "--format", "csv,sdtm"
+    )
+    export = Export.objects.get()
+    assert export.options["formats"] == ["csv", "sdtm"]
+    assert "VS: 12 rows" in printed and "vital_signs: 4 rows" in printed
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        assert {"vital_signs.csv", "sdtm/vs.xpt", "sdtm/dm.xpt", "sdtm/ds.xpt"} <= names
+        assert package_problems(archive, _public_key()) == []
+
+
+def test_an_unknown_format_is_refused_with_the_formats(tmp_path, study, sponsor):
+    with pytest.raises(CommandError, match=r"No such format: xml \(formats: csv, sdtm\)"):
+        _run(
+            "--study",
+            study.code,
+            "--out",
+            str(tmp_path / "x.zip"),
+            "--as",
+            "sponsor",
+            "--format",
+            "xml",
+        )

@@ -18,6 +18,7 @@ from exports.datasets import REGISTRY, ExportContext
 from exports.deidentify import DateMode, Deidentifier
 from exports.models import Export
 from exports.package import package_problems
+from exports.sdtm import DOMAINS
 from exports.services import ExportOptions, export_study
 from exports.signing import public_key_pem
 from participants.models import Casebook, ParticipantIdentity
@@ -41,9 +42,12 @@ def _rows(files: dict, dataset: str) -> list[dict]:
 
 
 def test_no_identity_value_or_free_text_is_in_any_file(tmp_path, seeded, sponsor, study):
-    export, files = _export(tmp_path, sponsor, study)
+    export, files = _export(tmp_path, sponsor, study, formats=("csv", "sdtm"))
     assert export.status == Export.Status.DONE
-    assert set(files) == {f"{name}.csv" for name in REGISTRY} | {"manifest.json", "manifest.sig"}
+    written = {f"{name}.csv" for name in REGISTRY} | {
+        f"sdtm/{d.file_name}" for d in DOMAINS.values()
+    }
+    assert set(files) == written | {"manifest.json", "manifest.sig"}
     searched = [value for i in ParticipantIdentity.objects.all() for value in identity_values(i)]
     searched += list(FREE_TEXT.values())
     assert "Alice" in searched and "Quixotewood" in searched  # the screened candidate's too

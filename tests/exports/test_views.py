@@ -34,7 +34,7 @@ def _start(client, django_capture_on_commit_callbacks, **data):
     form = {
         "datasets": list(REGISTRY),
         "dates": "shift",
-        "format": "csv",
+        "formats": ["csv"],
         "submission_key": _key(page),
         **data,
     }
@@ -86,6 +86,45 @@ def test_a_refused_choice_is_shown_beside_its_field_and_starts_nothing(
     assert response.context["form"].errors["datasets"] == ["Choose at least one dataset."]
     assert response.context["form"]["sites"].value() == ["01"]  # what was chosen is kept
     assert not Export.objects.exists()
+
+
+def test_no_format_chosen_is_shown_beside_the_field_and_starts_nothing(
+    client, seeded, sponsor, django_capture_on_commit_callbacks
+):
+    client.force_login(sponsor)
+    response = _start(client, django_capture_on_commit_callbacks, formats=[], datasets=["visits"])
+    assert response.status_code == 200
+    assert response.context["form"].errors["formats"] == ["Choose at least one format."]
+    assert response.context["form"]["datasets"].value() == ["visits"]
+    assert "Choose at least one format." in response.content.decode()
+    assert not Export.objects.exists()
+
+
+def test_an_export_in_both_formats_shows_progress_per_csv_file_and_sdtm_domain(
+    client, seeded, sponsor, django_capture_on_commit_callbacks
+):
+    client.force_login(sponsor)
+    _start(
+        client,
+        django_capture_on_commit_callbacks,
+        formats=["csv", "sdtm"],
+        datasets=["participants", "vital_signs"],
+    )
+    export = Export.objects.get()
+    assert export.status == Export.Status.DONE
+    state = client.get(reverse("exports:progress", args=[export.pk])).json()
+    assert [row["dataset"] for row in state["rows"]] == [
+        "participants",
+        "vital_signs",
+        "DM",
+        "VS",
+        "DS",
+    ]
+    assert {row["dataset"]: row["rows"] for row in state["rows"]}["VS"] == 12
+    assert state["datasets"] == 5 and state["percent"] == 100
+    assert export.progress.rows == export.rows
+    detail = client.get(reverse("exports:detail", args=[export.pk])).content.decode()
+    assert 'data-export-rows="VS"' in detail
 
 
 def test_progress_shows_rows_per_dataset_while_running(client, sponsor, study):
@@ -165,7 +204,7 @@ def test_two_exports_started_at_once_both_complete(
                 {
                     "datasets": ["participants", "visits"],
                     "dates": "study-day",
-                    "format": "csv",
+                    "formats": ["csv"],
                     "submission_key": key,
                 },
             )

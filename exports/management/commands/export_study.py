@@ -17,15 +17,18 @@ def _listed(value: str) -> tuple[str, ...]:
 
 class Command(BaseCommand):
     help = (
-        "Export the study's de-identified data (a ZIP with a CSV file per dataset and a signed "
-        "manifest), acting as one of its data managers or administrators."
+        "Export the study's de-identified data (a ZIP with a CSV file per dataset and/or SDTM "
+        "SAS transport files, and a signed manifest), acting as one of its data managers or "
+        "administrators."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--study", required=True, help="The study's code.")
         parser.add_argument("--out", required=True, help="The ZIP file to write.")
         parser.add_argument("--as", dest="username", required=True, help="Who exports.")
-        parser.add_argument("--format", default="csv", help="Formats, comma-separated: csv.")
+        parser.add_argument(
+            "--format", default="csv", help="Formats, comma-separated: csv, sdtm (default: csv)."
+        )
         parser.add_argument("--sites", default="", help="Site numbers, e.g. 01,02 (default: all).")
         parser.add_argument(
             "--datasets", default="", help=f"Datasets (default: all): {', '.join(REGISTRY)}."
