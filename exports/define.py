@@ -26,7 +26,7 @@ from exports.classification import classify
 from exports.datasets import Column, Dataset, Use, column_field
 from exports.metadata import Codelist, Core, DataType, Domain, Origin, Variable
 
-DEFINE_XML = "define.xml"
+DEFINE_XML = "sdtm/define.xml"  # beside the XPT files it points to
 DATA_DICTIONARY = "data_dictionary.html"
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -43,8 +43,8 @@ _HAS_LENGTH = {DataType.TEXT, DataType.INTEGER, DataType.FLOAT}
 
 
 def sdtm_file(domain: Domain) -> str:
-    """Where the package holds the domain's XPT file, as define.xml points to it."""
-    return f"sdtm/{domain.file_name}"
+    """The domain's XPT file as define.xml points to it: beside it, in the package's sdtm/."""
+    return domain.file_name
 
 
 def _text(cls, value: str):
@@ -189,10 +189,14 @@ def _software_version() -> str:
 
 
 def define_xml(
-    domains: Iterable[Domain], *, study: Study, export=None, created_at: datetime.datetime
+    domains: Iterable[Domain],
+    *,
+    study: Study,
+    export_id: int | None = None,
+    created_at: datetime.datetime,
 ) -> bytes:
     """The Define-XML 2.1 document of `domains` (each dataset's file at sdtm/<name>.xpt), of the
-    study's export `export` (its number names the file), made at `created_at`."""
+    study's export `export_id` (its number names the file), made at `created_at`."""
     domains = list(domains)
     codelists: dict[str, tuple[Codelist, DataType]] = {}
     for domain in domains:
@@ -219,7 +223,7 @@ def define_xml(
     )
     odm = DEFINE.ODM(
         FileType="Snapshot",
-        FileOID=f"DEF.{study.code}" + (f".EXPORT{export.pk}" if export is not None else ""),
+        FileOID=f"DEF.{study.code}" + (f".EXPORT{export_id}" if export_id is not None else ""),
         CreationDateTime=created_at.isoformat(timespec="seconds"),
         ODMVersion="1.3.2",
         Originator="trialsite",
@@ -462,7 +466,7 @@ def documents(
     csv_datasets: Iterable[Dataset],
     domains: Iterable[Domain],
     created_at: datetime.datetime,
-    export=None,
+    export_id: int | None = None,
 ) -> list[tuple[str, bytes]]:
     """The files describing the export, as (name in the package, bytes): define.xml when it
     holds SDTM domains, and the data dictionary."""
@@ -470,7 +474,10 @@ def documents(
     files = []
     if domains:
         files.append(
-            (DEFINE_XML, define_xml(domains, study=study, export=export, created_at=created_at))
+            (
+                DEFINE_XML,
+                define_xml(domains, study=study, export_id=export_id, created_at=created_at),
+            )
         )
     dictionary = data_dictionary_html(
         study=study, csv_datasets=csv_datasets, domains=domains, created_at=created_at

@@ -1,5 +1,6 @@
 """The export's package: a ZIP with a CSV file per dataset and, in SDTM, a SAS transport file
-per domain (sdtm/dm.xpt, ...), written as the rows are read, and a manifest (manifest.json:
+per domain (sdtm/dm.xpt, ...) described by sdtm/define.xml, written as the rows are read, a
+data dictionary (data_dictionary.html) of every file's columns, and a manifest (manifest.json:
 who, when, the options, the software's version, each file's row count and SHA-256) with the
 server's Ed25519 signature of its bytes (manifest.sig)."""
 
@@ -11,7 +12,9 @@ import zipfile
 from collections.abc import Callable
 from typing import BinaryIO
 
-from exports import sdtm, signing, xpt
+from django.utils import timezone
+
+from exports import define, sdtm, signing, xpt
 from exports.datasets import REGISTRY, ExportContext
 
 MANIFEST = "manifest.json"
@@ -99,12 +102,6 @@ def _write_document(archive: zipfile.ZipFile, entry: str, data: bytes) -> dict:
     return _listed(entry, entry, "document", None, hashing)
 
 
-def sdtm_documents(domains: list[str]) -> list[tuple[str, bytes]]:
-    """The documents that describe the SDTM datasets `domains` of a package, as (entry name,
-    bytes): the Define-XML 2.1 file and the data dictionary (HTML) go here, under sdtm/."""
-    return []
-
-
 def write_package(
     out: BinaryIO,
     *,
@@ -124,9 +121,19 @@ def write_package(
         if "sdtm" in formats:
             domains = sdtm.domains_for(datasets)
             files += [_write_xpt(archive, name, ctx, progress) for name in domains]
-            files += [
-                _write_document(archive, entry, data) for entry, data in sdtm_documents(domains)
-            ]
+        else:
+            domains = []
+        # What every file and column is: sdtm/define.xml (Define-XML 2.1) and the dictionary.
+        files += [
+            _write_document(archive, entry, data)
+            for entry, data in define.documents(
+                study=ctx.study,
+                csv_datasets=[REGISTRY[name] for name in datasets] if "csv" in formats else [],
+                domains=[sdtm.DOMAINS[name] for name in domains],
+                created_at=timezone.now(),
+                export_id=head.get("export"),
+            )
+        ]
         manifest = {**head, "files": files}
         data = manifest_bytes(manifest)
         archive.writestr(MANIFEST, data)
@@ -146,20 +153,3 @@ def package_problems(archive: zipfile.ZipFile, public_pem: str) -> list[str]:
         if hashlib.sha256(content).hexdigest() != listed["sha256"]:
             problems.append(f"{listed['name']}: its SHA-256 differs from the manifest's")
     return problems
-
-
-def write_documents(archive: zipfile.ZipFile, documents: list[tuple[str, bytes]]) -> list[dict]:
-    """Write the files describing the export (exports.define.documents: define.xml, the data
-    dictionary) into the package; returns their manifest entries."""
-    entries = []
-    for name, data in documents:
-        archive.writestr(name, data)
-        entries.append(
-            {
-                "name": name,
-                "format": name.rpartition(".")[2],
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        )
-    return entries

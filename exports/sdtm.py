@@ -284,7 +284,15 @@ DM = Domain(
     sources=("participants",),
     variables=(
         *_identifiers(),
-        char("SUBJID", "Subject Identifier for the Study", 16, "Topic", R, DERIVED),
+        char(
+            "SUBJID",
+            "Subject Identifier for the Study",
+            16,
+            "Topic",
+            R,
+            DERIVED,
+            method="The participant's pseudonym (a keyed hash: new per export, or stable).",
+        ),
         _dtc("RFSTDTC", "Subject Reference Start Date/Time", E, DERIVED, FIRST_DOSE),
         _dtc("RFENDTC", "Subject Reference End Date/Time", E, DERIVED, LAST_DOSE),
         _dtc("RFXSTDTC", "Date/Time of First Study Treatment", E, DERIVED, FIRST_DOSE),
@@ -329,6 +337,8 @@ DM = Domain(
             E,
             DERIVED,
             ARMNRS,
+            method="SCREEN FAILURE when never enrolled; ASSIGNED, NOT TREATED when enrolled "
+            "and never dosed; empty otherwise.",
         ),
         char(
             "COUNTRY",
@@ -416,7 +426,13 @@ VS = Domain(
         char("VSORRES", "Result or Finding in Original Units", 8, "Result Qualifier", E),
         char("VSORRESU", "Original Units", 9, "Variable Qualifier", E, ASSIGNED, VSRESU),
         char(
-            "VSSTRESC", "Character Result/Finding in Std Format", 8, "Result Qualifier", E, DERIVED
+            "VSSTRESC",
+            "Character Result/Finding in Std Format",
+            8,
+            "Result Qualifier",
+            E,
+            DERIVED,
+            method="VSORRES: the results are collected in the standard units.",
         ),
         num(
             "VSSTRESN",
@@ -551,7 +567,16 @@ AE = Domain(
             TOXGR,
             "CTCAE v5.0 grade.",
         ),
-        char("EPOCH", "Epoch", 9, "Timing", P, DERIVED, EPOCH),
+        char(
+            "EPOCH",
+            "Epoch",
+            9,
+            "Timing",
+            P,
+            DERIVED,
+            EPOCH,
+            method="TREATMENT from the first dose's day (AESTDY 1 or later), SCREENING before.",
+        ),
         _dtc(
             "AESTDTC",
             "Start Date/Time of Adverse Event",
@@ -594,12 +619,28 @@ DS = Domain(
             method="The decoded term: the details typed at withdrawal are free text.",
         ),
         char(
-            "DSDECOD", "Standardized Disposition Term", 24, "Synonym Qualifier", R, DERIVED, NCOMPLT
+            "DSDECOD",
+            "Standardized Disposition Term",
+            24,
+            "Synonym Qualifier",
+            R,
+            DERIVED,
+            NCOMPLT,
+            method="SCREEN FAILURE, COMPLETED, or the withdrawal's category as its NCOMPLT term.",
         ),
         char(
             "DSCAT", "Category for Disposition Event", 17, "Grouping Qualifier", E, ASSIGNED, DSCAT
         ),
-        char("EPOCH", "Epoch", 9, "Timing", P, DERIVED, EPOCH),
+        char(
+            "EPOCH",
+            "Epoch",
+            9,
+            "Timing",
+            P,
+            DERIVED,
+            EPOCH,
+            method="SCREENING for a screen failure, TREATMENT otherwise.",
+        ),
         _dtc(
             "DSSTDTC",
             "Start Date/Time of Disposition Event",

@@ -2,10 +2,7 @@
 against its schema, both describing every dataset, column and variable."""
 
 import datetime
-import hashlib
 import html
-import io
-import json
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -14,7 +11,10 @@ import pytest
 from exports import define
 from exports.datasets import REGISTRY
 from exports.metadata import Core, DataType, Domain, Origin, Type, Variable
-from exports.package import manifest_bytes, write_documents
+from exports.package import package_problems
+from exports.sdtm import DOMAINS as SDTM_DOMAINS
+from exports.services import ExportOptions, export_study
+from exports.signing import public_key_pem
 from participants.models import ParticipantIdentity
 from tests.exports.conftest import FREE_TEXT, VERBATIM, identity_values
 from tests.exports.sdtm_sample import DM, DOMAINS, VS
@@ -46,7 +46,7 @@ def test_define_xml_describes_every_domain_variable_and_term(document, study):
     assert list(groups) == ["DM", "VS"]
     vs = groups["VS"]
     assert vs.find(f"{DEF}Class").get("Name") == "FINDINGS"
-    assert vs.find(f"{DEF}leaf").get("{http://www.w3.org/1999/xlink}href") == "sdtm/vs.xpt"
+    assert vs.find(f"{DEF}leaf").get("{http://www.w3.org/1999/xlink}href") == "vs.xpt"
     assert groups["DM"].get("Repeating") == "No" and vs.get("Repeating") == "Yes"
     refs = {ref.get("ItemOID"): ref for ref in vs.iter(f"{ODM}ItemRef")}
     assert [oid.removeprefix("IT.VS.") for oid in refs] == [v.name for v in VS.variables]
@@ -129,8 +129,7 @@ def test_not_xml_is_reported():
 
 
 def test_the_export_names_the_define_file(study):
-    export = type("Export", (), {"pk": 17})()
-    data = define.define_xml([DM], study=study, export=export, created_at=CREATED_AT)
+    data = define.define_xml([DM], study=study, export_id=17, created_at=CREATED_AT)
     assert ET.fromstring(data).get("FileOID") == "DEF.MAPP-TEST.EXPORT17"  # noqa: S314
     assert define.define_problems(data) == []
 
@@ -192,7 +191,7 @@ def test_data_dictionary_is_self_contained(study):
 def test_data_dictionary_and_define_xml_name_no_participant(seeded, study):
     """Built from metadata only: with a seeded study, no identity value or free text."""
     files = _documents(study)
-    assert [name for name, _ in files] == ["define.xml", "data_dictionary.html"]
+    assert [name for name, _ in files] == ["sdtm/define.xml", "data_dictionary.html"]
     identity = ParticipantIdentity.objects.get(participant=seeded["participant1"])
     searched = [*identity_values(identity), *FREE_TEXT.values(), VERBATIM, "Alice", "Ashdown"]
     for name, data in files:
@@ -206,13 +205,38 @@ def test_documents_without_domains_hold_only_the_dictionary(study):
     assert "SDTM datasets" not in files[0][1].decode()
 
 
-def test_the_package_lists_the_documents_with_their_hashes(study):
-    files = _documents(study)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        entries = write_documents(archive, files)
+def test_the_package_holds_the_define_file_of_its_domains_and_the_dictionary(
+    seeded, sponsor, study, tmp_path
+):
+    """The real SDTM domains' Define-XML validates, sits beside their XPT files and names each;
+    the dictionary describes every file of the package; both are signed in the manifest."""
+    out = tmp_path / "both.zip"
+    export = export_study(
+        actor=sponsor, study=study, options=ExportOptions(formats=("csv", "sdtm")), out=out
+    )
     with zipfile.ZipFile(out) as archive:
-        assert [entry["name"] for entry in entries] == archive.namelist()
-        for entry in entries:
-            assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
-    assert json.loads(manifest_bytes({"files": entries}))["files"][0]["format"] == "xml"
+        assert package_problems(archive, public_key_pem()) == []
+        names = set(archive.namelist())
+        data = archive.read("sdtm/define.xml")
+        dictionary = archive.read("data_dictionary.html").decode()
+    assert define.define_problems(data) == []
+    leaves = {
+        leaf.get(f"{{{define.XLINK_NS}}}href")
+        for leaf in ET.fromstring(data).iter(f"{{{define.DEF_NS}}}leaf")  # noqa: S314
+    }
+    xpts = {name for name in names if name.endswith(".xpt")}
+    assert {f"sdtm/{href}" for href in leaves} == xpts and len(xpts) == len(SDTM_DOMAINS)
+    for domain in SDTM_DOMAINS.values():
+        assert all(variable.name in dictionary for variable in domain.variables)
+    listed = {item["name"] for item in export.manifest["files"]}
+    assert {"sdtm/define.xml", "data_dictionary.html"} <= listed
+
+
+def test_a_csv_only_package_has_the_dictionary_and_no_define_file(seeded, sponsor, study, tmp_path):
+    out = tmp_path / "csv.zip"
+    export_study(actor=sponsor, study=study, options=ExportOptions(datasets=("visits",)), out=out)
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+        dictionary = archive.read("data_dictionary.html").decode()
+    assert "data_dictionary.html" in names and "sdtm/define.xml" not in names
+    assert "Visits" in dictionary and "Vital signs" not in dictionary

@@ -47,7 +47,8 @@ def test_no_identity_value_or_free_text_is_in_any_file(tmp_path, seeded, sponsor
     written = {f"{name}.csv" for name in REGISTRY} | {
         f"sdtm/{d.file_name}" for d in DOMAINS.values()
     }
-    assert set(files) == written | {"manifest.json", "manifest.sig"}
+    documents = {"sdtm/define.xml", "data_dictionary.html"}
+    assert set(files) == written | documents | {"manifest.json", "manifest.sig"}
     searched = [value for i in ParticipantIdentity.objects.all() for value in identity_values(i)]
     searched += list(FREE_TEXT.values())
     assert "Alice" in searched and "Quixotewood" in searched  # the screened candidate's too
@@ -159,10 +160,16 @@ def test_the_manifest_lists_every_file_and_its_signature_verifies(tmp_path, seed
     for listed in manifest["files"]:
         content = files[listed["name"]]
         assert hashlib.sha256(content).hexdigest() == listed["sha256"]
-        assert listed["rows"] == len(_rows(files, listed["dataset"]))
+        if listed["format"] == "csv":
+            assert listed["rows"] == len(_rows(files, listed["dataset"]))
+    assert {item["name"] for item in manifest["files"] if item["format"] == "document"} == {
+        "data_dictionary.html"
+    }
     export.refresh_from_db()
     assert export.manifest == manifest
-    assert export.rows == {item["dataset"]: item["rows"] for item in manifest["files"]}
+    assert export.rows == {
+        item["dataset"]: item["rows"] for item in manifest["files"] if item["format"] == "csv"
+    }
     assert export.sha256 == hashlib.sha256((tmp_path / "export.zip").read_bytes()).hexdigest()
     with zipfile.ZipFile(tmp_path / "export.zip") as archive:
         assert package_problems(archive, public_key_pem()) == []

@@ -68,7 +68,7 @@ def test_every_domain_is_written_with_its_variables_and_required_values(
     export, files = _export(tmp_path, sponsor, study)
     assert {name for name in files if name.startswith("sdtm/")} == {
         f"sdtm/{name.lower()}.xpt" for name in DOMAINS
-    }
+    } | {"sdtm/define.xml"}
     listed = {item["name"]: item for item in export.manifest["files"]}
     for name, domain in DOMAINS.items():
         rows, meta = _xpt(tmp_path, files, name)
@@ -203,7 +203,14 @@ def test_only_the_domains_of_the_chosen_datasets_are_written_with_dm():
 
 def test_sdtm_alone_writes_no_csv(tmp_path, seeded, sponsor, study):
     export, files = _export(tmp_path, sponsor, study, formats=("sdtm",), datasets=("doses",))
-    assert set(files) == {"sdtm/dm.xpt", "sdtm/ex.xpt", "manifest.json", "manifest.sig"}
+    assert set(files) == {
+        "sdtm/dm.xpt",
+        "sdtm/ex.xpt",
+        "sdtm/define.xml",
+        "data_dictionary.html",
+        "manifest.json",
+        "manifest.sig",
+    }
     assert set(export.rows) == {"DM", "EX"}
 
 
