@@ -27,9 +27,9 @@ def _new_entry(
     """A new entry of the session (a `model` with `values`, recorded by `actor`), not yet saved,
     and whether it comes late; `what` names such entries when the session has not started. The
     session is read again, not locked: two therapists recording at once both keep theirs."""
-    session = DosingSession.objects.select_related("visit__participant__site__study").get(
-        pk=session.pk
-    )
+    session = DosingSession.objects.select_related(
+        "visit__participant__site__study__session_settings"
+    ).get(pk=session.pk)
     if session.status == DosingSession.Status.NOT_STARTED:
         raise FlowsheetError(f"Start the session before recording {what}.")
     late = late_change_check(session, reason, root_fresh=True)
