@@ -26,7 +26,10 @@ class RoleBackend(ModelBackend):
 
     def _django_permissions(self, user_obj) -> set[str]:
         """Django's own permissions of the user (granted to them or to their groups, as the admin
-        sets them), read in one query and kept on the user for the request."""
+        sets them), read in one query and kept on the user for the request. They are the admin's,
+        which only staff users enter: everyone else's permissions are their roles'."""
+        if not user_obj.is_staff:
+            return set()
         if not hasattr(user_obj, "_perm_cache"):
             granted = Permission.objects.all()
             if not user_obj.is_superuser:

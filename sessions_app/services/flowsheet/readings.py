@@ -21,6 +21,12 @@ from sessions_app.services.flowsheet.common import FlowsheetError, within_sessio
 STRUCK_ENTRY = "This entry was struck through as entered in error; it can no longer be changed."
 
 
+# A new reading's checks, without a round trip to the database for each: its session was just
+# read and its author is the signed-in user (no lookup of either), and its table's constraints
+# are the rules clean() applies with the same messages (the database still enforces them).
+NEW_READING_CHECKS = {"exclude": ["session", "recorded_by"], "validate_constraints": False}
+
+
 def _new_entry(
     model, *, actor: User, session: DosingSession, reason: str, what: str, **values
 ) -> tuple[VitalSignReading | Observation, bool]:
@@ -72,7 +78,7 @@ def vital_sign_record(
             suds=suds,
         )
         settings_ = StudySessionSettings.for_study(reading.session.site.study)
-        reading.full_clean()  # also turns typed values into numbers
+        reading.full_clean(**NEW_READING_CHECKS)  # also turns typed values into numbers
         reading.flags = reading.exceeded(settings_)
         with change_reason(reason):
             reading.save()
