@@ -11,6 +11,7 @@
 #                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
 #   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
 #                   4 clients (AES=..., RUN_ARGS as above)
+#   make bench-profile - the flowsheet benchmark's requests profiled in-process (queries, cProfile)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench bench-queries bench-ae-queue
+.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-profile
 
 install: $(STAMP)
 
@@ -68,6 +69,11 @@ AES ?= 5000
 bench-ae-queue: install
 	bash scripts/install-system-deps.sh
 	BENCH_AE_QUEUE="$(AES)" BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="--clients 4 $(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+
+bench-profile: install
+	bash scripts/install-system-deps.sh
+	BENCH_PROFILE=1 BENCH_SEED_ARGS="--sites 2 --participants 6 $(SEED_ARGS)" BENCH_PROFILE_ARGS="$(PROFILE_ARGS)" \
 		bash scripts/with-test-services.sh bash bench/flowsheet.sh
 
 lint: install

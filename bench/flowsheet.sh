@@ -17,6 +17,12 @@
 #   BENCH_AE_QUEUE   the monitor's review queue instead (make bench-ae-queue): this many adverse
 #                    events inserted by seed_adverse_events after seed_trial (in bulk: not in the
 #                    audit trail), and bench/run.py --ae-queue
+#   BENCH_PROFILE    set: profile the scenarios in-process (bench/profile_requests.py: their
+#                    queries and cProfile) instead of serving and measuring them
+#                    (make bench-profile; BENCH_PROFILE_ARGS for the profiler)
+#
+# Bare Django answering "hello" (bench/hello.py) is served beside the app by the same gunicorn
+# settings and measured first by the same clients: every figure is also given as a ratio to it.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +31,7 @@ cd "$(dirname "$0")/.."
 py=.venv/bin/python
 results=bench/results
 mkdir -p "$results"
-rm -f "$results/access.log" "$results/gunicorn.log"
+rm -f "$results"/*access.log "$results"/*gunicorn.log
 workers=${BENCH_WORKERS:-4}
 
 # Production settings, as the Docker image runs them, with the HTTPS-only switches off: the
@@ -45,6 +51,9 @@ export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=
 # Alert emails (readings over a threshold) go nowhere; CELERY_BROKER_URL from
 # with-test-services.sh makes the web process queue them in Redis, as in production.
 export EMAIL_URL=dummymail://
+# Sessions read from the throw-away Redis, as docker-compose.yml has them.
+CACHE_URL="${REDIS_URL%/*}/3"
+export CACHE_URL
 export LOG_LEVEL=WARNING
 
 echo "bench: $(nproc) CPUs, $(date -u "+%Y-%m-%d %H:%M UTC"), gunicorn workers: $workers, load average: $(cut -d" " -f1-3 /proc/loadavg)"
@@ -66,32 +75,48 @@ if [ -n "${BENCH_AE_QUEUE:-}" ]; then
     run_args=(--ae-queue)
 fi
 
-port=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if [ -n "${BENCH_PROFILE:-}" ]; then
+    exec $py bench/profile_requests.py --manifest "$results/manifest.json" ${BENCH_PROFILE_ARGS:-}
+fi
+
+read -r port hello_port < <($py -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+')
 .venv/bin/gunicorn trialsite.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" \
     --access-logfile "$results/access.log" --error-logfile "$results/gunicorn.log" &
 gunicorn_pid=$!
+# The baseline: the same gunicorn settings, bare Django (its access log kept as well).
+.venv/bin/gunicorn bench.hello:application --bind "127.0.0.1:$hello_port" --workers "$workers" \
+    --access-logfile "$results/hello-access.log" --error-logfile "$results/hello-gunicorn.log" &
+hello_pid=$!
 stop_gunicorn() {
-    kill -TERM "$gunicorn_pid" 2>/dev/null || true
-    wait "$gunicorn_pid" 2>/dev/null || true
+    kill -TERM "$gunicorn_pid" "$hello_pid" 2>/dev/null || true
+    wait "$gunicorn_pid" "$hello_pid" 2>/dev/null || true
 }
 trap stop_gunicorn EXIT
 
-# Wait until it answers (GET /healthz: database and broker).
-$py - "$port" <<'EOF'
+# Wait until both answer (GET /healthz: database and broker; the baseline's "hello").
+$py - "$port" "$hello_port" <<'EOF'
 import sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/healthz"
-for _ in range(150):
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            sys.exit(0)
-    except OSError:
-        time.sleep(0.2)
-sys.exit(f"bench: gunicorn did not answer on {url}; see bench/results/gunicorn.log")
+for url in (f"http://127.0.0.1:{sys.argv[1]}/healthz", f"http://127.0.0.1:{sys.argv[2]}/"):
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        sys.exit(f"bench: gunicorn did not answer on {url}; see bench/results/*gunicorn.log")
 EOF
 
 set +e
 # shellcheck disable=SC2086
 $py bench/run.py --base-url "http://127.0.0.1:$port" --manifest "$results/manifest.json" \
+    --hello-url "http://127.0.0.1:$hello_port" \
     --json "$results/latest.json" "${run_args[@]}" ${BENCH_RUN_ARGS:-}
 rc=$?
 set -e

@@ -7,7 +7,11 @@ warms up, then runs each scenario in turn with all clients at once and prints p5
 latency and throughput. Exits non-zero if any request answered other than expected (200 for a
 page, 302 back to the flowsheet for a reading) or failed.
 
+With --hello-url (bench/hello.py, bare Django served by the same gunicorn), the same clients
+first measure that baseline, and every scenario's throughput is also given as a ratio to it.
+
     python bench/run.py --base-url http://127.0.0.1:8123 --manifest bench/results/manifest.json
+    python bench/run.py --hello-url http://127.0.0.1:8124 --base-url ... --manifest ...
     python bench/run.py --worklist --clients 4 --base-url ... --manifest ...
     python bench/run.py --ae-queue --clients 4 --base-url ... --manifest ...
 """
@@ -132,6 +136,12 @@ def open_page(path: str):
     return action
 
 
+def say_hello(client: Client, i: int):
+    """GET bare Django's "hello" (bench/hello.py): the baseline every figure is compared with."""
+    status, _, body, seconds = client.request("/")
+    return "/", status == 200 and body == b"hello", status, seconds
+
+
 def run_scenario(clients: list[Client], action, per_client: int) -> dict:
     """All clients at once, each doing `per_client` requests back to back."""
     latencies: list[float] = []
@@ -185,6 +195,19 @@ def summary(name: str, result: dict) -> dict:
     }
 
 
+HELLO = "bare Django hello"
+
+
+def with_ratios(rows: list[dict]) -> None:
+    """Each row's throughput as a ratio to the baseline's, measured in the same run."""
+    hello = next((r for r in rows if r["scenario"] == HELLO and r.get("req_per_s")), None)
+    if hello is None:
+        return
+    for row in rows:
+        if row.get("req_per_s"):
+            row["ratio_to_hello"] = round(row["req_per_s"] / hello["req_per_s"], 3)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8123")
@@ -206,6 +229,10 @@ def main(argv=None) -> int:
         "--ae-queue",
         action="store_true",
         help="measure the monitor's review queue instead (manifest from seed_adverse_events)",
+    )
+    parser.add_argument(
+        "--hello-url",
+        help="bare Django (bench/hello.py) on the same gunicorn: measured first, as the baseline",
     )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -262,6 +289,7 @@ def main(argv=None) -> int:
         return 1
 
     scenarios = [
+        ("staff home", open_page("/")),
         ("open flowsheet", open_flowsheet),
         ("record reading", lambda client, i: record_reading(client, i, tz)),
     ]
@@ -279,27 +307,34 @@ def main(argv=None) -> int:
             # One site's serious events.
             ("queue filtered", open_page("/safety/review/?site={site}&seriousness=serious")),
         ]
+    measured = [(name, action, clients) for name, action in scenarios]
+    if args.hello_url:
+        # The baseline first, by as many clients, each its own connection per request too.
+        hello_clients = [Client(args.hello_url, c.username, "", {}) for c in clients]
+        measured.insert(0, (HELLO, say_hello, hello_clients))
     rows, errors = [], []
     # Other work on the machine skews the figures: say how busy it was.
     load = os.getloadavg()[0]
     print(f"load average (1 min) before the run: {load:.2f}")
-    for name, action in scenarios:
+    for name, action, group in measured:
         if args.warmup:
-            warm = run_scenario(clients, action, args.warmup)
+            warm = run_scenario(group, action, args.warmup)
             errors.extend(f"[{name}, warm-up] {e}" for e in warm["errors"])
-        result = run_scenario(clients, action, per_client)
+        result = run_scenario(group, action, per_client)
         errors.extend(f"[{name}] {e}" for e in result["errors"])
         rows.append(summary(name, result))
+    with_ratios(rows)
 
     print(
         f"{'scenario':<18}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
-        f"{'req/s':>8}{'errors':>8}"
+        f"{'req/s':>8}{'÷ hello':>9}{'errors':>8}"
     )
     for row in rows:
         print(
             f"{row['scenario']:<18}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
             f"{row.get('p95_ms', '-'):>9}{row.get('mean_ms', '-'):>9}{row.get('max_ms', '-'):>9}"
-            f"{row.get('req_per_s', '-'):>8}{row['errors']:>8}"
+            f"{row.get('req_per_s', '-'):>8}{row.get('ratio_to_hello', '-'):>9}"
+            f"{row['errors']:>8}"
         )
     if args.json:
         with open(args.json, "w") as f:

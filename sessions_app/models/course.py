@@ -83,8 +83,11 @@ class StudySessionSettings(VersionedModel):
 
     @classmethod
     def for_study(cls, study: Study) -> "StudySessionSettings":
-        """The study's settings, or the defaults (unsaved) when none were set."""
+        """The study's settings, or the defaults (unsaved) when none were set: no query when
+        the study was read with its `session_settings` (select_related)."""
         try:
+            if type(study).session_settings.is_cached(study):
+                return study.session_settings
             return cls.objects.get(study=study)
         except cls.DoesNotExist:
             return cls(study=study)

@@ -47,12 +47,20 @@ def elapsed_label(minutes: int | None) -> str:
     return f"{sign}{hours}h{mins:02d}"
 
 
+# What a session's pages read with it, in the same query: the participant's casebook (locked or
+# not) and the study's thresholds and intervals.
+SESSION_RELATED = (
+    "visit__participant__site__study__session_settings",
+    "visit__participant__casebook",
+)
+
+
 def session_get(*, user: User, pk: int) -> DosingSession:
     """One dosing session in the user's scope; any other ID is simply not found."""
     site_ids = user_scope(user).sites_with(VIEW_SESSION)
     return get_in_scope(
         DosingSession.objects.select_related(
-            "visit__participant__site__study", "lead_therapist", "co_therapist"
+            *SESSION_RELATED, "lead_therapist", "co_therapist"
         ).filter(visit__participant__site_id__in=site_ids),
         pk,
         missing="No such session.",

@@ -16,6 +16,7 @@ from queries.selectors import VERIFY, markers_for, sdv_page
 from records.steps import StepsViewMixin
 from records.views import ScopedRecordMixin
 from sessions_app import selectors
+from sessions_app.models import DosingSession
 from sessions_app.views.steps import FLOWSHEET_STEPS
 from signatures.selectors import signature_rows
 
@@ -56,7 +57,10 @@ class SessionMixin(ScopedRecordMixin):
             "can_edit": self.can_edit,
             "can_sign": user.has_perm(SIGN, session) and self.locked_casebook is None,
             "locked_casebook": self.locked_casebook,
-            "signature_rows": signature_rows(record=session),
+            # Only an ended session is signed (services.dosing_session_sign): none to read before.
+            "signature_rows": signature_rows(record=session)
+            if session.status == DosingSession.Status.ENDED
+            else [],
         }
 
 
@@ -82,15 +86,19 @@ class FlowsheetView(StepsViewMixin, SessionMixin, TemplateView):
         return reverse("sessions_app:flowsheet", args=[self.session.pk])
 
     def load_step_state(self) -> None:
-        self.sheet = selectors.flowsheet_for(session=self.session)
+        """The flowsheet is read when first needed (a posted reading needs none of it), and read
+        again after this."""
+        self.__dict__.pop("sheet", None)
+
+    @cached_property
+    def sheet(self) -> selectors.Flowsheet:
+        return selectors.flowsheet_for(session=self.session)
 
     def reload(self):
         self.session = selectors.session_get(user=self.request.user, pk=self.session.pk)
         return self.session
 
     def get_context_data(self, bound_form=None, **kwargs):
-        if getattr(self, "sheet", None) is None:
-            self.load_step_state()
         context = super().get_context_data(bound_form=bound_form, **kwargs)
         context.update(self.session_context())
         sheet = self.sheet

@@ -90,6 +90,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections: a web process keeps its connection for this many seconds rather than
+# opening one for every request (on PostgreSQL about a fifth of a page's time, bench/README.md);
+# checked before it is reused after a request, so a restarted database costs no failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two requests at once (a double click) on `make run`'s SQLite: a transaction takes the write
     # lock when it begins, so the second one waits for it instead of failing with "database is
@@ -141,6 +146,22 @@ CONTENT_SECURITY_POLICY = {
 # Sessions: the cookie lives for a working day; inactivity ends the session sooner.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+# With a cache every web process shares (CACHE_URL=redis://..., as docker-compose.yml sets), a
+# request reads its session from the cache, and writes it to the cache and the database (logging
+# out deletes both): one database query less per page. Without one, sessions stay in the
+# database only: a cache of each process's own would keep serving a session another process
+# has ended.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": env.cache_url_config(CACHE_URL)
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "trialsite.views.csrf_failure"

@@ -1,9 +1,15 @@
 """Test settings: PostgreSQL from DATABASE_URL, fast password hashing."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
+# A connection per request, as before: threads and processes the tests start (live servers, the
+# Celery worker) keep no connection open while the test database is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# One process: its own cache is shared by every request, so sessions are read from it as in
+# production with CACHE_URL set.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECRET_KEY = env.str("SECRET_KEY", default="test-key-not-for-production")
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -21,15 +21,21 @@ from sessions_app.services.flowsheet.common import FlowsheetError, within_sessio
 STRUCK_ENTRY = "This entry was struck through as entered in error; it can no longer be changed."
 
 
+# A new reading's checks, without a round trip to the database for each: its session was just
+# read and its author is the signed-in user (no lookup of either), and its table's constraints
+# are the rules clean() applies with the same messages (the database still enforces them).
+NEW_READING_CHECKS = {"exclude": ["session", "recorded_by"], "validate_constraints": False}
+
+
 def _new_entry(
     model, *, actor: User, session: DosingSession, reason: str, what: str, **values
 ) -> tuple[VitalSignReading | Observation, bool]:
     """A new entry of the session (a `model` with `values`, recorded by `actor`), not yet saved,
     and whether it comes late; `what` names such entries when the session has not started. The
     session is read again, not locked: two therapists recording at once both keep theirs."""
-    session = DosingSession.objects.select_related("visit__participant__site__study").get(
-        pk=session.pk
-    )
+    session = DosingSession.objects.select_related(
+        "visit__participant__site__study__session_settings"
+    ).get(pk=session.pk)
     if session.status == DosingSession.Status.NOT_STARTED:
         raise FlowsheetError(f"Start the session before recording {what}.")
     late = late_change_check(session, reason, root_fresh=True)
@@ -72,7 +78,7 @@ def vital_sign_record(
             suds=suds,
         )
         settings_ = StudySessionSettings.for_study(reading.session.site.study)
-        reading.full_clean()  # also turns typed values into numbers
+        reading.full_clean(**NEW_READING_CHECKS)  # also turns typed values into numbers
         reading.flags = reading.exceeded(settings_)
         with change_reason(reason):
             reading.save()
