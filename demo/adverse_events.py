@@ -107,6 +107,7 @@ def bulk_adverse_events(
                         sponsor_causality=AdverseEvent.Causality.PROBABLE if n % 3 else "",
                         expected=False if susar else None,
                         meddra_pt_code="10028813" if coded else "",
+                        meddra_pt_term="Nausea" if coded else "",
                         meddra_version="27.0" if coded else "",
                         assessed_by=monitor if n % 3 else None,
                         susar=susar,

@@ -320,7 +320,10 @@ CLASSIFICATION: dict[str, dict[str, Kind]] = {
         "sponsor_causality": SAFE,
         "expected": SAFE,
         "meddra_llt_code": SAFE,
+        # Dictionary terms, but typed: exported only scrubbed of the participant's identity.
+        "meddra_llt_term": TEXT,
         "meddra_pt_code": SAFE,
+        "meddra_pt_term": TEXT,
         "meddra_version": SAFE,
         "assessed_at": QUASI,
         "susar": SAFE,

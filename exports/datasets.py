@@ -60,8 +60,13 @@ ALLOWED = {
     Use.AGE_FLAG: {Kind.QUASI_IDENTIFIER},
     Use.MINUTES: {Kind.QUASI_IDENTIFIER},
 }
-# The one free text exported (scrubbed): the adverse event as the reporter named it.
-SCRUBBED_FIELDS = {"safety.AdverseEvent.verbatim_term"}
+# The free texts exported (scrubbed): the adverse event as the reporter named it, and the
+# MedDRA terms the monitor coded it with (dictionary terms, but typed).
+SCRUBBED_FIELDS = {
+    "safety.AdverseEvent.verbatim_term",
+    "safety.AdverseEventReview.meddra_llt_term",
+    "safety.AdverseEventReview.meddra_pt_term",
+}
 
 
 @dataclass(frozen=True)
@@ -452,6 +457,10 @@ register(
                 "meddra_pt_code",
                 "meddra_version",
                 prefix="review__",
+            ),
+            *(
+                Column(name, f"review__{name}", Use.SCRUBBED)
+                for name in ("meddra_llt_term", "meddra_pt_term")
             ),
         ),
         # Drafts are not reported yet.

@@ -11,14 +11,14 @@ site's wall clock, without its zone ("2026-03-01T10:30"), and --DY the study day
 mode every --DTC is empty and only --DY is given. --DY: day 1 is the day of the first dose
 (RFSTDTC), the day before it -1: there is no day 0.
 
-Character values are ASCII (metadata.ENCODING); the one free text, the verbatim AE term (already
-scrubbed of the participant's identity), is transliterated to it (`ascii_text`).
+Character values are ASCII (metadata.ENCODING); the free texts, the verbatim AE term and the
+MedDRA terms the monitor coded it with (each scrubbed of the participant's identity), are
+transliterated to it (`ascii_text`).
 
 What the app does not record is left empty rather than made up: RFICDTC (no date of consent is
-kept), RACE and ETHNIC (not collected), AEDECOD (the monitor codes MedDRA codes, AEPTCD and
-AELLTCD, not the terms' names). The arm is blinded (DESIGN.md: the actual arm is never held
-here): ARMCD "BLINDED". SUDS is a rating of distress, not a vital sign: it is not in VS (it is in
-the vital_signs CSV).
+kept), RACE and ETHNIC (not collected), AEDECOD until the monitor has coded the event. The
+arm is blinded (DESIGN.md: the actual arm is never held here): ARMCD "BLINDED". SUDS is a rating
+of distress, not a vital sign: it is not in VS (it is in the vital_signs CSV).
 """
 
 import unicodedata
@@ -509,6 +509,16 @@ AE = Domain(
             method="The verbatim term without the participant's identity, transliterated "
             "to ASCII (a character without an ASCII form becomes ?).",
         ),
+        char(
+            "AELLT",
+            "Lowest Level Term",
+            100,
+            "Variable Qualifier",
+            P,
+            ASSIGNED,
+            method="The MedDRA lowest level term the medical monitor coded the event with, "
+            "without the participant's identity, in ASCII.",
+        ),
         num(
             "AELLTCD",
             "Lowest Level Term Code",
@@ -524,7 +534,8 @@ AE = Domain(
             "Synonym Qualifier",
             R,
             ASSIGNED,
-            method="Empty: the app keeps the MedDRA codes (AEPTCD), not the terms' names.",
+            method="The MedDRA preferred term the medical monitor coded the event with (empty "
+            "until coded), without the participant's identity, in ASCII.",
         ),
         num(
             "AEPTCD",
@@ -922,6 +933,8 @@ def _ae_rows(ctx: ExportContext) -> Iterator[dict]:
         "dosing_session_id",
         "review__meddra_llt_code",
         "review__meddra_pt_code",
+        "review__meddra_pt_term",
+        "review__meddra_llt_term",
         *flags,
     ]
     dataset = REGISTRY["adverse_events"]
@@ -935,8 +948,9 @@ def _ae_rows(ctx: ExportContext) -> Iterator[dict]:
             **subject.head("AE", pk),
             "AESEQ": raw["sequence"],
             "AETERM": ascii_text(without_identity(raw["verbatim_term"], identity)),
+            "AELLT": ascii_text(without_identity(raw["review__meddra_llt_term"] or "", identity)),
             "AELLTCD": _code_number(raw["review__meddra_llt_code"]),
-            "AEDECOD": "",
+            "AEDECOD": ascii_text(without_identity(raw["review__meddra_pt_term"] or "", identity)),
             "AEPTCD": _code_number(raw["review__meddra_pt_code"]),
             "AESER": _yn(any(raw[field] for field in flags)),
             "AEACN": ACTION_OF.get(raw["action_taken"], ""),

@@ -338,8 +338,13 @@ def _assessments(ae: AdverseEvent, dates: _Dates) -> Section:
             f"Expectedness: {expected}"
             + (f" (reference safety information {rsi.version})" if rsi else ""),
             (
-                f"MedDRA {review.meddra_version}: PT {review.meddra_pt_code}"
-                + (f", LLT {review.meddra_llt_code}" if review.meddra_llt_code else "")
+                f"MedDRA {review.meddra_version}: PT {review.meddra_pt_code} "
+                f"{review.meddra_pt_term}"
+                + (
+                    f", LLT {review.meddra_llt_code} {review.meddra_llt_term}"
+                    if review.meddra_llt_code
+                    else ""
+                )
             )
             if review.is_coded
             else "MedDRA coding: not yet coded",

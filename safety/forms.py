@@ -401,7 +401,9 @@ class AssessmentForm(forms.ModelForm):
             "reference_safety_information",
             "expected",
             "meddra_llt_code",
+            "meddra_llt_term",
             "meddra_pt_code",
+            "meddra_pt_term",
             "meddra_version",
         ]
 
@@ -443,10 +445,14 @@ class AssessmentForm(forms.ModelForm):
             Fieldset(
                 "Coding (MedDRA)",
                 Row(
-                    Column("meddra_llt_code"),
-                    Column("meddra_pt_code"),
-                    Column("meddra_version"),
+                    Column("meddra_llt_code", css_class="col-md-4"),
+                    Column("meddra_llt_term", css_class="col-md-8"),
                 ),
+                Row(
+                    Column("meddra_pt_code", css_class="col-md-4"),
+                    Column("meddra_pt_term", css_class="col-md-8"),
+                ),
+                Row(Column("meddra_version", css_class="col-md-4")),
             ),
             *(["reason"] if self.signed else []),
             Submit("assess", "Save the assessment"),

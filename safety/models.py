@@ -461,6 +461,9 @@ MEDDRA_VERSION = RegexValidator(
 )
 
 
+MEDDRA_TERM_HELP = "As the MedDRA browser writes it."
+
+
 class AdverseEventReview(VersionedModel):
     """The medical monitor's review of a submitted adverse event: the sponsor's assessment and
     the review state, signed by the monitor (meaning "reviewed").
@@ -507,8 +510,14 @@ class AdverseEventReview(VersionedModel):
     meddra_llt_code = models.CharField(
         "MedDRA lowest level term code", max_length=8, blank=True, validators=[MEDDRA_CODE]
     )
+    meddra_llt_term = models.CharField(
+        "MedDRA lowest level term", max_length=100, blank=True, help_text=MEDDRA_TERM_HELP
+    )
     meddra_pt_code = models.CharField(
         "MedDRA preferred term code", max_length=8, blank=True, validators=[MEDDRA_CODE]
+    )
+    meddra_pt_term = models.CharField(
+        "MedDRA preferred term", max_length=100, blank=True, help_text=MEDDRA_TERM_HELP
     )
     meddra_version = models.CharField(
         "MedDRA version", max_length=5, blank=True, validators=[MEDDRA_VERSION]

@@ -156,6 +156,24 @@ def review_follow_up(ae: AdverseEvent, report: AdverseEventReport) -> AdverseEve
     return review
 
 
+MEDDRA_TERM_MISSING = "Give the term of this code, as the MedDRA browser writes it."
+MEDDRA_CODE_MISSING = "Give the code of this term."
+
+
+def _check_coded_terms(review: AdverseEventReview) -> None:
+    """Each MedDRA code comes with its term, and each term with its code."""
+    errors = {}
+    for level in ("llt", "pt"):
+        code = getattr(review, f"meddra_{level}_code")
+        term = getattr(review, f"meddra_{level}_term")
+        if code and not term:
+            errors[f"meddra_{level}_term"] = MEDDRA_TERM_MISSING
+        if term and not code:
+            errors[f"meddra_{level}_code"] = MEDDRA_CODE_MISSING
+    if errors:
+        raise ValidationError(errors)
+
+
 @records_actor
 def review_assess(
     *,
@@ -166,7 +184,9 @@ def review_assess(
     expected: bool | None,
     reference_safety_information: ReferenceSafetyInformation | None,
     meddra_llt_code: str = "",
+    meddra_llt_term: str = "",
     meddra_pt_code: str = "",
+    meddra_pt_term: str = "",
     meddra_version: str = "",
     reason: str = "",
 ) -> AdverseEventReview:
@@ -198,12 +218,15 @@ def review_assess(
         review.expected = expected
         review.reference_safety_information = rsi
         review.meddra_llt_code = meddra_llt_code.strip()
+        review.meddra_llt_term = " ".join(meddra_llt_term.split())
         review.meddra_pt_code = meddra_pt_code.strip()
+        review.meddra_pt_term = " ".join(meddra_pt_term.split())
         review.meddra_version = meddra_version.strip()
         if review.meddra_llt_code and not review.meddra_pt_code:
             raise ValidationError(
                 {"meddra_pt_code": "Give the preferred term the lowest level term belongs to."}
             )
+        _check_coded_terms(review)
         if review.meddra_pt_code and not review.meddra_version:
             raise ValidationError({"meddra_version": "Give the MedDRA version of the codes."})
         now = timezone.now()

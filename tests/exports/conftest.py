@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from participants.models import ParticipantIdentity
+from safety import review
+from safety.models import AdverseEventReview
 from sessions_app.models import Observation
 from sessions_app.services import flowsheet
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -36,6 +38,8 @@ FREE_TEXT = {
     "observation": "Participant Alice (born 12/03/1985) tearful, settled after breathing work.",
     "deviation": "Held on the test day, whatever the window.",
 }
+# The monitor's lowest level term, typed with her name in it: exported without it.
+LLT_TERM = "Nausea of Alice Ashdown"
 # The verbatim term names the participant: exported only with her identity removed.
 VERBATIM = "Nausea; alice ASHDOWN called from +44 20 7946 0321, born 12 March 1985"
 
@@ -73,10 +77,19 @@ def staff2(site2):
 
 @pytest.fixture
 def seeded(
-    study, participant1, participant2, therapist, investigator, therapist2, staff2, password
+    study,
+    participant1,
+    participant2,
+    therapist,
+    investigator,
+    therapist2,
+    staff2,
+    password,
+    monitor,
 ):
     """Two dosed participants at two sites (participant1 with a full identity, an adverse event
-    and an observation naming her), and a screened candidate aged over 89."""
+    and an observation naming her, the event coded by the monitor with a term naming her too),
+    and a screened candidate aged over 89."""
     StudyScreeningConfigFactory(study=study)
     identity = ParticipantIdentity.objects.get(participant=participant1)
     for name, value in ALICE.items():
@@ -93,7 +106,7 @@ def seeded(
         kind=Observation.Kind.OBSERVATION,
         text=FREE_TEXT["observation"],
     )
-    submitted(
+    event = submitted(
         therapist,
         investigator,
         participant1,
@@ -104,6 +117,20 @@ def seeded(
         onset_at=session.started_at + datetime.timedelta(minutes=30),
         ended_at=session.started_at + datetime.timedelta(minutes=90),
         aware_at=session.started_at + datetime.timedelta(minutes=35),
+    )
+    ae_review = AdverseEventReview.objects.get(adverse_event=event)
+    review.review_assess(
+        actor=monitor,
+        review=ae_review,
+        expected_version=ae_review.version,
+        sponsor_causality="",
+        expected=None,
+        reference_safety_information=None,
+        meddra_llt_code="10028817",
+        meddra_llt_term=LLT_TERM,
+        meddra_pt_code="10028813",
+        meddra_pt_term="Nausea",
+        meddra_version="27.1",
     )
     dosed_session_of(
         participant2, therapist2, staff2, started_at=timezone.now() - datetime.timedelta(hours=4)

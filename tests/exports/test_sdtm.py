@@ -237,3 +237,17 @@ def test_values_helpers():
     assert time_point(90) == "1H30M AFTER INITIAL DOSE" and time_point(0) == "AT INITIAL DOSE"
     assert ascii_text("Müller") == "Muller"
     assert country_code("United Kingdom") == "GBR" and country_code("Atlantis") == ""
+
+
+def test_the_monitors_coding_gives_aedecod_and_aellt_without_the_identity(
+    tmp_path, seeded, sponsor, study
+):
+    _, files = _export(tmp_path, sponsor, study)
+    (event,) = _xpt(tmp_path, files, "AE")[0]
+    assert (event["AEDECOD"], event["AEPTCD"], event["AELLTCD"]) == ("Nausea", 10028813, 10028817)
+    assert event["AELLT"].startswith("Nausea of ") and "Alice" not in event["AELLT"]
+    (row,) = _csv(files, "adverse_events")
+    assert row["meddra_pt_term"] == "Nausea" and row["meddra_pt_code"] == "10028813"
+    assert (
+        row["meddra_llt_term"].startswith("Nausea of ") and "Ashdown" not in row["meddra_llt_term"]
+    )

@@ -220,7 +220,9 @@ def test_follow_up_report_and_sponsor_assessment_are_on_the_form(
         expected=False,
         reference_safety_information=None,
         meddra_llt_code="10020772",
+        meddra_llt_term="Hypertension",
         meddra_pt_code="10020772",
+        meddra_pt_term="Hypertension",
         meddra_version="27.1",
     )
 
@@ -231,7 +233,7 @@ def test_follow_up_report_and_sponsor_assessment_are_on_the_form(
     assert "Treatment given: Labetalol" in body
     assert "Causality to the investigational product: Possible" in body
     assert "Expectedness: unexpected" in body
-    assert "MedDRA 27.1: PT 10020772, LLT 10020772" in body
+    assert "MedDRA 27.1: PT 10020772 Hypertension, LLT 10020772 Hypertension" in body
 
 
 def test_detail_page_links_to_the_report_and_its_pdf(login, investigator, serious):

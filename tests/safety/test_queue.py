@@ -106,7 +106,14 @@ def events(
             therapist, participant1, verbatim_term="Fainting", serious_other_important=True
         ),
     }
-    _assess(monitor, made["serious"], rsi, meddra_pt_code="10008479", meddra_version="27.0")
+    _assess(
+        monitor,
+        made["serious"],
+        rsi,
+        meddra_pt_code="10008479",
+        meddra_pt_term="Chest pain",
+        meddra_version="27.0",
+    )
     _set_review(made["reviewed"], state=AdverseEventReview.State.REVIEWED)
     _susar(monitor, made["overdue"], rsi, days_ago=20)
     _susar(monitor, made["fatal"], rsi, days_ago=2)

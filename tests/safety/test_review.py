@@ -389,7 +389,9 @@ def test_the_review_page_saves_the_assessment(login, serious, monitor, rsi):
         "reference_safety_information": rsi.pk,
         "expected": "False",
         "meddra_llt_code": "10028813",
+        "meddra_llt_term": "Nausea",
         "meddra_pt_code": "10028813",
+        "meddra_pt_term": "Nausea",
         "meddra_version": "27.1",
     }
     response = client.post(url, data, follow=True)
@@ -407,7 +409,9 @@ def test_a_bad_meddra_code_is_refused_beside_its_field_and_kept(login, serious, 
         "sponsor_causality": "possible",
         "expected": "",
         "meddra_llt_code": "1002881",
+        "meddra_llt_term": "Nausea",
         "meddra_pt_code": "10028813",
+        "meddra_pt_term": "Nausea",
         "meddra_version": "27.1",
     }
     response = client.post(url, data)
@@ -416,6 +420,30 @@ def test_a_bad_meddra_code_is_refused_beside_its_field_and_kept(login, serious, 
     assert form.errors["meddra_llt_code"] == ["A MedDRA code is 8 digits, the first a 1."]
     assert b'value="1002881"' in response.content
     assert AdverseEventReview.objects.get(adverse_event=serious).sponsor_causality == ""
+
+
+def test_a_code_without_its_term_or_a_term_without_its_code_is_refused_beside_it(
+    login, serious, monitor
+):
+    client = login(monitor)
+    url = reverse("safety:ae_review", args=[serious.pk])
+    data = {
+        "version": serious.review.version,
+        "sponsor_causality": "possible",
+        "expected": "",
+        "meddra_llt_code": "",
+        "meddra_llt_term": "Queasiness",
+        "meddra_pt_code": "10028813",
+        "meddra_pt_term": "  ",
+        "meddra_version": "27.1",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    form = response.context["assessment_form"]
+    assert form.errors["meddra_pt_term"] == [review.MEDDRA_TERM_MISSING]
+    assert form.errors["meddra_llt_code"] == [review.MEDDRA_CODE_MISSING]
+    assert b'value="Queasiness"' in response.content  # what was typed is kept
+    assert not AdverseEventReview.objects.get(adverse_event=serious).meddra_pt_code
 
 
 def test_the_review_page_signs_and_refuses_a_wrong_password_beside_it(login, serious, monitor, rsi):
