@@ -1,12 +1,16 @@
-"""The data manager exports every dataset from the page, watches it finish, downloads the ZIP,
-and its manifest's signature verifies."""
+"""The data manager exports every dataset in both formats from the page, watches it finish,
+downloads the ZIP: its manifest's signature verifies and the VS transport file reads back."""
 
+import csv
+import io
 import zipfile
 
+import pyreadstat
 import pytest
 
 from exports.datasets import REGISTRY
 from exports.package import package_problems
+from exports.sdtm import DOMAINS
 from exports.signing import public_key_pem
 from tests.exports.conftest import seeded, staff2  # noqa: F401 - fixtures
 
@@ -26,6 +30,8 @@ def test_sponsor_exports_everything_and_downloads_a_signed_package(
     page.get_by_test_id("nav-exports").click()
     form = page.get_by_test_id("form-export")
     assert all(box.is_checked() for box in form.locator("input[name=datasets]").all())
+    for box in form.locator("input[name=formats]").all():
+        box.check()
     form.get_by_role("button", name="Start the export").click()
     page.get_by_test_id("export-progress").wait_for()
     download_link = page.get_by_test_id("export-download")
@@ -38,4 +44,20 @@ def test_sponsor_exports_everything_and_downloads_a_signed_package(
     info.value.save_as(path)
     with zipfile.ZipFile(path) as archive:
         assert package_problems(archive, public_key_pem()) == []
-        assert {f"{name}.csv" for name in REGISTRY} <= set(archive.namelist())
+        names = set(archive.namelist())
+        assert {f"{name}.csv" for name in REGISTRY} <= names
+        assert {f"sdtm/{domain.file_name}" for domain in DOMAINS.values()} <= names
+        assert {"sdtm/define.xml", "data_dictionary.html"} <= names
+        (tmp_path / "vs.xpt").write_bytes(archive.read("sdtm/vs.xpt"))
+        readings = list(csv.DictReader(io.StringIO(archive.read("vital_signs.csv").decode())))
+    data, meta = pyreadstat.read_xport(str(tmp_path / "vs.xpt"), output_format="dict")
+    # A record per vital sign measured in each reading of the CSV (SUDS is not one).
+    measured = [
+        (row["participant"], name.upper())
+        for row in readings
+        for name in ("systolic", "diastolic", "pulse", "temperature")
+        if row[name]
+    ]
+    assert len(data["VSSEQ"]) == len(measured) > 0
+    assert set(data["VSTESTCD"]) == {"SYSBP", "DIABP", "PULSE"}
+    assert meta.column_names_to_labels["VSELTM"] == "Planned Elapsed Time from Time Point Ref"
