@@ -11,6 +11,8 @@
 #                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
 #   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
 #                   4 clients (AES=..., RUN_ARGS as above)
+#   make bench-export - the export of 100,000 and 1,000,000 vital-sign rows against a raw COPY
+#                   of the same rows (EXPORT_ARGS="--format sdtm" and the like)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -22,7 +24,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench bench-queries bench-ae-queue
+.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-export
 
 install: $(STAMP)
 
@@ -69,6 +71,10 @@ bench-ae-queue: install
 	bash scripts/install-system-deps.sh
 	BENCH_AE_QUEUE="$(AES)" BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="--clients 4 $(RUN_ARGS)" \
 		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+
+bench-export: install
+	bash scripts/install-system-deps.sh
+	bash scripts/with-test-services.sh $(VENV)/bin/python bench/export.py $(EXPORT_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,8 +10,8 @@ import zipfile
 from collections.abc import Callable
 from typing import BinaryIO
 
-from exports import signing
-from exports.datasets import REGISTRY, ExportContext
+from exports import copy_csv, signing
+from exports.datasets import REGISTRY, Dataset, ExportContext
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -43,21 +43,35 @@ def manifest_bytes(manifest: dict) -> bytes:
     return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
 
 
+def write_csv_rows(
+    dataset: Dataset, ctx: ExportContext, out: BinaryIO, progress: Callable[[int], None]
+) -> int:
+    """Write the dataset's CSV into `out`, row by row as read (`progress(rows)` every
+    PROGRESS_EVERY rows); returns the number of rows."""
+    rows = 0
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.DictWriter(text, fieldnames=dataset.header(ctx.dates))
+    writer.writeheader()
+    for row in dataset.rows(ctx):
+        writer.writerow(row)
+        rows += 1
+        if rows % PROGRESS_EVERY == 0:
+            progress(rows)
+    text.detach()  # flushes into `out`
+    return rows
+
+
 def _write_csv(archive: zipfile.ZipFile, name: str, ctx: ExportContext, progress) -> dict:
     dataset = REGISTRY[name]
     entry = f"{name}.csv"
-    rows = 0
     with archive.open(entry, "w", force_zip64=True) as sink:
         hashing = _Hashing(sink)
-        text = io.TextIOWrapper(hashing, encoding="utf-8", newline="")
-        writer = csv.DictWriter(text, fieldnames=dataset.header(ctx.dates))
-        writer.writeheader()
-        for row in dataset.rows(ctx):
-            writer.writerow(row)
-            rows += 1
-            if rows % PROGRESS_EVERY == 0:
-                progress(name, rows)
-        text.detach()  # flushes into the entry, which the with block closes
+        if copy_csv.copyable(dataset):  # PostgreSQL writes it, de-identified in SQL
+            rows = copy_csv.write_rows(
+                dataset, ctx, hashing, lambda rows: progress(name, rows), PROGRESS_EVERY
+            )
+        else:
+            rows = write_csv_rows(dataset, ctx, hashing, lambda rows: progress(name, rows))
     progress(name, rows)
     return {
         "name": entry,
