@@ -239,8 +239,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[100_000, 1_000_000],
         help="rows of the dataset, comma-separated, ascending (default 100000,1000000)",
     )
-    parser.add_argument("--sites", type=int, default=5, help="seed_trial --sites (default 5)")
-    parser.add_argument("--participants", type=int, default=30, help="seed_trial --participants")
+    parser.add_argument("--sites", type=int, default=3, help="seed_trial --sites (default 3)")
+    parser.add_argument("--participants", type=int, default=12, help="seed_trial --participants")
     parser.add_argument(
         "--writer",
         choices=("auto", "python"),
