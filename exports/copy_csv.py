@@ -114,13 +114,15 @@ def _source(dataset: Dataset, ctx: ExportContext) -> tuple[QuerySet, list[str]]:
 
 
 def _sql(queryset: QuerySet) -> str:
+    """The queryset's SQL with its parameters bound (quoted by psycopg): COPY takes none. The
+    SELECTs around it are made of this, constant names and the columns' fixed expressions."""
     return connection.ops.compose_sql(*queryset.query.sql_with_params())
 
 
 def source_sql(dataset: Dataset, ctx: ExportContext) -> str:
     """The SELECT of the dataset's rows in their order, as stored (not de-identified)."""
     rows, order = _source(dataset, ctx)
-    return f"SELECT * FROM ({_sql(rows)}) AS r ORDER BY {', '.join(order)}"
+    return f"SELECT * FROM ({_sql(rows)}) AS r ORDER BY {', '.join(order)}"  # noqa: S608
 
 
 def deidentified_sql(dataset: Dataset, ctx: ExportContext) -> str:
@@ -132,7 +134,7 @@ def deidentified_sql(dataset: Dataset, ctx: ExportContext) -> str:
         for i, column in enumerate(dataset.columns)
     )
     return (
-        f"SELECT {columns} FROM ({_sql(rows)}) AS r "
+        f"SELECT {columns} FROM ({_sql(rows)}) AS r "  # noqa: S608
         f"JOIN pg_temp.{TEMP_TABLE} AS p ON p.id = r.k ORDER BY {', '.join(order)}"
     )
 
