@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from exports import copy_csv
 from exports.datasets import REGISTRY, ExportContext
@@ -107,3 +109,22 @@ def test_progress_is_reported_as_rows_are_copied(varied, study):
         copy_csv.BUFFER_BYTES = saved
     assert rows == VitalSignReading.objects.filter(voided_at__isnull=True).count()
     assert reported == list(range(2, rows + 1, 2))
+
+
+def test_copying_takes_as_many_queries_whatever_the_rows(varied, study, therapist):
+    def queries_to_copy() -> int:
+        deidentifier = Deidentifier(study_code=study.code, stable=False, nonce="n")
+        ctx = ExportContext(study=study, deidentifier=deidentifier)
+        with CaptureQueriesContext(connection) as queries:
+            copy_csv.write_rows(
+                REGISTRY["vital_signs"], ctx, io.BytesIO(), lambda rows: None, every=1000
+            )
+        return len(queries)
+
+    before = queries_to_copy()
+    session = varied["session"]
+    for minutes in range(135, 175, 8):
+        at = session.started_at + datetime.timedelta(minutes=minutes)
+        reading_record(session, therapist, at, pulse=80)
+    EnrolledParticipantFactory(site=varied["participant2"].site)
+    assert queries_to_copy() == before
