@@ -12,6 +12,8 @@
 #   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
 #                   4 clients (AES=..., RUN_ARGS as above)
 #   make bench-profile - the flowsheet benchmark's requests profiled in-process (queries, cProfile)
+#   make bench-export - the export of 100,000 and 1,000,000 vital-sign rows against a raw COPY
+#                   of the same rows (EXPORT_ARGS="--format sdtm" and the like)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -23,7 +25,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-profile
+.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-profile bench-export
 
 install: $(STAMP)
 
@@ -75,6 +77,10 @@ bench-profile: install
 	bash scripts/install-system-deps.sh
 	BENCH_PROFILE=1 BENCH_SEED_ARGS="--sites 2 --participants 6 $(SEED_ARGS)" BENCH_PROFILE_ARGS="$(PROFILE_ARGS)" \
 		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+
+bench-export: install
+	bash scripts/install-system-deps.sh
+	bash scripts/with-test-services.sh $(VENV)/bin/python bench/export.py $(EXPORT_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -77,6 +77,9 @@ class Column:
     # "app.Model.field" the column is made from, when `lookup` is an annotation.
     source: str = ""
     convert: Callable | None = None
+    # What `convert` gives, as PostgreSQL text over the column's value `{}`: a column with a
+    # `convert` and no `sql` keeps its dataset on the Python writer (exports.copy_csv).
+    sql: str = ""
 
     def header(self, dates: DateMode) -> str:
         if self.use == Use.DATE and dates == DateMode.STUDY_DAY:
@@ -91,6 +94,10 @@ def whole_minutes(elapsed: datetime.timedelta | None) -> int | None:
 
 def _joined(values) -> str:
     return ";".join(str(value) for value in values or [])
+
+
+# _joined in SQL, of a JSON list of values.
+JOINED_SQL = "array_to_string(ARRAY(SELECT jsonb_array_elements_text({})), ';')"
 
 
 @dataclass
@@ -114,8 +121,8 @@ class ExportContext:
             where[f"{prefix}site__number__in"] = self.sites
         return where
 
-    def _participant_dates(self, participant_id: int):
-        """The participant's site time zone and the day of their first dose there; read once
+    def participant_dates(self) -> dict[int, tuple[zoneinfo.ZoneInfo, datetime.date | None]]:
+        """Each participant's site time zone and the day of their first dose there; read once
         per export for all its participants (two queries)."""
         if self._dates_of is None:
             zones = {}
@@ -137,14 +144,14 @@ class ExportContext:
             for pk, first in first_doses:
                 zone = self._dates_of[pk][0]
                 self._dates_of[pk] = (zone, first.astimezone(zone).date())
-        return self._dates_of[participant_id]
+        return self._dates_of
 
     def day(self, participant_id: int, value) -> int | None:
         """The study day of a date or time of the participant (day 1: their first dose's, at
         the site's wall clock; no day 0), whatever the export's date handling."""
         if value is None:
             return None
-        zone, first_dose = self._participant_dates(participant_id)
+        zone, first_dose = self.participant_dates()[participant_id]
         if isinstance(value, datetime.datetime):
             value = value.astimezone(zone).date()
         return study_day(value, first_dose)
@@ -297,7 +304,12 @@ register(
             *_values("sex", "country", prefix="identity__"),
             Column("age_at_screening", "age", Use.AGE, source=_AGE),
             Column("age_over_89", "age", Use.AGE_FLAG, source=_AGE),
-            Column("clean", "casebook__state", convert=_is_locked),
+            Column(
+                "clean",
+                "casebook__state",
+                convert=_is_locked,
+                sql=f"CASE WHEN {{}} = '{Casebook.State.LOCKED}' THEN 'True' ELSE 'False' END",
+            ),
         ),
         refine=lambda rows: rows.annotate(
             age=Subquery(
@@ -394,7 +406,7 @@ register(
         columns=(
             *_session_entry_columns("sessions_app.VitalSignReading.measured_at"),
             *_values("systolic", "diastolic", "pulse", "temperature", "suds"),
-            Column("over_threshold", "flags", convert=_joined),
+            Column("over_threshold", "flags", convert=_joined, sql=JOINED_SQL),
         ),
         refine=_live_entries_in_time_order("measured_at"),
     )
@@ -410,7 +422,7 @@ register(
             Column("attempt", "number"),
             *_dates("screened_on"),
             *_values("status", "decision"),
-            Column("failed_criteria", "failed_codes", convert=_joined),
+            Column("failed_criteria", "failed_codes", convert=_joined, sql=JOINED_SQL),
             Column("age_at_screening", "age_at_screening", Use.AGE),
             Column("age_over_89", "age_at_screening", Use.AGE_FLAG),
             *_values(*COUNTED_MEASUREMENTS, "weight_kg", "pregnancy_test"),
@@ -492,6 +504,8 @@ register(
                 "over_threshold",
                 "exceeded",
                 convert=lambda exceeded: _joined(item["measurement"] for item in exceeded or []),
+                sql="array_to_string(ARRAY(SELECT item->>'measurement' "
+                "FROM jsonb_array_elements({}) AS item), ';')",
             ),
             *_dates("raised_at", "acknowledged_at", "retracted_at"),
         ),
