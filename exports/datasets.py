@@ -162,7 +162,7 @@ class ExportContext:
         if value is None or self.dates == DateMode.STUDY_DAY:
             return self.day(participant_id, value)
         if isinstance(value, datetime.datetime):
-            zone = self._participant_dates(participant_id)[0]
+            zone = self.participant_dates()[participant_id][0]
             local = value.astimezone(zone).replace(tzinfo=None)
             return self.deidentifier.shift(participant_id, local).isoformat(timespec="minutes")
         return self.deidentifier.shift(participant_id, value).isoformat()

@@ -22,7 +22,9 @@ from exports.tasks import exports_abandoned_record
 pytestmark = pytest.mark.django_db
 
 
-LATER = timezone.now() + ABANDONED_AFTER + datetime.timedelta(minutes=1)
+def _later() -> datetime.datetime:
+    """A moment past the time an export started now may stand still."""
+    return timezone.now() + ABANDONED_AFTER + datetime.timedelta(minutes=1)
 
 
 def _running(sponsor, study, *, progress_at=None) -> Export:
@@ -36,13 +38,14 @@ def _running(sponsor, study, *, progress_at=None) -> Export:
 def test_an_export_whose_worker_is_gone_is_recorded_failed_and_says_why(
     client, sponsor, study, settings
 ):
+    later = _later()
     stalled = _running(sponsor, study, progress_at=timezone.now())
     never_started = _running(sponsor, study)
     # Still writing: its progress moved a minute before.
-    writing = _running(sponsor, study, progress_at=LATER - datetime.timedelta(minutes=1))
+    writing = _running(sponsor, study, progress_at=later - datetime.timedelta(minutes=1))
     assert exports_abandoned_record() == 0  # none has stood still long enough yet
 
-    assert {export.pk for export in exports_abandoned_fail(now=LATER)} == {
+    assert {export.pk for export in exports_abandoned_fail(now=later)} == {
         stalled.pk,
         never_started.pk,
     }
@@ -54,7 +57,7 @@ def test_an_export_whose_worker_is_gone_is_recorded_failed_and_says_why(
     }
     stalled.refresh_from_db()
     assert stalled.failure == ABANDONED and stalled.finished_at is not None
-    assert exports_abandoned_fail(now=LATER) == []  # once
+    assert exports_abandoned_fail(now=later) == []  # once
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert exports_abandoned_record.name in beat
 
