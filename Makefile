@@ -11,6 +11,9 @@
 #                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
 #   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
 #                   4 clients (AES=..., RUN_ARGS as above)
+#   make bench-scale - the list pages at one trial and at sponsor scale (seed_scale: 100 sites,
+#                   10,000 participants, about a million readings, in bulk), 10 clients, side by
+#                   side (SEED_ARGS="..." for seed_scale, RUN_ARGS as above)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -22,7 +25,7 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench bench-queries bench-ae-queue
+.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-scale
 
 install: $(STAMP)
 
@@ -69,6 +72,15 @@ bench-ae-queue: install
 	bash scripts/install-system-deps.sh
 	BENCH_AE_QUEUE="$(AES)" BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="--clients 4 $(RUN_ARGS)" \
 		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+
+bench-scale: install
+	bash scripts/install-system-deps.sh
+	BENCH_SCALE=trial BENCH_RUN_ARGS="$(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+	BENCH_SCALE=sponsor BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="$(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+	$(VENV)/bin/python bench/run.py --compare bench/results/scale-trial.json \
+		bench/results/scale-sponsor.json
 
 lint: install
 	$(VENV)/bin/ruff check .

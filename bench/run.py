@@ -1,5 +1,6 @@
 """Load driver: concurrent therapists opening flowsheets and recording readings, or monitors
-opening the query worklist (--worklist) or the review queue of adverse events (--ae-queue).
+opening the query worklist (--worklist) or the review queue of adverse events (--ae-queue), or
+therapists and monitors opening the list pages that grow with the data (--pages).
 
 Standard library only. Reads the manifest written by `manage.py seed_trial` (and seed_queries),
 logs each client in as its own therapist (one per site, round robin) or as the study's monitor,
@@ -185,10 +186,43 @@ def summary(name: str, result: dict) -> dict:
     }
 
 
+def compare(trial_path: str, sponsor_path: str) -> str:
+    """A Markdown table of p50 and p95 per scenario of two runs: one trial and sponsor scale."""
+    runs = []
+    for path in (trial_path, sponsor_path):
+        with open(path) as f:
+            runs.append(json.load(f))
+    trial, sponsor = ({row["scenario"]: row for row in run["scenarios"]} for run in runs)
+    lines = [
+        "| page | one trial p50 | p95 | sponsor scale p50 | p95 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in sponsor.items():
+        one = trial.get(name, {})
+        lines.append(
+            f"| {name} | {one.get('p50_ms', '-')} ms | {one.get('p95_ms', '-')} ms "
+            f"| {row.get('p50_ms', '-')} ms | {row.get('p95_ms', '-')} ms |"
+        )
+    for run, label in zip(runs, ("one trial", "sponsor scale"), strict=True):
+        c = run["counts"]
+        lines.append(
+            f"\n{label}: {c['sites']} sites, {c['participants']} participants, "
+            f"{c['readings']} readings; {run['clients']} clients, {run['cpus']} CPUs, "
+            f"load average {run['load_1min_before']} before the run ({run['date']})"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8123")
-    parser.add_argument("--manifest", required=True, help="JSON written by seed_trial")
+    parser.add_argument("--base-url", help="e.g. http://127.0.0.1:8123")
+    parser.add_argument("--manifest", help="JSON written by seed_trial")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("ONE_TRIAL_JSON", "SPONSOR_JSON"),
+        help="print the figures of two --pages runs side by side (a Markdown table) and exit",
+    )
     parser.add_argument("--clients", type=int, default=10, help="concurrent clients (10)")
     parser.add_argument(
         "--requests", type=int, default=500, help="measured requests per scenario (500)"
@@ -207,14 +241,37 @@ def main(argv=None) -> int:
         action="store_true",
         help="measure the monitor's review queue instead (manifest from seed_adverse_events)",
     )
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="measure the list pages that grow with the data instead (therapists and monitors; "
+        "manifest from seed_scale, or seed_trial and seed_adverse_events)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare(*args.compare))
+        return 0
+    if not (args.base_url and args.manifest):
+        parser.error("--base-url and --manifest are required")
 
     with open(args.manifest) as f:
         manifest = json.load(f)
     tz = zoneinfo.ZoneInfo(args.time_zone or manifest.get("time_zone") or "UTC")
     sites = manifest["sites"]
-    clients = []
+    clients, monitors = [], []
+    if args.pages:
+        if "monitor" not in manifest:
+            parser.error("the manifest has no monitor (run seed_scale or seed_adverse_events)")
+        monitors = [
+            Client(
+                args.base_url,
+                manifest["monitor"],
+                manifest["password"],
+                {"site_ids": manifest["site_ids"]},
+            )
+            for _ in range(args.clients)
+        ]
     for i in range(args.clients):
         if args.worklist or args.ae_queue:
             if "monitor" not in manifest:
@@ -252,7 +309,7 @@ def main(argv=None) -> int:
         except Exception as error:  # reported below
             login_errors.append(str(error))
 
-    threads = [threading.Thread(target=login, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=login, args=(c,)) for c in clients + monitors]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -279,25 +336,40 @@ def main(argv=None) -> int:
             # One site's serious events.
             ("queue filtered", open_page("/safety/review/?site={site}&seriousness=serious")),
         ]
+    if args.pages:
+        # Each list page as the role that works from it: a therapist of the client's site, or
+        # the study's monitor (all sites); the first page of each, as a user opens it.
+        scenarios = [
+            ("home (therapist)", open_page("/")),
+            ("participants", open_page("/participants/")),
+            ("flowsheet", open_flowsheet),
+            ("home (monitor)", open_page("/"), monitors),
+            ("alerts", open_page("/sessions/alerts/"), monitors),
+            ("adverse events", open_page("/safety/adverse-events/"), monitors),
+            ("review queue", open_page("/safety/review/"), monitors),
+            ("query worklist", open_page("/queries/"), monitors),
+            ("screening log", open_page("/screening/log/"), monitors),
+        ]
     rows, errors = [], []
     # Other work on the machine skews the figures: say how busy it was.
     load = os.getloadavg()[0]
     print(f"load average (1 min) before the run: {load:.2f}")
-    for name, action in scenarios:
+    for name, action, *who in scenarios:
+        group = who[0] if who else clients
         if args.warmup:
-            warm = run_scenario(clients, action, args.warmup)
+            warm = run_scenario(group, action, args.warmup)
             errors.extend(f"[{name}, warm-up] {e}" for e in warm["errors"])
-        result = run_scenario(clients, action, per_client)
+        result = run_scenario(group, action, per_client)
         errors.extend(f"[{name}] {e}" for e in result["errors"])
         rows.append(summary(name, result))
 
     print(
-        f"{'scenario':<18}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
+        f"{'scenario':<20}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
         f"{'req/s':>8}{'errors':>8}"
     )
     for row in rows:
         print(
-            f"{row['scenario']:<18}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
+            f"{row['scenario']:<20}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
             f"{row.get('p95_ms', '-'):>9}{row.get('mean_ms', '-'):>9}{row.get('max_ms', '-'):>9}"
             f"{row.get('req_per_s', '-'):>8}{row['errors']:>8}"
         )
