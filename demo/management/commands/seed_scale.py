@@ -37,6 +37,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sites", type=int, default=100)
+        parser.add_argument(
+            "--first-site", type=int, default=1, help="Number of the first site (1)."
+        )
         parser.add_argument("--participants-per-site", type=int, default=100)
         parser.add_argument(
             "--readings", type=int, default=35, help="Readings per complete dosing session (35)."
@@ -50,14 +53,15 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("seed_scale inserts in bulk with PostgreSQL's SQL: use PostgreSQL.")
-        if not 1 <= opts["sites"] <= 100:
+        if not 1 <= opts["first_site"] + opts["sites"] - 1 <= 100:
             raise CommandError("--sites must be between 1 and 100 (two-digit site numbers).")
         if opts["readings"] < scale.PREDOSE + 2:
             raise CommandError(f"--readings must be at least {scale.PREDOSE + 2}.")
         password = opts["password"] or secrets.token_urlsafe(16)
         started = time.monotonic()
         # Sites 01 to 99, then 00 for the hundredth.
-        numbers = [f"{n % 100:02d}" for n in range(1, opts["sites"] + 1)]
+        first = opts["first_site"]
+        numbers = [f"{n % 100:02d}" for n in range(first, first + opts["sites"])]
         study, sites = bench_accounts(
             study_code=opts["study_code"],
             site_numbers=numbers,
