@@ -35,6 +35,23 @@ def bench_study(code: str) -> tuple[Study, User, list[Site]]:
     return study, monitor, sites
 
 
+def account_arguments(parser) -> None:
+    """The options every benchmark seeder that makes accounts takes."""
+    parser.add_argument("--password", help="Password of every account (default: random).")
+    parser.add_argument("--manifest", help="Write accounts and session ids to this JSON file.")
+
+
+def manifest_write(path: str, manifest: dict) -> Path:
+    """Write the manifest bench/run.py reads, readable by its owner only (it holds the
+    accounts' password)."""
+    manifest_path = Path(path)
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.touch(mode=0o600)
+    manifest_path.chmod(0o600)
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    return manifest_path
+
+
 def manifest_add(path: str | None, *, monitor: User, sites: list[Site], counts: dict, **extra):
     """Add to seed_trial's manifest (if given) the monitor's account, the sites' ids (for the
     pages' site filters), `counts` and `extra`."""
@@ -147,6 +164,16 @@ def bench_manifest(study: Study, sites: list[Site], password: str, *, therapists
         },
         "sites": out_sites,
     }
+
+
+def seeded_line(counts: dict) -> str:
+    """What a seeder made, from bench_manifest's counts, as its summary begins."""
+    return (
+        f"Seeded {counts['sites']} sites, {counts['participants']} participants, "
+        f"{counts['visits']} visits, {counts['dosing_sessions']} dosing sessions "
+        f"({counts['in_progress']} in progress), {counts['readings']} readings "
+        f"({counts['alerts']} over a threshold)"
+    )
 
 
 def _user(username, first, last, hashed, is_staff=False):

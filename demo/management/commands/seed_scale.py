@@ -12,10 +12,8 @@ Writes the manifest bench/run.py reads (--manifest), like seed_trial's with the 
 data manager's accounts and the sites' ids added.
 """
 
-import json
 import secrets
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -24,7 +22,14 @@ from accounts.models import Role, User
 from audit.context import acting_as, change_reason
 from demo import scale
 from demo.adverse_events import bulk_adverse_events
-from demo.bench import REASON, bench_accounts, bench_manifest, manifest_add
+from demo.bench import (
+    REASON,
+    account_arguments,
+    bench_accounts,
+    bench_manifest,
+    manifest_write,
+    seeded_line,
+)
 from participants.models import Participant
 from safety.models import AdverseEvent
 from screening.models import CriteriaSet, StudyScreeningConfig
@@ -47,8 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--adverse-events", type=int, default=5_000)
         parser.add_argument("--queries", type=int, default=10_000)
         parser.add_argument("--study-code", default="SCALE-BENCH")
-        parser.add_argument("--password", help="Password of every account (default: random).")
-        parser.add_argument("--manifest", help="Write accounts and session ids to this JSON file.")
+        account_arguments(parser)
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
@@ -117,10 +121,7 @@ class Command(BaseCommand):
         counts = manifest["counts"]
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {counts['sites']} sites, {counts['participants']} participants, "
-                f"{counts['visits']} visits, {counts['dosing_sessions']} dosing sessions "
-                f"({counts['in_progress']} in progress), {counts['readings']} readings "
-                f"({counts['alerts']} over a threshold), "
+                f"{seeded_line(counts)}, "
                 f"{AdverseEvent.objects.filter(participant__site__study=study).count()} adverse "
                 f"events and {scale.query_count(study)} queries in {elapsed:.0f} s. "
                 "Bulk-inserted benchmark data: everything but the study, its sites and its "
@@ -132,18 +133,13 @@ class Command(BaseCommand):
             f"-s<site>-therapist1/2, -s<site>-investigator"
         )
         if opts["manifest"]:
-            path = Path(opts["manifest"])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("{}")
-            path.chmod(0o600)  # it holds the accounts' password
-            path.write_text(json.dumps(manifest, indent=2))
-            manifest_add(
-                str(path),
-                monitor=monitor,
-                sites=sites,
-                counts={"queries": scale.query_count(study)},
+            manifest.update(
+                monitor=monitor.username,
                 data_manager=f"{study.code.lower()}-datamanager",
+                site_ids=[site.pk for site in sites],
             )
+            manifest["counts"]["queries"] = scale.query_count(study)
+            path = manifest_write(opts["manifest"], manifest)
             self.stdout.write(f"Manifest: {path}")
         if not opts["password"]:
             self.stdout.write(f"Password of every account: {password}")

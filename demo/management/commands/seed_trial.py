@@ -15,12 +15,10 @@ site, for bench/run.py.
 """
 
 import datetime
-import json
 import multiprocessing
 import random
 import secrets
 import time
-from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -33,7 +31,13 @@ from accounts.models import Role, Site, User
 from audit.context import acting_as, change_reason
 from audit.models import LogEntry
 from demo import synthetic
-from demo.bench import bench_accounts, bench_manifest
+from demo.bench import (
+    account_arguments,
+    bench_accounts,
+    bench_manifest,
+    manifest_write,
+    seeded_line,
+)
 from participants.models import ParticipantIdentity
 from participants.services import participant_enrol, participant_register
 from sessions_app.models import (
@@ -73,8 +77,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--therapists-per-site", type=int, default=2)
         parser.add_argument("--study-code", default="TRIAL-BENCH")
-        parser.add_argument("--password", help="Password of every account (default: random).")
-        parser.add_argument("--manifest", help="Write accounts and session ids to this JSON file.")
+        account_arguments(parser)
         parser.add_argument(
             "--processes", type=int, default=1, help="Seed sites in this many processes."
         )
@@ -137,19 +140,13 @@ class Command(BaseCommand):
         counts = manifest["counts"]
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {counts['sites']} sites, {counts['participants']} participants, "
-                f"{counts['visits']} visits, {counts['dosing_sessions']} dosing sessions "
-                f"({counts['in_progress']} in progress), {counts['readings']} readings "
-                f"({counts['alerts']} over a threshold), "
+                f"{seeded_line(counts)}, "
                 f"{manifest['audit_entries_written']} audit entries in {elapsed:.0f} s "
                 f"({processes} process{'es' if processes > 1 else ''})."
             )
         )
         if opts["manifest"]:
-            path = Path(opts["manifest"])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(manifest, indent=2))
-            path.chmod(0o600)  # it holds the accounts' password
+            path = manifest_write(opts["manifest"], manifest)
             self.stdout.write(f"Manifest: {path}")
         elif not opts["password"]:
             self.stdout.write(f"Password of every account: {password}")
