@@ -14,6 +14,9 @@
 #   make bench-profile - the flowsheet benchmark's requests profiled in-process (queries, cProfile)
 #   make bench-export - the export of 100,000 and 1,000,000 vital-sign rows against a raw COPY
 #                   of the same rows (EXPORT_ARGS="--format sdtm" and the like)
+#   make bench-scale - the list pages at one trial and at sponsor scale (seed_scale: 100 sites,
+#                   10,000 participants, about a million readings, in bulk), 10 clients, side by
+#                   side (SEED_ARGS="..." for seed_scale, RUN_ARGS as above)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
@@ -25,7 +28,8 @@ STAMP := $(VENV)/.install-stamp
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-profile bench-export
+.PHONY: install run test lint clean bench bench-queries bench-ae-queue bench-profile bench-export \
+	bench-scale
 
 install: $(STAMP)
 
@@ -81,6 +85,15 @@ bench-profile: install
 bench-export: install
 	bash scripts/install-system-deps.sh
 	bash scripts/with-test-services.sh $(VENV)/bin/python bench/export.py $(EXPORT_ARGS)
+
+bench-scale: install
+	bash scripts/install-system-deps.sh
+	BENCH_SCALE=trial BENCH_RUN_ARGS="$(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+	BENCH_SCALE=sponsor BENCH_SEED_ARGS="$(SEED_ARGS)" BENCH_RUN_ARGS="$(RUN_ARGS)" \
+		bash scripts/with-test-services.sh bash bench/flowsheet.sh
+	$(VENV)/bin/python bench/run.py --compare bench/results/scale-trial.json \
+		bench/results/scale-sponsor.json
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,9 @@
 #
 # Bare Django answering "hello" (bench/hello.py) is served beside the app by the same gunicorn
 # settings and measured first by the same clients: every figure is also given as a ratio to it.
+#   BENCH_SCALE      the list pages instead (make bench-scale), at "trial" (seed_trial and 5,000
+#                    adverse events) or "sponsor" scale (seed_scale, in bulk: not in the audit
+#                    trail), and bench/run.py --pages; the figures in bench/results/scale-<it>.json
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -59,10 +62,28 @@ export LOG_LEVEL=WARNING
 echo "bench: $(nproc) CPUs, $(date -u "+%Y-%m-%d %H:%M UTC"), gunicorn workers: $workers, load average: $(cut -d" " -f1-3 /proc/loadavg)"
 $py manage.py migrate --noinput -v 0
 $py manage.py collectstatic --noinput -v 0
-# shellcheck disable=SC2086 # word splitting of the extra arguments is wanted
-$py manage.py seed_trial --manifest "$results/manifest.json" --processes "$(nproc)" \
-    ${BENCH_SEED_ARGS:-}
+json="$results/latest.json"
 run_args=()
+if [ "${BENCH_SCALE:-}" = sponsor ]; then
+    # shellcheck disable=SC2086 # word splitting of the extra arguments is wanted
+    $py manage.py seed_scale --manifest "$results/manifest.json" ${BENCH_SEED_ARGS:-}
+    run_args=(--pages)
+    json="$results/scale-sponsor.json"
+else
+    # shellcheck disable=SC2086 # word splitting of the extra arguments is wanted
+    $py manage.py seed_trial --manifest "$results/manifest.json" --processes "$(nproc)" \
+        ${BENCH_SEED_ARGS:-}
+fi
+if [ "${BENCH_SCALE:-}" = trial ]; then
+    $py manage.py seed_adverse_events --manifest "$results/manifest.json" --adverse-events 5000
+    run_args=(--pages)
+    json="$results/scale-trial.json"
+fi
+if [ -n "${BENCH_SCALE:-}" ]; then
+    # The plans of the pages' slowest queries, at this scale (bench/README.md quotes them).
+    $py manage.py explain_pages --manifest "$results/manifest.json" \
+        > "$results/explain-$BENCH_SCALE.txt"
+fi
 if [ -n "${BENCH_QUERIES:-}" ]; then
     # shellcheck disable=SC2086
     $py manage.py seed_queries --manifest "$results/manifest.json" --processes "$(nproc)" \
@@ -117,7 +138,7 @@ set +e
 # shellcheck disable=SC2086
 $py bench/run.py --base-url "http://127.0.0.1:$port" --manifest "$results/manifest.json" \
     --hello-url "http://127.0.0.1:$hello_port" \
-    --json "$results/latest.json" "${run_args[@]}" ${BENCH_RUN_ARGS:-}
+    --json "$json" "${run_args[@]}" ${BENCH_RUN_ARGS:-}
 rc=$?
 set -e
 exit "$rc"

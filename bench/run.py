@@ -1,5 +1,6 @@
 """Load driver: concurrent therapists opening flowsheets and recording readings, or monitors
-opening the query worklist (--worklist) or the review queue of adverse events (--ae-queue).
+opening the query worklist (--worklist) or the review queue of adverse events (--ae-queue), or
+therapists and monitors opening the list pages that grow with the data (--pages).
 
 Standard library only. Reads the manifest written by `manage.py seed_trial` (and seed_queries),
 logs each client in as its own therapist (one per site, round robin) or as the study's monitor,
@@ -206,12 +207,43 @@ def with_ratios(rows: list[dict]) -> None:
     for row in rows:
         if row.get("req_per_s"):
             row["ratio_to_hello"] = round(row["req_per_s"] / hello["req_per_s"], 3)
+def compare(trial_path: str, sponsor_path: str) -> str:
+    """A Markdown table of p50 and p95 per scenario of two runs: one trial and sponsor scale."""
+    runs = []
+    for path in (trial_path, sponsor_path):
+        with open(path) as f:
+            runs.append(json.load(f))
+    trial, sponsor = ({row["scenario"]: row for row in run["scenarios"]} for run in runs)
+    lines = [
+        "| page | one trial p50 | p95 | sponsor scale p50 | p95 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in sponsor.items():
+        one = trial.get(name, {})
+        lines.append(
+            f"| {name} | {one.get('p50_ms', '-')} ms | {one.get('p95_ms', '-')} ms "
+            f"| {row.get('p50_ms', '-')} ms | {row.get('p95_ms', '-')} ms |"
+        )
+    for run, label in zip(runs, ("one trial", "sponsor scale"), strict=True):
+        c = run["counts"]
+        lines.append(
+            f"\n{label}: {c['sites']} sites, {c['participants']} participants, "
+            f"{c['readings']} readings; {run['clients']} clients, {run['cpus']} CPUs, "
+            f"load average {run['load_1min_before']} before the run ({run['date']})"
+        )
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8123")
-    parser.add_argument("--manifest", required=True, help="JSON written by seed_trial")
+    parser.add_argument("--base-url", help="e.g. http://127.0.0.1:8123")
+    parser.add_argument("--manifest", help="JSON written by seed_trial")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("ONE_TRIAL_JSON", "SPONSOR_JSON"),
+        help="print the figures of two --pages runs side by side (a Markdown table) and exit",
+    )
     parser.add_argument("--clients", type=int, default=10, help="concurrent clients (10)")
     parser.add_argument(
         "--requests", type=int, default=500, help="measured requests per scenario (500)"
@@ -233,15 +265,36 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--hello-url",
         help="bare Django (bench/hello.py) on the same gunicorn: measured first, as the baseline",
+        "--pages",
+        action="store_true",
+        help="measure the list pages that grow with the data instead (therapists and monitors; "
+        "manifest from seed_scale, or seed_trial and seed_adverse_events)",
     )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare(*args.compare))
+        return 0
+    if not (args.base_url and args.manifest):
+        parser.error("--base-url and --manifest are required")
 
     with open(args.manifest) as f:
         manifest = json.load(f)
     tz = zoneinfo.ZoneInfo(args.time_zone or manifest.get("time_zone") or "UTC")
     sites = manifest["sites"]
-    clients = []
+    clients, monitors = [], []
+    if args.pages:
+        if "monitor" not in manifest:
+            parser.error("the manifest has no monitor (run seed_scale or seed_adverse_events)")
+        monitors = [
+            Client(
+                args.base_url,
+                manifest["monitor"],
+                manifest["password"],
+                {"site_ids": manifest["site_ids"]},
+            )
+            for _ in range(args.clients)
+        ]
     for i in range(args.clients):
         if args.worklist or args.ae_queue:
             if "monitor" not in manifest:
@@ -279,7 +332,7 @@ def main(argv=None) -> int:
         except Exception as error:  # reported below
             login_errors.append(str(error))
 
-    threads = [threading.Thread(target=login, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=login, args=(c,)) for c in clients + monitors]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -307,7 +360,22 @@ def main(argv=None) -> int:
             # One site's serious events.
             ("queue filtered", open_page("/safety/review/?site={site}&seriousness=serious")),
         ]
-    measured = [(name, action, clients) for name, action in scenarios]
+    if args.pages:
+        # Each list page as the role that works from it: a therapist of the client's site, or
+        # the study's monitor (all sites); the first page of each, as a user opens it.
+        scenarios = [
+            ("home (therapist)", open_page("/")),
+            ("participants", open_page("/participants/")),
+            ("flowsheet", open_flowsheet),
+            ("home (monitor)", open_page("/"), monitors),
+            ("alerts", open_page("/sessions/alerts/"), monitors),
+            ("adverse events", open_page("/safety/adverse-events/"), monitors),
+            ("review queue", open_page("/safety/review/"), monitors),
+            ("query worklist", open_page("/queries/"), monitors),
+            ("screening log", open_page("/screening/log/"), monitors),
+        ]
+    # Each scenario by the clients given with it (a page's role), or by every client.
+    measured = [(name, action, who[0] if who else clients) for name, action, *who in scenarios]
     if args.hello_url:
         # The baseline first, by as many clients, each its own connection per request too.
         hello_clients = [Client(args.hello_url, c.username, "", {}) for c in clients]
@@ -326,12 +394,12 @@ def main(argv=None) -> int:
     with_ratios(rows)
 
     print(
-        f"{'scenario':<18}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
+        f"{'scenario':<20}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'max ms':>9}"
         f"{'req/s':>8}{'÷ hello':>9}{'errors':>8}"
     )
     for row in rows:
         print(
-            f"{row['scenario']:<18}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
+            f"{row['scenario']:<20}{row['n']:>6}{row.get('p50_ms', '-'):>9}"
             f"{row.get('p95_ms', '-'):>9}{row.get('mean_ms', '-'):>9}{row.get('max_ms', '-'):>9}"
             f"{row.get('req_per_s', '-'):>8}{row.get('ratio_to_hello', '-'):>9}"
             f"{row['errors']:>8}"

@@ -80,6 +80,12 @@ class Query(VersionedModel):
         indexes = [
             models.Index(fields=["state", "waiting_since"], name="query_state_waiting"),
             models.Index(fields=["content_type", "object_id"], name="query_record"),
+            # The worklist's order among the unresolved queries (open or answered), at scale.
+            models.Index(
+                fields=["waiting_since", "id"],
+                condition=Q(state__in=["open", "answered"]),
+                name="query_unresolved_waiting",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

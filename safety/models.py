@@ -239,6 +239,8 @@ class AdverseEvent(VersionedModel):
 
     class Meta:
         ordering = ["-onset_at", "-pk"]
+        # The list's order (latest onset first) across the study's sites, at scale.
+        indexes = [models.Index(fields=["-onset_at", "-id"], name="adverse_event_latest_onset")]
         permissions = [
             ("submit_adverseevent", "Can submit adverse events (investigator)"),
             ("count_adverseevent", "Can see counts of adverse events"),

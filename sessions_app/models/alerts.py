@@ -6,12 +6,16 @@ Audited (registered at the bottom).
 
 from auditlog.registry import auditlog
 from django.db import models
+from django.db.models import Q
 
 from accounts.models import Site
 from audit.models import AuditedModel
 from participants.models import Participant
 from records.fields import user_field
 from sessions_app.models.flowsheet import VitalSignReading
+
+# Still waiting for a monitor: neither acknowledged nor retracted (selectors.open_alerts).
+OPEN = Q(acknowledged_at__isnull=True, retracted_at__isnull=True)
 
 
 class VitalSignAlert(AuditedModel):
@@ -40,7 +44,14 @@ class VitalSignAlert(AuditedModel):
     class Meta:
         ordering = ["-raised_at", "-pk"]
         permissions = [("acknowledge_vitalsignalert", "Can acknowledge vital-sign alerts")]
-        indexes = [models.Index(fields=["site", "raised_at"], name="alert_site_raised")]
+        indexes = [
+            models.Index(fields=["site", "raised_at"], name="alert_site_raised"),
+            # The list's order (newest first) across the study's sites, and the open alerts'
+            # (the monitor's home, the navigation's count).
+            models.Index(fields=["-raised_at", "-id"], name="alert_newest"),
+            models.Index(fields=["-raised_at", "-id"], condition=OPEN, name="alert_open_newest"),
+            models.Index(fields=["site"], condition=OPEN, name="alert_open_site"),
+        ]
 
     def __str__(self) -> str:
         return f"Alert on {self.reading}"

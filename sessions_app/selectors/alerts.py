@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role, User
 from accounts.selectors import user_scope
 from sessions_app.models import VitalSignAlert
+from sessions_app.models.alerts import OPEN
 from sessions_app.selectors.flowsheet import MEASUREMENT_LABELS
 
 VIEW_ALERT = "sessions_app.view_vitalsignalert"
@@ -20,7 +21,7 @@ def alert_list(*, user: User) -> QuerySet[VitalSignAlert]:
 
 def open_alerts(alerts: QuerySet[VitalSignAlert]) -> QuerySet[VitalSignAlert]:
     """Alerts still waiting for a monitor: not acknowledged, and not retracted by a correction."""
-    return alerts.filter(acknowledged_at__isnull=True, retracted_at__isnull=True)
+    return alerts.filter(OPEN)
 
 
 def open_alert_count(*, user: User) -> int:

@@ -111,8 +111,17 @@ class AlertListView(RecordListView):
     context_object_name = "alerts"
 
     def get_queryset(self):
-        queryset = selectors.alert_list(user=self.request.user).order_by("-raised_at", "-pk")
-        return alerts_with_dose_time(queryset)
+        return selectors.alert_list(user=self.request.user).order_by("-raised_at", "-pk")
+
+    def paginate_queryset(self, queryset, page_size):
+        """The page's alerts with their dose times; counted without them, whose join to the
+        readings made the count scan every reading of the study."""
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        if paginator.count:
+            page.object_list = rows = alerts_with_dose_time(queryset)[
+                page.start_index() - 1 : page.end_index()
+            ]
+        return paginator, page, rows, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

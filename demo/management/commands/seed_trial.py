@@ -15,32 +15,34 @@ site, for bench/run.py.
 """
 
 import datetime
-import json
 import multiprocessing
 import random
 import secrets
 import time
-from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections, transaction
+from django.db import connections
 from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
 
-from accounts.models import Membership, Role, Site, Study, User
+from accounts.models import Role, Site, User
 from audit.context import acting_as, change_reason
 from audit.models import LogEntry
 from demo import synthetic
-from participants.models import Participant, ParticipantIdentity
+from demo.bench import (
+    account_arguments,
+    bench_accounts,
+    bench_manifest,
+    manifest_write,
+    seeded_line,
+)
+from participants.models import ParticipantIdentity
 from participants.services import participant_enrol, participant_register
 from sessions_app.models import (
     DosingSession,
-    StudySessionSettings,
     Visit,
-    VitalSignAlert,
-    VitalSignReading,
 )
 from sessions_app.services import flowsheet
 from sessions_app.services.visits import visit_mark_held, visit_schedule_create
@@ -75,8 +77,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--therapists-per-site", type=int, default=2)
         parser.add_argument("--study-code", default="TRIAL-BENCH")
-        parser.add_argument("--password", help="Password of every account (default: random).")
-        parser.add_argument("--manifest", help="Write accounts and session ids to this JSON file.")
+        account_arguments(parser)
         parser.add_argument(
             "--processes", type=int, default=1, help="Seed sites in this many processes."
         )
@@ -109,7 +110,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         audit_before = LogEntry.objects.count()
 
-        study, sites = self._setup(opts, n_sites, password)
+        study, sites = bench_accounts(
+            study_code=opts["study_code"],
+            site_numbers=[f"{n:02d}" for n in range(1, n_sites + 1)],
+            therapists_per_site=opts["therapists_per_site"],
+            password=password,
+        )
         jobs = [
             (site.pk, count, opts["readings"], password, opts["seed"] + i)
             for i, (site, count) in enumerate(zip(sites, per_site, strict=True))
@@ -126,25 +132,21 @@ class Command(BaseCommand):
                     self._report(result)
         elapsed = time.monotonic() - started
 
-        manifest = self._manifest(study, sites, password, opts)
+        manifest = bench_manifest(
+            study, sites, password, therapists_per_site=opts["therapists_per_site"]
+        )
         manifest["seed_seconds"] = round(elapsed, 1)
         manifest["audit_entries_written"] = LogEntry.objects.count() - audit_before
         counts = manifest["counts"]
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {counts['sites']} sites, {counts['participants']} participants, "
-                f"{counts['visits']} visits, {counts['dosing_sessions']} dosing sessions "
-                f"({counts['in_progress']} in progress), {counts['readings']} readings "
-                f"({counts['alerts']} over a threshold), "
+                f"{seeded_line(counts)}, "
                 f"{manifest['audit_entries_written']} audit entries in {elapsed:.0f} s "
                 f"({processes} process{'es' if processes > 1 else ''})."
             )
         )
         if opts["manifest"]:
-            path = Path(opts["manifest"])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(manifest, indent=2))
-            path.chmod(0o600)  # it holds the accounts' password
+            path = manifest_write(opts["manifest"], manifest)
             self.stdout.write(f"Manifest: {path}")
         elif not opts["password"]:
             self.stdout.write(f"Password of every account: {password}")
@@ -153,105 +155,6 @@ class Command(BaseCommand):
     def _report(self, result):
         number, count, seconds = result
         self.stdout.write(f"  site {number}: {count} participants in {seconds:.0f} s")
-
-    def _setup(self, opts, n_sites, password):
-        """Accounts, study, sites and memberships (set up by the study administrator)."""
-        if Study.objects.filter(code=opts["study_code"]).exists():
-            raise CommandError(
-                f"Study {opts['study_code']} exists already: seed an empty database "
-                "or pass another --study-code."
-            )
-        # One (cheap, see synthetic.SyntheticAccountHasher) hash for every synthetic account.
-        hashed = make_password(password)
-        prefix = opts["study_code"].lower()
-        with transaction.atomic():
-            admin = _user(f"{prefix}-admin", "Ada", "Admin", hashed, is_staff=True)
-            monitor = _user(f"{prefix}-monitor", "Mona", "Monitor", hashed)
-            with acting_as(admin), change_reason(REASON):
-                study = Study(
-                    code=opts["study_code"],
-                    name="Benchmark: MDMA-assisted therapy for PTSD (synthetic data)",
-                    protocol_number="BENCH-001",
-                )
-                study.full_clean()
-                study.save()
-                StudySessionSettings.objects.create(study=study)
-                _membership(admin, study, None, Role.STUDY_ADMIN)
-                _membership(monitor, study, None, Role.MONITOR)
-                sites = []
-                for n in range(1, n_sites + 1):
-                    site = Site(study=study, number=f"{n:02d}", name=f"Benchmark site {n:02d}")
-                    site.full_clean()
-                    site.save()
-                    sites.append(site)
-                    staff = [
-                        (f"s{n:02d}-therapist{t}", Role.THERAPIST)
-                        for t in range(1, opts["therapists_per_site"] + 1)
-                    ] + [(f"s{n:02d}-investigator", Role.INVESTIGATOR)]
-                    for username, role in staff:
-                        user = _user(
-                            f"{prefix}-{username}", username.split("-")[1].title(), f"S{n}", hashed
-                        )
-                        _membership(user, study, site, role)
-        return study, sites
-
-    def _manifest(self, study, sites, password, opts):
-        prefix = opts["study_code"].lower()
-        out_sites = []
-        for site in sites:
-            sessions = DosingSession.objects.filter(visit__participant__site=site).values_list(
-                "pk", "status"
-            )
-            out_sites.append(
-                {
-                    "number": site.number,
-                    "therapists": [
-                        f"{prefix}-s{site.number}-therapist{t}"
-                        for t in range(1, opts["therapists_per_site"] + 1)
-                    ],
-                    "in_progress": sorted(
-                        pk for pk, s in sessions if s == DosingSession.Status.IN_PROGRESS
-                    ),
-                    "ended": sorted(pk for pk, s in sessions if s == DosingSession.Status.ENDED),
-                }
-            )
-        in_study = {"visit__participant__site__study": study}
-        return {
-            "study": study.code,
-            "password": password,
-            "time_zone": timezone.get_current_timezone_name(),
-            "counts": {
-                "sites": len(sites),
-                "participants": Participant.objects.filter(site__study=study).count(),
-                "visits": Visit.objects.filter(participant__site__study=study).count(),
-                "dosing_sessions": DosingSession.objects.filter(**in_study).count(),
-                "in_progress": DosingSession.objects.filter(
-                    status=DosingSession.Status.IN_PROGRESS, **in_study
-                ).count(),
-                "readings": VitalSignReading.objects.filter(
-                    session__visit__participant__site__study=study
-                ).count(),
-                "alerts": VitalSignAlert.objects.filter(site__study=study).count(),
-            },
-            "sites": out_sites,
-        }
-
-
-def _user(username, first, last, hashed, is_staff=False):
-    return User.objects.create(
-        username=username,
-        first_name=first,
-        last_name=last,
-        email=f"{username}@bench.invalid",
-        password=hashed,
-        is_staff=is_staff,
-    )
-
-
-def _membership(user, study, site, role):
-    membership = Membership(user=user, study=study, site=site, role=role)
-    membership.full_clean()
-    membership.save()
 
 
 def _seed_site(job):
