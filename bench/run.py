@@ -207,6 +207,8 @@ def with_ratios(rows: list[dict]) -> None:
     for row in rows:
         if row.get("req_per_s"):
             row["ratio_to_hello"] = round(row["req_per_s"] / hello["req_per_s"], 3)
+
+
 def compare(trial_path: str, sponsor_path: str) -> str:
     """A Markdown table of p50 and p95 per scenario of two runs: one trial and sponsor scale."""
     runs = []
@@ -265,6 +267,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--hello-url",
         help="bare Django (bench/hello.py) on the same gunicorn: measured first, as the baseline",
+    )
+    parser.add_argument(
         "--pages",
         action="store_true",
         help="measure the list pages that grow with the data instead (therapists and monitors; "
