@@ -25,6 +25,7 @@ from exports.deidentify import (
     Deidentifier,
     age_over_89,
     capped_age,
+    country_code,
     study_day,
     without_identity,
 )
@@ -301,7 +302,9 @@ register(
             *_values("status"),
             *_dates("enrolled_on", "withdrawn_on"),
             *_values("withdrawal_category"),
-            *_values("sex", "country", prefix="identity__"),
+            *_values("sex", prefix="identity__"),
+            # As its ISO 3166-1 alpha-3 code: what was typed may name a place within it.
+            Column("country", "identity__country", convert=country_code),
             Column("age_at_screening", "age", Use.AGE, source=_AGE),
             Column("age_over_89", "age", Use.AGE_FLAG, source=_AGE),
             Column(

@@ -25,11 +25,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
-import pycountry
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from exports.datasets import REGISTRY, ExportContext, initial_dose_at, whole_minutes
-from exports.deidentify import DateMode, capped_age, without_identity
+from exports.deidentify import DateMode, capped_age, country_code, without_identity
 from exports.metadata import (
     Codelist,
     Core,
@@ -698,16 +697,6 @@ def time_point(minutes: int | None) -> str:
 
 
 @lru_cache(maxsize=512)
-def country_code(country: str | None) -> str:
-    """ISO 3166-1 alpha-3 of a country as typed ("United Kingdom", "GB" -> "GBR"); "" if none."""
-    if not country or not country.strip():
-        return ""
-    try:
-        return pycountry.countries.lookup(country.strip()).alpha_3
-    except LookupError:
-        return ""
-
-
 def _yn(value: bool | None) -> str:
     return "" if value is None else ("Y" if value else "N")
 

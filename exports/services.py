@@ -19,12 +19,15 @@ from exports.deidentify import DateMode, Deidentifier
 from exports.models import Export
 from exports.package import manifest_bytes, write_package
 from exports.sdtm import domains_for
+from exports.xpt import XptError
 
 # A CSV file per dataset; CDISC SDTM domains as SAS transport v5 files (exports.sdtm).
 FORMATS = ("csv", "sdtm")
 REFUSED = "Only the study's data managers and administrators can export its data."
 NO_DATASET = "Choose at least one dataset."
 FAILED = "The export failed on the server (its log has the error); start it again."
+# An XptError names where a value is and why it does not fit, never the value.
+NOT_FITTING = "A value does not fit its SDTM variable ({error}); the export stopped."
 NO_FORMAT = "Choose at least one format."
 
 
@@ -147,8 +150,10 @@ def export_write(*, export: Export, out: Path, progress=lambda dataset, rows: No
                 head=head,
                 progress=progress,
             )
-    except Exception:
-        export_finish(export, Export.Status.FAILED, failure=FAILED)
+    except Exception as error:
+        out.unlink(missing_ok=True)  # half a package is no package
+        failure = NOT_FITTING.format(error=error) if isinstance(error, XptError) else FAILED
+        export_finish(export, Export.Status.FAILED, failure=failure[:300])
         raise
     return export_finish(
         export,

@@ -152,6 +152,8 @@ class XptWriter:
         self._put(_header("OBS"))
 
     def _fail(self, variable: Variable, why: str) -> XptError:
+        """The error of a value of `variable` in the row being written: where it is and why, never
+        the value itself (it may be a free text; the message reaches logs and the export's page)."""
         where = f"{self._domain.name}.{variable.name}, row {self.rows + 1}"
         return XptError(f"{where}: {why}")
 
@@ -162,11 +164,11 @@ class XptWriter:
                 if value is None:
                     return MISSING
                 if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
-                    raise self._fail(variable, f"{value!r} is not a number")
+                    raise self._fail(variable, f"a {type(value).__name__}, not a number")
                 try:
                     return ibm_float(float(value))
                 except OverflowError as error:
-                    raise self._fail(variable, f"{value!r} is {error}") from error
+                    raise self._fail(variable, str(error)) from error
 
             return number
 
@@ -176,15 +178,13 @@ class XptWriter:
             if value is None:
                 return b" " * length
             if not isinstance(value, str):
-                raise self._fail(variable, f"{value!r} is not text")
+                raise self._fail(variable, f"a {type(value).__name__}, not text")
             try:
                 data = value.encode(ENCODING)
             except UnicodeEncodeError as error:
-                raise self._fail(variable, f"{value!r} is not {ENCODING}") from error
+                raise self._fail(variable, f"a character that is not {ENCODING}") from error
             if len(data) > length:
-                raise self._fail(
-                    variable, f"{value!r} has {len(data)} bytes, more than its {length}"
-                )
+                raise self._fail(variable, f"{len(data)} bytes, more than its {length}")
             return data.ljust(length)
 
         return text

@@ -10,6 +10,7 @@ The participant is found from the record the text belongs to (a participant, or 
 """
 
 import re
+import unicodedata
 
 from django.http import HttpRequest
 
@@ -41,12 +42,34 @@ def _pattern(string: str) -> str:
     return r"(?<!\w)" + re.escape(string) + r"(?:['’]s|s)?(?!\w)"
 
 
+def _folded(text: str) -> tuple[str, list[int]]:
+    """`text` without its accents ("Zoë" -> "Zoe"), and for each of its characters the index of
+    the character of `text` it comes from."""
+    folded, origin = [], []
+    for index, char in enumerate(text):
+        decomposed = unicodedata.normalize("NFKD", char)
+        base = "".join(c for c in decomposed if not unicodedata.combining(c)) or char
+        folded.append(base)
+        origin.extend([index] * len(base))
+    return "".join(folded), origin
+
+
 def redact(text: str, strings: list[str]) -> str:
-    """`text` with each of `strings`, as it may be written, replaced by [redacted]."""
+    """`text` with each of `strings`, as it may be written (in any case, with or without its
+    accents), replaced by [redacted]."""
     if not text or not strings:
         return text
-    pattern = "|".join(_pattern(s) for s in sorted(strings, key=len, reverse=True))
-    return re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+    folded, origin = _folded(text)
+    strings = sorted((_folded(s)[0] for s in strings), key=len, reverse=True)
+    pattern = "|".join(_pattern(s) for s in strings)
+    pieces, done = [], 0
+    for match in re.finditer(pattern, folded, flags=re.IGNORECASE):
+        if match.end() == match.start():
+            continue
+        start, end = origin[match.start()], origin[match.end() - 1] + 1
+        pieces += [text[done:start], REDACTED]
+        done = end
+    return "".join(pieces) + text[done:]
 
 
 def _cache(request: HttpRequest | None) -> dict:

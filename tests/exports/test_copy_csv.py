@@ -19,9 +19,9 @@ from tests.sessions_app.factories import reading_record
 
 pytestmark = pytest.mark.django_db
 
-# Every dataset but the adverse events, whose verbatim term is scrubbed of identity in Python.
+# Every dataset but the adverse events, whose verbatim term is scrubbed of identity in Python,
+# and the participants, whose country is given as its ISO code (pycountry's lookup).
 WRITTEN_BY_COPY = {
-    "participants",
     "visits",
     "dosing_sessions",
     "doses",

@@ -31,6 +31,17 @@ def test_new_pseudonyms_differ_between_exports():
     assert _deidentifier(nonce="one").pseudonym(7) != _deidentifier(nonce="two").pseudonym(7)
 
 
+def test_the_date_shift_is_the_study_s_whatever_the_pseudonyms():
+    """Exports with new pseudonyms, linked by their data, cannot be laid over one another to
+    narrow down a participant's true dates: each moves them by the same days."""
+    shifts = {
+        _deidentifier(nonce=nonce, stable=stable).shift_days(7)
+        for nonce, stable in (("one", False), ("two", False), ("", True))
+    }
+    assert len(shifts) == 1
+    assert _deidentifier(study_code="OTHER").shift_days(7) != _deidentifier().shift_days(7)
+
+
 def test_pseudonyms_depend_on_the_key():
     assert _deidentifier(key=b"another key").pseudonym(7) != _deidentifier().pseudonym(7)
 

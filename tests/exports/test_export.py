@@ -144,6 +144,18 @@ def test_ages_over_89_are_90_and_a_locked_casebook_is_clean(tmp_path, seeded, sp
     assert clean[deidentifier.pseudonym(seeded["participant1"].pk)] == "False"
 
 
+def test_the_country_leaves_as_its_code_and_nothing_below_it(tmp_path, seeded, sponsor, study):
+    identity = ParticipantIdentity.objects.get(participant=seeded["participant2"])
+    identity.country = "Leeds, West Yorkshire"
+    identity.save()
+    _, files = _export(tmp_path, sponsor, study, stable_pseudonyms=True)
+    deidentifier = Deidentifier(study_code=study.code, stable=True, nonce="")
+    country = {row["participant"]: row["country"] for row in _rows(files, "participants")}
+    assert country[deidentifier.pseudonym(seeded["participant1"].pk)] == "GBR"
+    assert country[deidentifier.pseudonym(seeded["participant2"].pk)] == ""
+    assert [name for name, content in files.items() if b"Leeds" in content] == []
+
+
 def test_only_the_sites_asked_for_are_exported(tmp_path, seeded, sponsor, study, site2):
     _, files = _export(tmp_path, sponsor, study, sites=(site2.number,))
     assert {row["site"] for row in _rows(files, "participants")} == {site2.number}

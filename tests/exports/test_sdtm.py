@@ -13,6 +13,7 @@ import pytest
 from exports.datasets import REGISTRY
 from exports.deidentify import DateMode
 from exports.metadata import Core, Type
+from exports.models import Export
 from exports.sdtm import (
     DOMAINS,
     ascii_text,
@@ -22,7 +23,7 @@ from exports.sdtm import (
     time_point,
 )
 from exports.services import ExportOptions, export_study
-from exports.xpt import domain_problems
+from exports.xpt import XptError, domain_problems
 from safety.models import AdverseEvent
 from tests.exports.conftest import read_zip
 from tests.safety.factories import submitted
@@ -222,6 +223,23 @@ def test_a_verbatim_term_outside_ascii_is_transliterated(
     terms = {row["AETERM"] for row in _xpt(tmp_path, files, "AE")[0]}
     assert "Nausee ? legere" in terms
     assert AdverseEvent.objects.filter(verbatim_term="Nausée – légère").exists()
+
+
+def test_a_term_too_long_once_scrubbed_stops_the_export_and_says_where(
+    tmp_path, seeded, sponsor, study, therapist, investigator
+):
+    """200 characters as typed, longer once each name is "[redacted]": never cut, the export
+    stops, its record says which variable of which row (not the value), and no file is left."""
+    term = ("Alice " * 33).strip()
+    assert len(term) <= 200
+    submitted(therapist, investigator, seeded["participant1"], verbatim_term=term)
+    out = tmp_path / "too-long.zip"
+    with pytest.raises(XptError, match=r"AE\.AETERM, row \d+: \d+ bytes, more than its 200"):
+        export_study(actor=sponsor, study=study, options=ExportOptions(formats=("sdtm",)), out=out)
+    export = Export.objects.get()
+    assert export.status == Export.Status.FAILED and "AE.AETERM" in export.failure
+    assert "Alice" not in export.failure
+    assert not out.exists()
 
 
 def test_values_helpers():

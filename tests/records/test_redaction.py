@@ -56,6 +56,15 @@ def test_redact_replaces_whole_words_in_any_case_longest_first():
     )
 
 
+def test_redact_finds_a_name_with_or_without_its_accents():
+    strings = ["Zoë", "Ṡéverine"]
+    text = "Zoe and ZOË met Severine; Zoë's note, née Ṡéverine."
+    assert redact(text, strings) == (
+        "[redacted] and [redacted] met [redacted]; [redacted] note, née [redacted]."
+    )
+    assert redact("Zoey stays", strings) == "Zoey stays"  # a whole word only
+
+
 def test_a_reason_typed_on_the_identity_record_is_not_shown_to_the_monitor(
     login, therapist, monitor, participant1, identity
 ):
