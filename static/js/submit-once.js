@@ -5,12 +5,16 @@
 // Back to a form already sent, the browser fetches the page again (with a new key) and fills in
 // what was sent. Sent again untouched, it is the same submission: it goes with the key it was
 // sent with the first time, and the server answers as it did then instead of writing again.
-// Anything typed into the form since the page loaded makes it a new submission.
+// Anything typed into the form since the page loaded makes it a new submission, and so does any
+// form of a page opened anew (a link, the address bar, a reload): only Back or Forward returns
+// to a submission already made.
 (function () {
   const BUTTONS = "button[type=submit], input[type=submit], button:not([type])";
   const SENT = "trialsite-sent:";
   const REMEMBERED = 60 * 60 * 1000;
   const store = window.sessionStorage;
+  const navigation = performance.getEntriesByType("navigation")[0];
+  const cameBack = navigation !== undefined && navigation.type === "back_forward";
 
   function keyInput(form) {
     return form.querySelector("input[name=submission_key]");
@@ -52,6 +56,7 @@
       const earlier = JSON.parse(store.getItem(sentKey(form)) || "null");
       if (
         earlier &&
+        cameBack &&
         !form.dataset.typed &&
         earlier.values === sent &&
         Date.now() - earlier.at < REMEMBERED

@@ -9,6 +9,7 @@ import pyreadstat
 import pytest
 
 from exports.datasets import REGISTRY
+from exports.models import Export
 from exports.package import package_problems
 from exports.sdtm import DOMAINS
 from exports.signing import public_key_pem
@@ -61,3 +62,23 @@ def test_sponsor_exports_everything_and_downloads_a_signed_package(
     assert len(data["VSSEQ"]) == len(measured) > 0
     assert set(data["VSTESTCD"]) == {"SYSBP", "DIABP", "PULSE"}
     assert meta.column_names_to_labels["VSELTM"] == "Planned Elapsed Time from Time Point Ref"
+
+
+def test_the_same_export_started_again_from_the_page_opened_anew_is_a_new_export(
+    page,
+    log_in,
+    seeded,  # noqa: F811
+    sponsor,
+    settings,
+    tmp_path,
+):
+    """Only Back to a form already sent makes it the same submission: the export page opened
+    again (the menu, as a data manager does each week) starts a new export with the same options."""
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    log_in("sponsor")
+    for _ in range(2):
+        page.goto("/exports/")
+        page.get_by_test_id("form-export").get_by_role("button", name="Start the export").click()
+        page.get_by_test_id("export-download").wait_for(state="visible")
+    assert Export.objects.count() == 2
+    assert len({export.sha256 for export in Export.objects.all()}) == 2
