@@ -168,8 +168,11 @@ class ParticipantIdentity(VersionedModel):
             self.phone,
             self.email,
             self.address_line,
-            # The street without its number, and each name of the support contact alone.
+            # The email's name part; the street without its number, and its name alone (the
+            # street's kind is often shortened: "Dodd Expy"); each name of the support contact.
+            self.email.partition("@")[0] if len(self.email.partition("@")[0]) >= 4 else "",
             self.address_line.lstrip("0123456789 ,/-"),
+            _street_name(self.address_line),
             self.city,
             self.postal_code,
             self.support_contact_name,
@@ -181,21 +184,36 @@ class ParticipantIdentity(VersionedModel):
         return sorted(found, key=len, reverse=True)
 
 
+def _street_name(address: str) -> str:
+    """The street's own name: "2 Dodd Expressway" -> "Dodd" (none for a one-word street)."""
+    words = address.lstrip("0123456789 ,/-").split()
+    return " ".join(words[:-1]) if len(words) >= 2 else ""
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _ways_of_writing(day) -> list[str]:
     """A date as people write it: in numbers (day, month and year in the usual orders, padded
-    or not; the separators are matched loosely) and in words ("5 May 1973", "May 5, 1973")."""
+    or not, the year in two digits too; the separators are matched loosely) and in words
+    ("5 May 1973", "5th May 1973", "May 5, 1973", "May 5th, 1973")."""
     if not day:
         return []
     d, m, y = day.day, day.month, day.year
+    yy = f"{y % 100:02}"  # a two-digit year is written last
     numbers = {
         f"{a}-{b}-{c}"
         for dd in {f"{d}", f"{d:02}"}
         for mm in {f"{m}", f"{m:02}"}
-        for a, b, c in ((y, mm, dd), (dd, mm, y), (mm, dd, y))
+        for a, b, c in ((y, mm, dd), (dd, mm, y), (mm, dd, y), (dd, mm, yy), (mm, dd, yy))
     }
-    words = {
-        f"{dd} {month} {y}" for dd in {f"{d}", f"{d:02}"} for month in (f"{day:%B}", f"{day:%b}")
-    } | {f"{month} {d}, {y}" for month in (f"{day:%B}", f"{day:%b}")}
+    months = (f"{day:%B}", f"{day:%b}")
+    days = {f"{d}", f"{d:02}", _ordinal(d)}
+    words = {f"{dd} {month} {y}" for dd in days for month in months} | {
+        f"{month} {dd}, {y}" for dd in (f"{d}", _ordinal(d)) for month in months
+    }
     return sorted(numbers | words)
 
 

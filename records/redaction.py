@@ -24,8 +24,9 @@ def participant_of(record):
     return getattr(record, "participant", None)
 
 
-# Between the characters of a number as people write it: "020 7496 0999", "PL1 6DU", "1961-10-23".
-SEPARATORS = r"[\s\-./(),]*"
+# Between the characters of a number as people write it: "020 7496 0999", "PL1 6DU", "1961-10-23",
+# or of an email with digits in it ("marian.387@example.org").
+SEPARATORS = r"[\s\-./(),@_+]*"
 
 
 def _pattern(string: str) -> str:

@@ -65,6 +65,24 @@ def test_redact_finds_a_name_with_or_without_its_accents():
     assert redact("Zoey stays", strings) == "Zoey stays"  # a whole word only
 
 
+def test_the_date_of_birth_street_and_email_are_found_as_people_shorten_them():
+    identity = ParticipantIdentity(
+        given_name="Marian",
+        family_name="Coleman",
+        date_of_birth=datetime.date(1973, 5, 6),
+        email="marian.387@example.org",
+        address_line="2 Dodd Expressway",
+    )
+    text = (
+        "dob 06.05.73; born 6th May 1973 (May 6th, 1973); lives at 2 Dodd Expy; "
+        "mail MARIAN.387@EXAMPLE.ORG or marian.387; pulse 73 at 06:05"
+    )
+    assert redact(text, identity.identifying_strings()) == (
+        "dob [redacted]; born [redacted] ([redacted]); lives at 2 [redacted] Expy; "
+        "mail [redacted] or [redacted]; pulse 73 at 06:05"
+    )
+
+
 def test_a_reason_typed_on_the_identity_record_is_not_shown_to_the_monitor(
     login, therapist, monitor, participant1, identity
 ):
