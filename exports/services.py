@@ -43,6 +43,11 @@ class ExportOptions:
     dates: DateMode = DateMode.SHIFT
     stable_pseudonyms: bool = False
 
+    def __post_init__(self):
+        # Each chosen once, in the order chosen: a package never holds one file twice.
+        for name in ("datasets", "formats", "sites"):
+            object.__setattr__(self, name, tuple(dict.fromkeys(getattr(self, name))))
+
     def as_json(self) -> dict:
         lists = {key: list(getattr(self, key)) for key in ("datasets", "formats", "sites")}
         return {**asdict(self), **lists, "dates": str(self.dates)}

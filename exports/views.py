@@ -42,6 +42,7 @@ def export_state(export: Export) -> dict:
         "finished": export.status != Export.Status.RUNNING,
         "failure": export.failure,
         "rows": [{"dataset": name, "rows": rows.get(name)} for name in asked],
+        "total_rows": sum(rows.get(name) or 0 for name in asked),
         "written": written,
         "datasets": len(asked),
         "percent": round(100 * written / len(asked)) if asked else 100,

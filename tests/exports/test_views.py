@@ -213,3 +213,20 @@ def test_two_exports_started_at_once_both_complete(
     assert [e.requested_by for e in exports] == [sponsor, study_admin]
     assert all(package_path(e).is_file() for e in exports)
     assert len({e.sha256 for e in exports}) == 2
+
+
+def test_a_choice_sent_twice_is_exported_once(
+    client, seeded, sponsor, django_capture_on_commit_callbacks
+):
+    client.force_login(sponsor)
+    _start(
+        client,
+        django_capture_on_commit_callbacks,
+        datasets=["visits", "visits"],
+        formats=["csv", "csv"],
+        sites=["01", "01"],
+    )
+    export = Export.objects.get()
+    assert export.options["datasets"] == ["visits"] and export.options["formats"] == ["csv"]
+    assert export.options["sites"] == ["01"]
+    assert [item["name"] for item in export.manifest["files"]].count("visits.csv") == 1
