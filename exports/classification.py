@@ -373,7 +373,7 @@ CLASSIFICATION: dict[str, dict[str, Kind]] = {
         "rows": SAFE,
         "failure": SAFE,
     },
-    "exports.ExportProgress": {"rows": SAFE, "updated_at": QUASI},
+    "exports.ExportProgress": {"rows": SAFE, "started_at": QUASI, "updated_at": QUASI},
     "exports.ExportDownload": {"downloaded_at": QUASI},
 }
 

@@ -61,6 +61,8 @@ class ExportProgress(models.Model):
 
     export = models.OneToOneField(Export, on_delete=models.CASCADE, related_name="progress")
     rows = models.JSONField(default=dict, blank=True, help_text=ROWS_HELP)
+    # When its task began writing (none while the export waits for a worker).
+    started_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

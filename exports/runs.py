@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Study, User
@@ -20,6 +21,9 @@ RUN_LIMIT = datetime.timedelta(minutes=61)
 # worker (stopped, killed, or the machine restarted).
 ABANDONED_AFTER = RUN_LIMIT + datetime.timedelta(minutes=5)
 ABANDONED = "The export stopped before it finished (its worker ended); start it again."
+# An export no worker has taken for this long was lost on its way to one.
+NEVER_STARTED_AFTER = datetime.timedelta(days=1)
+NEVER_STARTED = "No worker took the export up within a day; start it again."
 
 
 def package_path(export: Export) -> Path:
@@ -59,7 +63,8 @@ class ProgressRecorder:
     def __init__(self, export: Export):
         self.progress, _ = ExportProgress.objects.get_or_create(export=export)
         self.rows: dict[str, int] = dict(self.progress.rows)
-        self.progress.save(update_fields=["updated_at"])  # the task has started
+        self.progress.started_at = timezone.now()  # the task has started
+        self.progress.save(update_fields=["started_at", "updated_at"])
 
     def __call__(self, dataset: str, rows: int) -> None:
         self.rows[dataset] = rows
@@ -78,14 +83,23 @@ def export_download_record(*, actor: User, export: Export) -> ExportDownload:
 
 
 def exports_abandoned_fail(now: datetime.datetime | None = None) -> list[Export]:
-    """Record as failed every running export whose progress has not moved for ABANDONED_AFTER
-    (or that never started): its worker is gone, and its page would otherwise show it running
-    for ever. Returns them."""
-    since = (now or timezone.now()) - ABANDONED_AFTER
-    stale = Export.objects.filter(status=Export.Status.RUNNING, requested_at__lt=since).exclude(
-        progress__updated_at__gte=since
+    """Record as failed every running export whose task started and then stood still for
+    ABANDONED_AFTER (its worker is gone), or that no worker took up within NEVER_STARTED_AFTER:
+    its page would otherwise show it running for ever. One waiting in a busy queue is left to
+    run. Returns them."""
+    now = now or timezone.now()
+    running = Export.objects.filter(status=Export.Status.RUNNING).select_related("requested_by")
+    stalled = running.filter(
+        progress__started_at__isnull=False, progress__updated_at__lt=now - ABANDONED_AFTER
     )
-    return [
-        export_finish(export, Export.Status.FAILED, failure=ABANDONED)
-        for export in stale.select_related("requested_by")
+    lost = running.filter(
+        Q(progress__isnull=True) | Q(progress__started_at__isnull=True),
+        requested_at__lt=now - NEVER_STARTED_AFTER,
+    )
+    failed = [export_finish(export, Export.Status.FAILED, failure=ABANDONED) for export in stalled]
+    failed += [
+        export_finish(export, Export.Status.FAILED, failure=NEVER_STARTED) for export in lost
     ]
+    for export in failed:
+        package_path(export).unlink(missing_ok=True)
+    return failed

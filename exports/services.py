@@ -104,6 +104,10 @@ def export_start(*, actor: User, study: Study, options: ExportOptions) -> Export
 def export_finish(export: Export, status: str, **values) -> Export:
     """Record that `export` has finished with `status` (and `values`), as its requester."""
     with acting_as(export.requested_by), transaction.atomic():
+        # Once: whoever finishes it first (its task, or the sweep of abandoned exports) decides.
+        current = Export.objects.select_for_update().get(pk=export.pk)
+        if current.status != Export.Status.RUNNING:
+            return current
         export.status = status
         export.finished_at = timezone.now()
         for name, value in values.items():

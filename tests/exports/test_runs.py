@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from exports.models import Export, ExportProgress
 from exports.package import package_problems
-from exports.runs import ABANDONED, ABANDONED_AFTER, exports_abandoned_fail
+from exports.runs import (
+    ABANDONED,
+    ABANDONED_AFTER,
+    NEVER_STARTED,
+    NEVER_STARTED_AFTER,
+    exports_abandoned_fail,
+)
 from exports.services import ExportOptions, export_start, export_write
 from exports.signing import public_key_pem
 from exports.tasks import exports_abandoned_record
@@ -27,11 +33,15 @@ def _later() -> datetime.datetime:
     return timezone.now() + ABANDONED_AFTER + datetime.timedelta(minutes=1)
 
 
-def _running(sponsor, study, *, progress_at=None) -> Export:
+def _running(sponsor, study, *, progress_at=None, started=True) -> Export:
+    """A running export; its task started (unless not `started`), its progress last moved at
+    `progress_at`."""
     export = export_start(actor=sponsor, study=study, options=ExportOptions())
     if progress_at is not None:
         ExportProgress.objects.create(export=export, rows={"participants": 3})
-        ExportProgress.objects.filter(export=export).update(updated_at=progress_at)
+        ExportProgress.objects.filter(export=export).update(
+            updated_at=progress_at, started_at=progress_at if started else None
+        )
     return export
 
 
@@ -40,24 +50,28 @@ def test_an_export_whose_worker_is_gone_is_recorded_failed_and_says_why(
 ):
     later = _later()
     stalled = _running(sponsor, study, progress_at=timezone.now())
-    never_started = _running(sponsor, study)
+    # Queued, waiting for a busy worker: left to run until a day has passed.
+    queued = _running(sponsor, study, progress_at=timezone.now(), started=False)
     # Still writing: its progress moved a minute before.
     writing = _running(sponsor, study, progress_at=later - datetime.timedelta(minutes=1))
     assert exports_abandoned_record() == 0  # none has stood still long enough yet
 
-    assert {export.pk for export in exports_abandoned_fail(now=later)} == {
-        stalled.pk,
-        never_started.pk,
+    assert [export.pk for export in exports_abandoned_fail(now=later)] == [stalled.pk]
+    a_day_later = timezone.now() + NEVER_STARTED_AFTER + datetime.timedelta(minutes=1)
+    lost = exports_abandoned_fail(now=a_day_later)
+    assert {export.pk: export.failure for export in lost} == {
+        writing.pk: ABANDONED,  # by then it too has stood still
+        queued.pk: NEVER_STARTED,
     }
     statuses = dict(Export.objects.values_list("pk", "status"))
     assert statuses == {
         stalled.pk: Export.Status.FAILED,
-        never_started.pk: Export.Status.FAILED,
-        writing.pk: Export.Status.RUNNING,
+        queued.pk: Export.Status.FAILED,
+        writing.pk: Export.Status.FAILED,
     }
     stalled.refresh_from_db()
     assert stalled.failure == ABANDONED and stalled.finished_at is not None
-    assert exports_abandoned_fail(now=later) == []  # once
+    assert exports_abandoned_fail(now=a_day_later) == []  # once
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert exports_abandoned_record.name in beat
 
