@@ -6,9 +6,9 @@ in another; the page warns before the idle logout and lets the user stay signed 
 import datetime
 import re
 import time
+from importlib import import_module
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -44,7 +44,10 @@ def now_typed() -> str:
 def expire_the_session(page, settings):
     """The server ends the login as if nobody had touched it for longer than the idle timeout."""
     (cookie,) = [c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME]
-    session = SessionStore(session_key=cookie["value"])
+    # The configured engine's store: with sessions cached, writing the database alone would
+    # leave the cache serving the session as it was.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    session = store(session_key=cookie["value"])
     session[LAST_ACTIVITY_KEY] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
     session.save()
 
