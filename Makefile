@@ -11,7 +11,8 @@
 #                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
 #   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
 #                   4 clients (AES=..., RUN_ARGS as above)
-#   make bench-profile - the flowsheet benchmark's requests profiled in-process (queries, cProfile)
+#   make bench-profile - the benchmark's requests profiled in-process (CPU ms, SQL, middleware,
+#                   templates, cProfile; PROFILE_ARGS="--only flowsheet" for one scenario)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash
