@@ -11,12 +11,13 @@
 #                   (QUERIES=..., QUERY_ARGS="..." for seed_queries, RUN_ARGS as above)
 #   make bench-ae-queue - the monitor's review queue: 5,000 adverse events across 15 sites,
 #                   4 clients (AES=..., RUN_ARGS as above)
-#   make bench-profile - the flowsheet benchmark's requests profiled in-process (queries, cProfile)
 #   make bench-export - the export of 100,000 and 1,000,000 vital-sign rows against a raw COPY
 #                   of the same rows (EXPORT_ARGS="--format sdtm" and the like)
 #   make bench-scale - the list pages at one trial and at sponsor scale (seed_scale: 100 sites,
 #                   10,000 participants, about a million readings, in bulk), 10 clients, side by
 #                   side (SEED_ARGS="..." for seed_scale, RUN_ARGS as above)
+#   make bench-profile - the benchmark's requests profiled in-process (CPU ms, SQL, middleware,
+#                   templates, cProfile; PROFILE_ARGS="--only flowsheet" for one scenario)
 #   make clean    - remove the virtualenv and generated files
 
 SHELL := /bin/bash

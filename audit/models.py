@@ -32,9 +32,20 @@ def chain_lock(using: str = "default") -> None:
     it with its first entry; a service that row-locks a record that others lock after writing
     an entry takes it first, so that both take the two locks in one order."""
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    if connection.vendor != "postgresql":
+        return
+    # Taken once a transaction: the lock is held until the transaction ends, or until the
+    # savepoint it was taken in is rolled back. Django replaces the connection's list of commit
+    # hooks on each of these (commit, rollback, savepoint rollback), so while that list is the
+    # one seen when the lock was taken, the lock is still held (a released savepoint passes its
+    # locks, and keeps the list, to the enclosing transaction).
+    if connection.in_atomic_block and getattr(connection, "_chain_locked", None) is (
+        connection.run_on_commit
+    ):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    connection._chain_locked = connection.run_on_commit if connection.in_atomic_block else None
 
 
 class AuditBypassError(RuntimeError):

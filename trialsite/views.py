@@ -22,6 +22,12 @@ from sessions_app.selectors import alert_list, alert_summary, open_alerts, sessi
 from trialsite.worklist import investigator_worklist
 
 
+def _first(queryset, n: int = 10) -> tuple[list, int]:
+    """The first `n` rows and how many there are in all: counted only when there may be more."""
+    rows = list(queryset[:n])
+    return rows, len(rows) if len(rows) < n else queryset.count()
+
+
 @login_required
 def home(request):
     """One page per role: site staff see their sites' participants, sponsor roles the study."""
@@ -64,7 +70,7 @@ def home(request):
     site_queries, site_query_count = [], 0
     if roles & set(SITE_ROLES) and request.user.has_perm("queries.answer_query"):
         waiting = site_open_queries(user=request.user)
-        site_queries, site_query_count = list(waiting[:10]), waiting.count()
+        site_queries, site_query_count = _first(waiting)
     query_counts, review_queries = {}, []
     if Role.MONITOR in roles:
         query_counts = state_counts(user=request.user)
@@ -73,12 +79,12 @@ def home(request):
     serious_clocks, serious_clock_count = [], 0
     if roles & set(SITE_ROLES) and request.user.has_perm(VIEW_AE):
         at_hand = serious_clocks_at_hand(user=request.user)
-        serious_clocks, serious_clock_count = list(at_hand[:10]), at_hand.count()
+        serious_clocks, serious_clock_count = _first(at_hand)
     # Adverse events: how many wait for the monitor's review, and the most urgent.
     ae_waiting, ae_urgent = 0, []
     if Role.MONITOR in roles and request.user.has_perm(ASSESS_AE):
         waiting = waiting_for_review(review_queue(user=request.user))
-        ae_waiting, ae_urgent = waiting.count(), list(waiting[:10])
+        ae_urgent, ae_waiting = _first(waiting)
         queue_clocks(ae_urgent)
     worklist = None
     if Role.INVESTIGATOR in roles:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from records.forms import ServerValidatedHelper, local_input, now_local, text_field
+from records.templatetags.form_fields import FIELD_TEMPLATE
 from sessions_app.models import DosingSession
 from sessions_app.services.flowsheet.common import BEFORE_START_TOLERANCE
 
@@ -45,6 +46,8 @@ class FlowsheetForm(forms.Form):
             self.fields["reason"].error_messages["required"] = session.late_change_message
         self.helper = ServerValidatedHelper(self, testid=f"form-{self.action}")
         self.helper.template = "sessions_app/_step_form.html"
+        # The page shows every step's form on every view: its fields written in Python.
+        self.helper.field_template = FIELD_TEMPLATE
         self.helper.form_action = f"#{self.action}"
         self.helper.layout = Layout(
             Hidden("action", self.action),

@@ -116,3 +116,16 @@ def test_staff_home_reads_the_database_as_often_with_2_or_50_readings(
     _readings(dosed_session, therapist, 48)
     many = _queries(home)
     assert len(many) == len(few), "\n".join(many)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_posted_reading_takes_the_audit_chains_lock_once(login, therapist, dosed_session):
+    """The casebook guard takes it before the reading is written; the reading's audit entry,
+    in the same transaction, does not wait for it again."""
+    client = login(therapist)
+    before = dosed_session.readings.count()
+    with CaptureQueriesContext(connection) as queries:
+        _reading_post(client, dosed_session, 0)()
+    locks = [q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]
+    assert len(locks) == 1
+    assert dosed_session.readings.count() == before + 1

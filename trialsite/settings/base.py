@@ -86,6 +86,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with its input and text area templates written in Python (same markup).
+FORM_RENDERER = "records.renderers.FormRenderer"
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
 }

@@ -1,0 +1,100 @@
+"""A form field as crispy's Bootstrap 5 `field.html` renders it, in Python.
+
+crispy-bootstrap5's field template takes about a millisecond a field (some thirty conditions and
+three included templates); the flowsheet shows up to 25 fields on every view. This tag writes
+the same markup for the fields the app's forms use (inputs, selects, text areas, with labels,
+errors beside the field and help text) and hands anything else (check boxes, radio buttons,
+files, horizontal forms, fieldsets) to crispy's own template.
+
+A helper opts in with `helper.field_template = FIELD_TEMPLATE`.
+"""
+
+from django import forms, template
+from django.conf import settings
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+FIELD_TEMPLATE = "records/_field.html"
+CRISPY_FIELD_TEMPLATE = "bootstrap5/field.html"
+_OWN = (forms.CheckboxInput, forms.RadioSelect, forms.FileInput, forms.MultiWidget)
+
+
+def _crispy_markup(context) -> bool:
+    """Whether this field needs crispy's template: a widget or a layout this tag does not write."""
+    field = context["field"]
+    return (
+        isinstance(field.field.widget, _OWN)
+        or field.use_fieldset
+        or "form-horizontal" in (context.get("form_class") or "")
+        or bool(context.get("label_class") or context.get("field_class") or context.get("tag"))
+        or bool(context.get("help_text_inline"))
+        or not context.get("error_text_inline", True)
+    )
+
+
+def _widget(field) -> str:
+    """The widget with the classes crispy's `{% crispy_field %}` gives it."""
+    widget = field.field.widget
+    name = widget.__class__.__name__.lower()
+    name = getattr(settings, "CRISPY_CLASS_CONVERTERS", {}).get(name, name)
+    css = widget.attrs.get("class", "")
+    if not css:
+        css = name
+    elif name not in css:
+        css += f" {name}"
+    classes = css.split()
+    extra = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    for cls in (extra, "is-invalid") if field.errors else (extra,):
+        if cls not in classes:
+            classes.append(cls)
+    widget.attrs["class"] = " ".join(classes)
+    return str(field)
+
+
+@register.simple_tag(takes_context=True)
+def bootstrap_field(context) -> str:
+    field = context["field"]
+    if field.is_hidden:
+        return str(field)
+    if _crispy_markup(context):
+        return context.template.engine.get_template(CRISPY_FIELD_TEMPLATE).render(context)
+    required = field.field.required
+    wrapper = " ".join(c for c in ("mb-3", context.get("wrapper_class"), field.css_classes()) if c)
+    label = ""
+    if field.label and context.get("form_show_labels", True):
+        label = format_html(
+            '<label{} class="form-label{}">{}{}</label>',
+            format_html(' for="{}"', field.id_for_label) if field.id_for_label else "",
+            " requiredField" if required else "",
+            field.label,
+            mark_safe('<span class="asteriskField">*</span>') if required else "",
+        )
+    errors = ""
+    if context.get("form_show_errors", True) and field.errors:
+        errors = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            field.errors.field_id,
+            format_html_join(
+                "",
+                '<span id="error_{}_{}"><strong>{}</strong></span>',
+                ((n, field.auto_id, error) for n, error in enumerate(field.errors, 1)),
+            ),
+        )
+    help_text = ""
+    if field.help_text:
+        help_text = format_html(
+            '<div {}class="form-text">{}</div>',
+            format_html('id="{}_helptext" ', field.auto_id) if field.auto_id else "",
+            mark_safe(field.help_text),  # noqa: S308 - as crispy's `|safe`: the form's own text
+        )
+    return format_html(
+        '<div id="div_{}" class="{}">{}{}{}{}</div>',
+        field.auto_id,
+        wrapper,
+        label,
+        mark_safe(_widget(field)),  # noqa: S308 - rendered by the widget, escaped there
+        errors,
+        help_text,
+    )

@@ -1,0 +1,45 @@
+"""The staff home lists the first ten queries waiting for the site's answer with the count of
+all: counted in a query of its own only when there may be more than ten."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from queries import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _raise(monitor, reading, count: int) -> None:
+    for n in range(count):
+        services.query_raise(actor=monitor, record=reading, text=f"Query {n}?")
+
+
+def _home(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    sql = [q["sql"] for q in queries.captured_queries]
+    counts = [q for q in sql if "COUNT(*)" in q and "queries_query" in q]
+    return response, len(counts)
+
+
+def test_fewer_than_ten_waiting_are_counted_without_a_count_query(
+    login, therapist, monitor, reading
+):
+    _raise(monitor, reading, 3)
+    client = login(therapist)
+    response, count_queries = _home(client)
+    assert response.context["site_query_count"] == 3
+    assert len(response.context["site_queries"]) == 3
+    assert "All 3 open queries" not in response.content.decode()
+    assert count_queries == 1  # the navigation's badge only
+
+
+def test_more_than_ten_waiting_are_counted_in_all(login, therapist, monitor, reading):
+    _raise(monitor, reading, 12)
+    response, count_queries = _home(login(therapist))
+    assert response.context["site_query_count"] == 12
+    assert len(response.context["site_queries"]) == 10
+    assert "All 12 open queries" in response.content.decode()
+    assert count_queries == 2
