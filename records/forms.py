@@ -308,7 +308,12 @@ class PlainSelect(forms.Select):
 
 
 def site_filter(perm: str, **kwargs) -> django_filters.ModelChoiceFilter:
-    """A list page's filter by site: the sites at which the user may do `perm`, and no other."""
+    """A list page's filter by site: the sites at which the user may do `perm`, and no other,
+    read with only what their options show."""
     return django_filters.ModelChoiceFilter(
-        queryset=lambda request: site_list(request.user, perm), widget=PlainSelect, **kwargs
+        queryset=lambda request: (
+            site_list(request.user, perm).select_related(None).only("number", "name", "study_id")
+        ),
+        widget=PlainSelect,
+        **kwargs,
     )
