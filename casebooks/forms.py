@@ -6,11 +6,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Hidden, Layout, Submit
 from django import forms
 
-from accounts.selectors import site_list
 from casebooks import services
 from casebooks.selectors import VIEW
 from participants.models import Casebook, Participant
-from records.forms import KEPT_NOTE, RETYPE_NOTE, text_field
+from records.forms import KEPT_NOTE, RETYPE_NOTE, site_filter, text_field
 from signatures.forms import SignatureForm
 
 
@@ -75,9 +74,7 @@ class UnlockForm(CasebookStepMixin, forms.Form):
 
 
 class CasebookFilter(django_filters.FilterSet):
-    site = django_filters.ModelChoiceFilter(
-        queryset=lambda request: site_list(request.user, VIEW), label="Site"
-    )
+    site = site_filter(VIEW, label="Site")
     state = django_filters.ChoiceFilter(
         field_name="casebook_state",
         choices=Casebook.State.choices,

@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.selectors import site_list
 from participants.models import IDENTITY_FIELDS, Participant, ParticipantIdentity
 from participants.validators import validate_date_of_birth, validate_withdrawal_details
-from records.forms import AuditedEditForm, DayField, ServerValidatedHelper, text_field
+from records.forms import AuditedEditForm, DayField, ServerValidatedHelper, site_filter, text_field
 
 IDENTITY_REASON_HELP = (
     "Say why, without the identity itself (no names, dates of birth or contacts): the reason is "
@@ -56,7 +55,7 @@ class IdentityForm(AuditedEditForm):
 
 class ParticipantFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="ID")
-    site = django_filters.ModelChoiceFilter(queryset=lambda request: site_list(request.user))
+    site = site_filter("participants.view_participant")
     status = django_filters.ChoiceFilter(choices=Participant.Status.choices)
 
     class Meta:

@@ -11,13 +11,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.selectors import site_list
 from queries import services
 from queries.models import Query
 from queries.selectors import UNRESOLVED as UNRESOLVED_STATES
 from queries.selectors import VIEW
 from records import queryable
-from records.forms import KEPT_NOTE, DefaultedFilterSet, text_field
+from records.forms import KEPT_NOTE, DefaultedFilterSet, site_filter, text_field
 
 
 def _text_field(kind: str, label: str, *, required: bool = True) -> forms.CharField:
@@ -111,11 +110,7 @@ class QueryFilter(DefaultedFilterSet):
         empty_label=None,
         method="filter_state",
     )
-    site = django_filters.ModelChoiceFilter(
-        field_name="participant__site",
-        queryset=lambda request: site_list(request.user, VIEW),
-        label="Site",
-    )
+    site = site_filter(VIEW, field_name="participant__site", label="Site")
     participant = django_filters.CharFilter(
         label="Participant ID", method="filter_participant", help_text="Or part of it."
     )

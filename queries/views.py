@@ -16,7 +16,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import SDV_PROGRESS
-from accounts.selectors import site_list
 from participants.models import Participant
 from participants.selectors import casebook_locked, participant_get
 from queries import selectors, services
@@ -24,7 +23,7 @@ from queries.forms import AnswerForm, CloseForm, QueryFilter, QueryRaiseForm, Re
 from queries.models import Query
 from records import queryable
 from records.edits import StepRefused
-from records.forms import add_service_error
+from records.forms import add_service_error, site_filter
 from records.steps import RecordStepsMixin, Step, Steps
 from records.views import RecordListView, ScopedRecordMixin, activate_site_time_zone, next_url
 
@@ -258,9 +257,7 @@ class SdvVerifyView(LoginRequiredMixin, View):
 
 
 class SdvFilter(django_filters.FilterSet):
-    site = django_filters.ModelChoiceFilter(
-        queryset=lambda request: site_list(request.user, SDV_PROGRESS), label="Site"
-    )
+    site = site_filter(SDV_PROGRESS, label="Site")
 
     class Meta:
         model = Participant

@@ -9,9 +9,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from accounts.selectors import site_list
 from records.edits import FUTURE_MESSAGE, REASON_MESSAGE, not_in_future, reason_required
 from records.measurements import CSSRS_IDEATION_LEVELS
 
@@ -283,3 +286,34 @@ class DefaultedFilterSet(django_filters.FilterSet):
             if not (self.data or {}).get(name):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+
+class PlainSelect(forms.Select):
+    """A select whose options are written in Python rather than by a template each: the site
+    filter of a list page lists every site of the study (a hundred, at a sponsor's scale) on every
+    request, and a template per option cost more than the page's rows."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (choice, " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+def site_filter(perm: str, **kwargs) -> django_filters.ModelChoiceFilter:
+    """A list page's filter by site: the sites at which the user may do `perm`, and no other,
+    read with only what their options show."""
+    return django_filters.ModelChoiceFilter(
+        queryset=lambda request: (
+            site_list(request.user, perm).select_related(None).only("number", "name", "study_id")
+        ),
+        widget=PlainSelect,
+        **kwargs,
+    )

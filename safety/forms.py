@@ -7,13 +7,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.selectors import site_list
 from records.forms import (
     AuditedEditForm,
     DefaultedFilterSet,
     LongTextField,
     ServerValidatedHelper,
     WhenField,
+    site_filter,
     text_field,
 )
 from safety import queue
@@ -277,10 +277,7 @@ class FollowUpSignForm(SignatureForm):
 
 class AdverseEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Participant ID")
-    site = django_filters.ModelChoiceFilter(
-        queryset=lambda request: site_list(request.user, VIEW_AE),
-        field_name="participant__site",
-    )
+    site = site_filter(VIEW_AE, field_name="participant__site")
     seriousness = django_filters.ChoiceFilter(
         label="Seriousness",
         choices=[("serious", "Serious"), ("non_serious", "Not serious")],
@@ -321,10 +318,7 @@ class ReviewQueueFilter(DefaultedFilterSet, AdverseEventFilter):
     and whether the event is coded."""
 
     status = None
-    site = django_filters.ModelChoiceFilter(
-        queryset=lambda request: site_list(request.user, ASSESS_AE),
-        field_name="participant__site",
-    )
+    site = site_filter(ASSESS_AE, field_name="participant__site")
     state = django_filters.ChoiceFilter(
         label="Review",
         choices=[

@@ -4,7 +4,6 @@ from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Subm
 from django import forms
 from django.utils import timezone
 
-from accounts.selectors import site_list
 from participants.models import PERSON_FIELDS, SUPPORT_CONTACT_FIELDS, ParticipantIdentity
 from participants.validators import validate_date_of_birth
 from records.forms import (
@@ -12,6 +11,7 @@ from records.forms import (
     AuditedEditForm,
     DayField,
     ServerValidatedHelper,
+    site_filter,
     text_field,
 )
 from screening import services
@@ -253,10 +253,8 @@ class DayRangeFilter(django_filters.DateFromToRangeFilter):
 
 
 class ScreeningLogFilter(django_filters.FilterSet):
-    site = django_filters.ModelChoiceFilter(
-        field_name="participant__site",
-        label="Site",
-        queryset=lambda request: site_list(request.user, "screening.view_screeningattempt"),
+    site = site_filter(
+        "screening.view_screeningattempt", field_name="participant__site", label="Site"
     )
     period = DayRangeFilter(
         field_name="screened_on",

@@ -109,19 +109,23 @@ class LogRow:
 
 @dataclass
 class ScreeningLog:
+    # The rows of one page of sites; `total` counts every site of the filter, not just those.
     rows: list[LogRow]
+    total: LogRow
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
 
-    @property
-    def total(self) -> LogRow:
-        total = LogRow(site=None)
-        for row in self.rows:
-            total.screened += row.screened
-            total.in_progress += row.in_progress
-            total.failed += row.failed
-            total.confirmed += row.confirmed
-            total.enrolled += row.enrolled
-        return total
+
+LOG_COUNTS = ("screened", "failed", "confirmed", "enrolled", "in_progress")
+
+
+def _attempt_counts() -> dict[str, Count]:
+    status = ScreeningAttempt.Status
+    return {
+        "screened": Count("id"),
+        "failed": Count("id", filter=Q(status=status.SCREEN_FAILED)),
+        "confirmed": Count("id", filter=Q(status=status.CONFIRMED)),
+        "in_progress": Count("id", filter=Q(status__in=[status.DRAFT, status.SUBMITTED])),
+    }
 
 
 def screening_log(
@@ -129,42 +133,51 @@ def screening_log(
     user: User,
     attempts: QuerySet[ScreeningAttempt],
     sites: QuerySet[Site],
+    page_sites: list[Site],
     period: slice | None = None,
 ) -> ScreeningLog:
-    """Screened / failed (by reason) / confirmed per site, and enrolled as the participant table
-    counts them (enrolled in `period`, a slice of dates, if given), in a fixed number of queries.
+    """Screened / failed (by reason) / confirmed per site of `page_sites`, and enrolled as the
+    participant table counts them (enrolled in `period`, a slice of dates, if given), with the
+    totals of all `sites` counted by the database, in a fixed number of queries.
 
     `attempts` is an already scoped and filtered queryset (see `attempt_list`); `sites` are
-    within the user's scope too.
+    within the user's scope too, and `page_sites` some of them (one page of the log).
     """
-    status = ScreeningAttempt.Status
+    page_ids = [site.pk for site in page_sites]
     per_site = {
         row["participant__site_id"]: row
-        for row in attempts.order_by()
+        for row in attempts.filter(participant__site_id__in=page_ids)
+        .order_by()
         .values("participant__site_id")
-        .annotate(
-            screened=Count("id"),
-            failed=Count("id", filter=Q(status=status.SCREEN_FAILED)),
-            confirmed=Count("id", filter=Q(status=status.CONFIRMED)),
-            in_progress=Count("id", filter=Q(status__in=[status.DRAFT, status.SUBMITTED])),
-        )
+        .annotate(**_attempt_counts())
     }
     enrolled = Participant.objects.filter(site__in=sites, enrolled_on__isnull=False)
     if period is not None and period.start:
         enrolled = enrolled.filter(enrolled_on__gte=period.start)
     if period is not None and period.stop:
         enrolled = enrolled.filter(enrolled_on__lte=period.stop)
-    for row in enrolled.order_by().values("site_id").annotate(enrolled=Count("id")):
-        per_site.setdefault(row["site_id"], {})["enrolled"] = row["enrolled"]
-    counts = ("screened", "failed", "confirmed", "enrolled", "in_progress")
+    for row in (
+        enrolled.filter(site_id__in=page_ids).order_by().values("site_id").annotate(n=Count("id"))
+    ):
+        per_site.setdefault(row["site_id"], {})["enrolled"] = row["n"]
     rows = [
-        LogRow(site=site, **{name: per_site.get(site.pk, {}).get(name, 0) for name in counts})
-        for site in sites
+        LogRow(site=site, **{name: per_site.get(site.pk, {}).get(name, 0) for name in LOG_COUNTS})
+        for site in page_sites
     ]
+    total = LogRow(
+        site=None,
+        enrolled=enrolled.count(),
+        **attempts.filter(participant__site__in=sites).order_by().aggregate(**_attempt_counts()),
+    )
+    return ScreeningLog(rows=rows, total=total, reasons=_failure_reasons(attempts))
+
+
+def _failure_reasons(attempts: QuerySet[ScreeningAttempt]) -> list[tuple[str, str, int]]:
+    """Each failed criterion's code, text and how many screen failures of `attempts` it caused."""
     counter: Counter[str] = Counter()
     texts: dict[str, str] = {}
     for codes, results in (
-        attempts.filter(status=status.SCREEN_FAILED)
+        attempts.filter(status=ScreeningAttempt.Status.SCREEN_FAILED)
         .values_list("failed_codes", "results")
         .order_by()
     ):
@@ -172,5 +185,4 @@ def screening_log(
         for result in results:
             if result.get("code") in codes:
                 texts.setdefault(result["code"], result.get("text", ""))
-    reasons = [(code, texts.get(code, ""), n) for code, n in counter.most_common()]
-    return ScreeningLog(rows=rows, reasons=reasons)
+    return [(code, texts.get(code, ""), n) for code, n in counter.most_common()]

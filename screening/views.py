@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView, View
@@ -275,6 +276,8 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
     permission_required = "screening.view_screeningattempt"
     filterset_class = ScreeningLogFilter
     template_name = "screening/log.html"
+    # The log pages its sites (the totals count all of them); the attempts are only counted.
+    sites_per_page = 25
 
     def get_queryset(self):
         return selectors.attempt_list(user=self.request.user)
@@ -286,13 +289,18 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
         site = filters.get("site")
         if site is not None:
             sites = sites.filter(pk=site.pk)
+        paginator = Paginator(sites, self.sites_per_page)
+        page = paginator.get_page(self.request.GET.get("page"))
         log = selectors.screening_log(
             user=self.request.user,
             attempts=self.filterset.qs,
             sites=sites,
+            page_sites=list(page.object_list),
             period=filters.get("period"),
         )
-        context["log"] = log
+        context.update(
+            log=log, paginator=paginator, page_obj=page, is_paginated=page.has_other_pages()
+        )
         context["chart"] = {
             "sites": [str(row.site) for row in log.rows],
             "screened": [row.screened for row in log.rows],

@@ -10,9 +10,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 
-from accounts.selectors import site_list
 from records import redaction
 from records.edits import StepRefused
+from records.forms import site_filter
 from records.views import RecordListView, next_url
 from sessions_app import selectors
 from sessions_app.models import DoseAdministration, VitalSignAlert
@@ -39,9 +39,7 @@ class AlertFilter(django_filters.FilterSet):
         method="filter_status",
         empty_label="All",
     )
-    site = django_filters.ModelChoiceFilter(
-        queryset=lambda request: site_list(request.user, selectors.VIEW_ALERT)
-    )
+    site = site_filter(selectors.VIEW_ALERT)
 
     class Meta:
         model = VitalSignAlert

@@ -25,6 +25,21 @@ PAGES = [
 ]
 
 
+def page_clients(manifest: dict) -> tuple[list[tuple[str, str]], dict[str, Client]]:
+    """The benchmark's pages (with a flowsheet of the first site) and a logged-in test client for
+    each role that opens them."""
+    users = {
+        "therapist": manifest["sites"][0]["therapists"][0],
+        "monitor": manifest["monitor"],
+    }
+    pages = [*PAGES, (f"/sessions/{manifest['sites'][0]['ended'][0]}/", "therapist")]
+    clients = {}
+    for role, username in users.items():
+        clients[role] = Client(HTTP_HOST="127.0.0.1")
+        clients[role].force_login(User.objects.get(username=username))
+    return pages, clients
+
+
 class Command(BaseCommand):
     help = "EXPLAIN ANALYZE the slowest queries of each list page of the benchmark."
 
@@ -35,15 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         with open(opts["manifest"]) as f:
             manifest = json.load(f)
-        users = {
-            "therapist": manifest["sites"][0]["therapists"][0],
-            "monitor": manifest["monitor"],
-        }
-        pages = [*PAGES, (f"/sessions/{manifest['sites'][0]['ended'][0]}/", "therapist")]
-        clients = {}
-        for role, username in users.items():
-            clients[role] = Client(HTTP_HOST="127.0.0.1")
-            clients[role].force_login(User.objects.get(username=username))
+        pages, clients = page_clients(manifest)
         for path, role in pages:
             clients[role].get(path)  # warm: the session, the caches
             with CaptureQueriesContext(connection) as captured:
