@@ -23,9 +23,9 @@ from trialsite.worklist import investigator_worklist
 
 
 def _first(queryset, n: int = 10) -> tuple[list, int]:
-    """The first `n` rows and how many there are in all: counted only when there may be more."""
-    rows = list(queryset[:n])
-    return rows, len(rows) if len(rows) < n else queryset.count()
+    """The first `n` rows and how many there are in all (always counted: the page reads the
+    database as many times whether the list is full or not)."""
+    return list(queryset[:n]), queryset.count()
 
 
 @login_required
