@@ -24,18 +24,6 @@ def _home(client):
     return response, len(counts)
 
 
-def test_fewer_than_ten_waiting_are_counted_without_a_count_query(
-    login, therapist, monitor, reading
-):
-    _raise(monitor, reading, 3)
-    client = login(therapist)
-    response, count_queries = _home(client)
-    assert response.context["site_query_count"] == 3
-    assert len(response.context["site_queries"]) == 3
-    assert "All 3 open queries" not in response.content.decode()
-    assert count_queries == 1  # the navigation's badge only
-
-
 def test_more_than_ten_waiting_are_counted_in_all(login, therapist, monitor, reading):
     _raise(monitor, reading, 12)
     response, count_queries = _home(login(therapist))
