@@ -20,6 +20,8 @@ INPUT_TEMPLATES = frozenset(
     ).split()
 )
 TEXTAREA_TEMPLATE = f"{WIDGETS}textarea.html"
+SELECT_TEMPLATE = f"{WIDGETS}select.html"
+OPTION_TEMPLATE = f"{WIDGETS}select_option.html"
 
 
 def _text(value) -> str:
@@ -28,7 +30,7 @@ def _text(value) -> str:
     return value if isinstance(value, SafeData) else escape("%s" % value)  # noqa: UP031
 
 
-def _attrs(attrs: dict) -> str:
+def attrs_html(attrs: dict) -> str:
     """django/forms/widgets/attrs.html: True alone, False left out, the rest as text."""
     return "".join(
         f" {conditional_escape(name)}"
@@ -44,16 +46,39 @@ def _input(widget: dict) -> str:
     shown = "" if value is None else f' value="{_text(value)}"'
     return (
         f'<input type="{conditional_escape(widget["type"])}" '
-        f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+        f'name="{conditional_escape(widget["name"])}"{shown}{attrs_html(widget["attrs"])}>'
     )
 
 
 def _textarea(widget: dict) -> str:
     value = conditional_escape(widget["value"]) if widget["value"] else ""
     return (
-        f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f'<textarea name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>\n'
         f"{value}</textarea>"
     )
+
+
+def _option(option: dict) -> str:
+    return (
+        f'<option value="{_text(option["value"])}"'
+        f"{attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+    )
+
+
+def _select(widget: dict) -> str | None:
+    """select.html and its select_option.html; None where an option has a template of its own."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            if option["template_name"] != OPTION_TEMPLATE:
+                return None
+            parts.append(f"\n  {_option(option)}\n")  # the option template's own line end
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
 
 
 class FormRenderer(DjangoTemplates):
@@ -62,4 +87,8 @@ class FormRenderer(DjangoTemplates):
             return mark_safe(_input(context["widget"]))  # noqa: S308 - every part escaped above
         if template_name == TEXTAREA_TEMPLATE:
             return mark_safe(_textarea(context["widget"]))  # noqa: S308 - escaped above
+        if template_name == SELECT_TEMPLATE:
+            select = _select(context["widget"])
+            if select is not None:
+                return mark_safe(select)  # noqa: S308 - escaped above
         return super().render(template_name, context, request)

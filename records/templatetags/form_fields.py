@@ -11,22 +11,32 @@ A helper opts in with `helper.field_template = FIELD_TEMPLATE`.
 
 from django import forms, template
 from django.conf import settings
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from records.renderers import attrs_html as _attrs
 
 register = template.Library()
 
 FIELD_TEMPLATE = "records/_field.html"
 CRISPY_FIELD_TEMPLATE = "bootstrap5/field.html"
-_OWN = (forms.CheckboxInput, forms.RadioSelect, forms.FileInput, forms.MultiWidget)
+_OWN = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.FileInput, forms.MultiWidget)
+
+
+def _is_radios(field) -> bool:
+    widget = field.field.widget
+    return isinstance(widget, forms.RadioSelect) and not isinstance(widget, _OWN)
 
 
 def _crispy_markup(context) -> bool:
     """Whether this field needs crispy's template: a widget or a layout this tag does not write."""
     field = context["field"]
+    radios = _is_radios(field)
     return (
         isinstance(field.field.widget, _OWN)
-        or field.use_fieldset
+        or (field.use_fieldset and not radios)
+        or (radios and bool(context.get("inline_class") or context.get("flat_attrs")))
         or "form-horizontal" in (context.get("form_class") or "")
         or bool(context.get("label_class") or context.get("field_class") or context.get("tag"))
         or bool(context.get("help_text_inline"))
@@ -60,6 +70,8 @@ def bootstrap_field(context) -> str:
         return str(field)
     if _crispy_markup(context):
         return context.template.engine.get_template(CRISPY_FIELD_TEMPLATE).render(context)
+    if _is_radios(field):
+        return _radios(context, field)
     required = field.field.required
     wrapper = " ".join(c for c in ("mb-3", context.get("wrapper_class"), field.css_classes()) if c)
     label = ""
@@ -82,13 +94,6 @@ def bootstrap_field(context) -> str:
                 ((n, field.auto_id, error) for n, error in enumerate(field.errors, 1)),
             ),
         )
-    help_text = ""
-    if field.help_text:
-        help_text = format_html(
-            '<div {}class="form-text">{}</div>',
-            format_html('id="{}_helptext" ', field.auto_id) if field.auto_id else "",
-            mark_safe(field.help_text),  # noqa: S308 - as crispy's `|safe`: the form's own text
-        )
     return format_html(
         '<div id="div_{}" class="{}">{}{}{}{}</div>',
         field.auto_id,
@@ -96,5 +101,97 @@ def bootstrap_field(context) -> str:
         label,
         mark_safe(_widget(field)),  # noqa: S308 - rendered by the widget, escaped there
         errors,
-        help_text,
+        _help_text(field),
+    )
+
+
+def _errors_block(context, field) -> str:
+    """bootstrap5/layout/field_errors_block.html."""
+    if not (context.get("form_show_errors", True) and field.errors):
+        return ""
+    return format_html(
+        '<div id="{}_error" class="invalid-feedback">{}</div>',
+        field.errors.field_id,
+        format_html_join(
+            "",
+            '<p id="error_{}_{}"><strong>{}</strong></p>',
+            ((n, field.auto_id, error) for n, error in enumerate(field.errors, 1)),
+        ),
+    )
+
+
+def _help_text(field) -> str:
+    """bootstrap5/layout/help_text.html, the help text below the field."""
+    if not field.help_text:
+        return ""
+    return format_html(
+        '<div {}class="form-text">{}</div>',
+        format_html('id="{}_helptext" ', field.auto_id) if field.auto_id else "",
+        mark_safe(field.help_text),  # noqa: S308 - as crispy's `|safe`: the form's own text
+    )
+
+
+def _unlocalized(value) -> str:
+    """`{{ value|unlocalize }}`: the value as text, unlocalised, escaped unless safe."""
+    return conditional_escape(str(localize(value, use_l10n=False)))
+
+
+def _radios(context, field) -> str:
+    """crispy's field.html for a radio select: its legend in a fieldset (as Django gives radio
+    buttons), then bootstrap5/layout/radio_checkbox_select.html, one form-check an option."""
+    required = field.field.required
+    wrapper = " ".join(c for c in ("mb-3", context.get("wrapper_class"), field.css_classes()) if c)
+    opening = closing = ""
+    if field.label and context.get("form_show_labels", True):
+        tag = "legend" if field.use_fieldset else "label"
+        if field.use_fieldset:
+            described = field.aria_describedby
+            described = format_html(' aria-describedby="{}"', described) if described else ""
+            opening = format_html("<fieldset{}>", described)
+            closing = mark_safe("</fieldset>")
+        opening = format_html(
+            '{}<{}{} class="form-label{}{}">{}{}</{}>',
+            opening,
+            tag,
+            format_html(' for="{}"', field.id_for_label) if field.id_for_label else "",
+            " requiredField" if required else "",
+            " fs-6" if field.use_fieldset else "",
+            field.label,
+            mark_safe('<span class="asteriskField">*</span>') if required else "",
+            tag,
+        )
+    widget = field.field.widget
+    id_ = widget.attrs.get("id") or field.auto_id
+    attrs = field.build_widget_attrs({"id": id_} if id_ else {})
+    groups = list(widget.optgroups(field.html_name, widget.format_value(field.value()), attrs))
+    invalid = " is-invalid" if field.errors else ""
+    parts = []
+    for number, (group, options, _index) in enumerate(groups, 1):
+        if group:
+            parts.append(format_html("<strong>{}</strong>", group))
+        for position, option in enumerate(options, 1):
+            last = position == len(options) and number == len(groups)
+            parts.append(
+                format_html(
+                    '<div class="form-check"><input type="{}" class="form-check-input{}" '
+                    'name="{}" value="{}"{}><label for="{}" class="form-check-label">{}</label>'
+                    "{}</div>",
+                    option["type"],
+                    invalid,
+                    field.html_name,
+                    _unlocalized(option["value"]),
+                    mark_safe(_attrs(option["attrs"])),  # noqa: S308 - escaped by _attrs
+                    option["attrs"].get("id", ""),
+                    _unlocalized(option["label"]),
+                    _errors_block(context, field) if last else "",
+                )
+            )
+    return format_html(
+        '<div id="div_{}" class="{}">{}<div>{}</div>{}{}</div>',
+        field.auto_id,
+        wrapper,
+        opening,
+        mark_safe("".join(parts)),  # noqa: S308 - each option built by format_html
+        _help_text(field),
+        closing,
     )

@@ -6,12 +6,13 @@ staying half the initial one, its window) is checked here, so that every message
 beside its field; the services judge the values again and write them.
 """
 
-from crispy_forms.layout import HTML, Div, Field, Layout, Submit
+from crispy_forms.layout import HTML, Field, Layout
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from records.forms import AuditedEditForm, ServerValidatedHelper, WhenField, local_input, text_field
+from records.layout import Div, Submit
 from sessions_app.forms.doses import (
     KitNumberChecked,
     SupplementalDoseFields,

@@ -2,11 +2,12 @@
 their corrections use too (sessions_app/forms/corrections.py).
 """
 
-from crispy_forms.layout import HTML, Div
+from crispy_forms.layout import HTML
 from django import forms
 from django.core.exceptions import ValidationError
 
 from records.forms import WhenField, now_local, text_field
+from records.layout import Div
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import DoseAdministration, DosingSession, StudySessionSettings
 from sessions_app.selectors import elapsed_minutes

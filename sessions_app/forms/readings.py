@@ -4,7 +4,7 @@ Measurement fields come from the models, so each form refuses the same impossibl
 same message beside the field.
 """
 
-from crispy_forms.layout import Div, Field, Layout, Submit
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -17,6 +17,7 @@ from records.forms import (
     local_input,
     text_field,
 )
+from records.layout import Div, Submit
 from records.measurements import Measurement
 from sessions_app.forms.step import FlowsheetForm
 from sessions_app.models import Observation, VitalSignReading

@@ -2,7 +2,6 @@
 checks and the end.
 """
 
-from crispy_forms.layout import Div, Hidden
 from django import forms
 
 from records.forms import (
@@ -14,6 +13,7 @@ from records.forms import (
     now_local,
     text_field,
 )
+from records.layout import Div, Hidden
 from sessions_app.forms.fields import yes_no_field
 from sessions_app.forms.step import FlowsheetForm, VersionedFlowsheetForm
 from sessions_app.models import DosingSession

@@ -2,11 +2,12 @@
 one page.
 """
 
-from crispy_forms.layout import Field, Hidden, Layout, Submit
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils import timezone
 
 from records.forms import ServerValidatedHelper, local_input, now_local, text_field
+from records.layout import Hidden, Submit
 from records.templatetags.form_fields import FIELD_TEMPLATE
 from sessions_app.models import DosingSession
 from sessions_app.services.flowsheet.common import BEFORE_START_TOLERANCE

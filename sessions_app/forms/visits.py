@@ -1,8 +1,9 @@
-from crispy_forms.layout import Field, Layout, Submit
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils import timezone
 
 from records.forms import DayField, ServerValidatedHelper, text_field
+from records.layout import Submit
 from sessions_app.models import Visit
 from sessions_app.services.visits import MISSED_REASON_REQUIRED, UNDO_REASON_REQUIRED
 

@@ -4,11 +4,13 @@ beside their fields and everything typed kept."""
 
 import re
 
+from crispy_forms import layout as crispy
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout
+from crispy_forms.layout import Layout
 from crispy_forms.utils import render_crispy_form
 from django import forms
 
+from records import layout as ours
 from records.templatetags.form_fields import FIELD_TEMPLATE
 
 
@@ -21,19 +23,22 @@ class _Form(forms.Form):
     agreed = forms.BooleanField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, field_template=None, **kwargs):
+    def __init__(self, *args, field_template=None, layout=crispy, **kwargs):
         super().__init__(*args, prefix="step", **kwargs)
         self.helper = FormHelper(self)
         self.helper.form_tag = False
         self.helper.field_template = field_template
         self.helper.layout = Layout(
+            layout.Hidden("action", "reading"),
             "version",
             "when",
-            Div(Div("systolic", css_class="col-6"), css_class="row"),
-            "kind",
+            layout.Div(layout.Div("systolic", css_class="col-6"), css_class="row", css_id="bp"),
+            layout.Div("kind", data_x="<y>"),
             "text",
             "decision",
             "agreed",
+            layout.Submit("save", "Save reading", css_id="submit-step"),
+            layout.Submit("save again", "Again", css_class="btn-sm"),
         )
 
 
@@ -52,6 +57,18 @@ def test_fields_written_in_python_match_crispys():
     assert 'id="div_id_step-when"' in _html(field_template=FIELD_TEMPLATE)
 
 
+def test_buttons_hidden_inputs_and_divs_written_in_python_match_crispys():
+    html = _html(field_template=FIELD_TEMPLATE, layout=ours)
+    assert html == _html(field_template=FIELD_TEMPLATE)
+    assert 'value="Save reading"' in html and 'id="submit-step"' in html
+    assert '<div id="bp" class="row">' in html and 'data-x="&lt;y&gt;"' in html
+
+
+def test_a_buttons_value_is_text_escaped_not_a_template():
+    button = ours.Submit("save", 'Say "done" & {{ go }}').render(None, None)
+    assert 'value="Say &quot;done&quot; &amp; {{ go }}"' in button
+
+
 def test_refused_fields_keep_their_errors_and_input_like_crispys():
     data = {
         "step-when": "not a time",
@@ -59,12 +76,13 @@ def test_refused_fields_keep_their_errors_and_input_like_crispys():
         "step-text": "kept <b>",
         "step-kind": "b",
     }
-    ours = _Form(data, field_template=FIELD_TEMPLATE)
-    assert not ours.is_valid()
+    mine = _Form(data, field_template=FIELD_TEMPLATE, layout=ours)
+    assert not mine.is_valid()
     theirs = _Form(data)
     theirs.is_valid()
-    html = render_crispy_form(ours)
+    html = render_crispy_form(mine)
     assert html.count('class="invalid-feedback"') == 3  # when, systolic, decision
+    assert html.count('class="form-check-input is-invalid"') == 2  # the radio buttons
     assert "kept &lt;b&gt;" in html and 'value="20"' in html
     assert 'class="numberinput form-control is-invalid"' in html
     assert _normalised(html) == _normalised(render_crispy_form(theirs))

@@ -1,5 +1,5 @@
-"""The form renderer writes Django's input and text area templates in Python: the markup must be
-exactly Django's, escaping included."""
+"""The form renderer writes Django's input, text area and select templates in Python: the markup
+must be exactly Django's, escaping included."""
 
 import pytest
 from django import forms
@@ -20,6 +20,15 @@ class _Form(forms.Form):
     text = forms.CharField(widget=forms.Textarea({"rows": 3, "data-x": mark_safe("<i>")}))
     attachment = forms.FileField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput({"disabled": True, "readonly": False}))
+    kind = forms.ChoiceField(choices=[("", "Choose…"), ("a&b", VALUE), (1, "One")])
+    grouped = forms.ChoiceField(
+        required=False,
+        choices=[("Vital <signs>", [("bp", "Blood pressure"), ("p", "Pulse")]), ("o", "Other")],
+    )
+    many = forms.MultipleChoiceField(required=False, choices=[("x", "X"), ("y", "Y")])
+    picked = forms.TypedChoiceField(
+        coerce=int, choices=[(80, "80 mg"), (120, "120 mg")], widget=forms.Select({"data-y": 1})
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,14 +37,19 @@ class _Form(forms.Form):
         None,
         {"name": VALUE, "count": "-1", "when": "x", "secret": VALUE, "agreed": "on", "text": VALUE},
         {"name": mark_safe("<b>safe</b>"), "text": "", "version": "2"},
+        {"kind": "a&b", "grouped": "p", "many": ["x", "y"], "picked": "120"},
+        {"kind": "nonsense", "grouped": "bp", "picked": "7"},
     ],
 )
-def test_inputs_and_text_areas_written_exactly_as_djangos_templates_write_them(data):
+def test_inputs_text_areas_and_selects_written_exactly_as_djangos_templates_write_them(data):
     ours = _Form(data, renderer=FormRenderer())
     djangos = _Form(data, renderer=DjangoTemplates())
     for name in ours.fields:
         assert str(ours[name]) == str(djangos[name])
     assert str(ours) == str(djangos)
-    if data and data["name"] == VALUE:  # typed text is escaped
+    if data and data.get("name") == VALUE:  # typed text is escaped
         assert "He said &quot;stop&quot; &lt;b&gt;" in str(ours["name"])
         assert "He said &quot;stop&quot; &lt;b&gt;" in str(ours["text"])
+    if data and data.get("kind") == "a&b":  # the option chosen stays chosen
+        assert '<option value="a&amp;b" selected>' in str(ours["kind"])
+        assert '<optgroup label="Vital &lt;signs&gt;">' in str(ours["grouped"])
