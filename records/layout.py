@@ -14,9 +14,11 @@ from django.utils.safestring import mark_safe
 
 
 class _Input:
-    """bootstrap5/layout/baseinput.html."""
+    """bootstrap5/layout/baseinput.html (an input given a template of its own is crispy's)."""
 
-    def render(self, form, context, template_pack=None, **kwargs):
+    def render(self, form, context, template_pack=layout.TEMPLATE_PACK, **kwargs):
+        if self.template != type(self).template:
+            return super().render(form, context, template_pack=template_pack, **kwargs)
         name = slugify(self.name) if len(str(self.name).split()) > 1 else self.name
         if self.input_type == "hidden":
             return format_html(
@@ -42,9 +44,11 @@ class Hidden(_Input, layout.Hidden):
 
 
 class Div(layout.Div):
-    """bootstrap5/layout/div.html."""
+    """bootstrap5/layout/div.html (a div given a template of its own is crispy's)."""
 
     def render(self, form, context, template_pack=layout.TEMPLATE_PACK, **kwargs):
+        if self.template != type(self).template:
+            return super().render(form, context, template_pack=template_pack, **kwargs)
         fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
         return format_html(
             "<div {}{}{}>{}</div>",

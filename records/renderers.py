@@ -7,8 +7,10 @@ radio buttons, forms, fields) is rendered by Django as before.
 """
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 WIDGETS = "django/forms/widgets/"
 # The templates that are only `{% include "django/forms/widgets/input.html" %}`.
@@ -58,10 +60,15 @@ def _textarea(widget: dict) -> str:
     )
 
 
+def _shown(value) -> str:
+    """`{{ value }}`: in the current time zone, localised, escaped unless safe."""
+    return conditional_escape(localize(template_localtime(value)))
+
+
 def _option(option: dict) -> str:
     return (
         f'<option value="{_text(option["value"])}"'
-        f"{attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+        f"{attrs_html(option['attrs'])}>{_shown(option['label'])}</option>"
     )
 
 
@@ -70,7 +77,7 @@ def _select(widget: dict) -> str | None:
     parts = [f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION_TEMPLATE:
                 return None

@@ -64,6 +64,15 @@ def test_buttons_hidden_inputs_and_divs_written_in_python_match_crispys():
     assert '<div id="bp" class="row">' in html and 'data-x="&lt;y&gt;"' in html
 
 
+def test_a_layout_object_given_a_template_of_its_own_is_rendered_by_crispy():
+    form = _Form(layout=ours)
+    form.helper.layout.append(
+        ours.Submit("go", "{{ undefined }}", template="bootstrap5/layout/baseinput.html")
+    )
+    html = render_crispy_form(form)
+    assert 'name="go" value=""' in _normalised(html)  # crispy's: the value is a template
+
+
 def test_a_buttons_value_is_text_escaped_not_a_template():
     button = ours.Submit("save", 'Say "done" & {{ go }}').render(None, None)
     assert 'value="Say &quot;done&quot; &amp; {{ go }}"' in button

@@ -1,6 +1,9 @@
 """The form renderer writes Django's input, text area and select templates in Python: the markup
 must be exactly Django's, escaping included."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -25,7 +28,10 @@ class _Form(forms.Form):
         required=False,
         choices=[("Vital <signs>", [("bp", "Blood pressure"), ("p", "Pulse")]), ("o", "Other")],
     )
-    many = forms.MultipleChoiceField(required=False, choices=[("x", "X"), ("y", "Y")])
+    many = forms.MultipleChoiceField(required=False, choices=[("x", "X"), ("y", 2.5)])
+    day = forms.ChoiceField(
+        required=False, choices=[("d", datetime.date(2026, 12, 2)), ("n", Decimal("1234.5"))]
+    )
     picked = forms.TypedChoiceField(
         coerce=int, choices=[(80, "80 mg"), (120, "120 mg")], widget=forms.Select({"data-y": 1})
     )
