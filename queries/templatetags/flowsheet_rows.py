@@ -8,6 +8,10 @@ same markup directly.
 
     {% load flowsheet_rows %}
     {% reading_rows %}    the <tr> of each of sheet.readings, or the row saying there are none
+
+It lives with the query markers it writes rather than in sessions_app, which has no template
+tags of its own: scripts/check-upgrade.sh runs an earlier release with this checkout installed,
+and Django would load a new `sessions_app.templatetags` into that release's `sessions_app`.
 """
 
 from django import template
