@@ -30,7 +30,7 @@ class _Input:
             name,
             self.value,
             self.field_classes,
-            self.id or f"{self.input_type}-id-{slugify(self.name)}",
+            self.id,  # crispy's: the css_id given, or "<type>-id-<slugified name>"
             self.flat_attrs,
         )
 

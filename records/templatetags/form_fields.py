@@ -63,6 +63,31 @@ def _widget(field) -> str:
     return str(field)
 
 
+def _wrapper(context, field) -> str:
+    """The classes of the field's `div_<id>`."""
+    return " ".join(c for c in ("mb-3", context.get("wrapper_class"), field.css_classes()) if c)
+
+
+def _shows_label(context, field) -> bool:
+    return bool(field.label) and context.get("form_show_labels", True)
+
+
+def _label(field, *, legend: bool = False) -> str:
+    """The field's label, or the legend of its fieldset, with the required marker."""
+    tag = "legend" if legend else "label"
+    required = field.field.required
+    return format_html(
+        '<{}{} class="form-label{}{}">{}{}</{}>',
+        tag,
+        format_html(' for="{}"', field.id_for_label) if field.id_for_label else "",
+        " requiredField" if required else "",
+        " fs-6" if legend else "",
+        field.label,
+        mark_safe('<span class="asteriskField">*</span>') if required else "",
+        tag,
+    )
+
+
 @register.simple_tag(takes_context=True)
 def bootstrap_field(context) -> str:
     field = context["field"]
@@ -72,17 +97,7 @@ def bootstrap_field(context) -> str:
         return context.template.engine.get_template(CRISPY_FIELD_TEMPLATE).render(context)
     if _is_radios(field):
         return _radios(context, field)
-    required = field.field.required
-    wrapper = " ".join(c for c in ("mb-3", context.get("wrapper_class"), field.css_classes()) if c)
-    label = ""
-    if field.label and context.get("form_show_labels", True):
-        label = format_html(
-            '<label{} class="form-label{}">{}{}</label>',
-            format_html(' for="{}"', field.id_for_label) if field.id_for_label else "",
-            " requiredField" if required else "",
-            field.label,
-            mark_safe('<span class="asteriskField">*</span>') if required else "",
-        )
+    label = _label(field) if _shows_label(context, field) else ""
     errors = ""
     if context.get("form_show_errors", True) and field.errors:
         errors = format_html(
@@ -97,7 +112,7 @@ def bootstrap_field(context) -> str:
     return format_html(
         '<div id="div_{}" class="{}">{}{}{}{}</div>',
         field.auto_id,
-        wrapper,
+        _wrapper(context, field),
         label,
         mark_safe(_widget(field)),  # noqa: S308 - rendered by the widget, escaped there
         errors,
@@ -139,27 +154,14 @@ def _unlocalized(value) -> str:
 def _radios(context, field) -> str:
     """crispy's field.html for a radio select: its legend in a fieldset (as Django gives radio
     buttons), then bootstrap5/layout/radio_checkbox_select.html, one form-check an option."""
-    required = field.field.required
-    wrapper = " ".join(c for c in ("mb-3", context.get("wrapper_class"), field.css_classes()) if c)
     opening = closing = ""
-    if field.label and context.get("form_show_labels", True):
-        tag = "legend" if field.use_fieldset else "label"
-        if field.use_fieldset:
-            described = field.aria_describedby
-            described = format_html(' aria-describedby="{}"', described) if described else ""
-            opening = format_html("<fieldset{}>", described)
-            closing = mark_safe("</fieldset>")
-        opening = format_html(
-            '{}<{}{} class="form-label{}{}">{}{}</{}>',
-            opening,
-            tag,
-            format_html(' for="{}"', field.id_for_label) if field.id_for_label else "",
-            " requiredField" if required else "",
-            " fs-6" if field.use_fieldset else "",
-            field.label,
-            mark_safe('<span class="asteriskField">*</span>') if required else "",
-            tag,
-        )
+    if _shows_label(context, field) and field.use_fieldset:
+        described = field.aria_describedby
+        described = format_html(' aria-describedby="{}"', described) if described else ""
+        opening = format_html("<fieldset{}>{}", described, _label(field, legend=True))
+        closing = mark_safe("</fieldset>")
+    elif _shows_label(context, field):
+        opening = _label(field)
     widget = field.field.widget
     id_ = widget.attrs.get("id") or field.auto_id
     attrs = field.build_widget_attrs({"id": id_} if id_ else {})
@@ -189,7 +191,7 @@ def _radios(context, field) -> str:
     return format_html(
         '<div id="div_{}" class="{}">{}<div>{}</div>{}{}</div>',
         field.auto_id,
-        wrapper,
+        _wrapper(context, field),
         opening,
         mark_safe("".join(parts)),  # noqa: S308 - each option built by format_html
         _help_text(field),
