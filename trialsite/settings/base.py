@@ -98,6 +98,20 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # checked before it is reused after a request, so a restarted database costs no failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement a connection has run 5 times prepared:
+    # PostgreSQL then plans it once, not on every request (planning a flowsheet's session, a
+    # join of nine tables, took longer than running it; bench/README.md, "Round 4"). Off
+    # (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep prepared statements
+    # per client, such as PgBouncer in transaction mode before 1.21.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": True,
+            "prepare_threshold": 5
+            if env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+            else None,
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two requests at once (a double click) on `make run`'s SQLite: a transaction takes the write
     # lock when it begins, so the second one waits for it instead of failing with "database is
