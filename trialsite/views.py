@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Window
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -23,9 +23,10 @@ from trialsite.worklist import investigator_worklist
 
 
 def _first(queryset, n: int = 10) -> tuple[list, int]:
-    """The first `n` rows and how many there are in all (always counted: the page reads the
-    database as many times whether the list is full or not)."""
-    return list(queryset[:n]), queryset.count()
+    """The first `n` rows and how many there are in all, in one query (each row carries the
+    count of all, `COUNT(*) OVER ()`; no row, none in all)."""
+    rows = list(queryset.annotate(_all=Window(Count("pk")))[:n])
+    return rows, rows[0]._all if rows else 0
 
 
 @login_required
