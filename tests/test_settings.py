@@ -18,7 +18,14 @@ PRINT_CELERY_SETTINGS = (
 )
 
 
-def _load_production_settings(**variables):
+PRINT_DATABASE_OPTIONS = (
+    "import json\n"
+    "from django.conf import settings\n"
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))\n"
+)
+
+
+def _load_production_settings(script=PRINT_CELERY_SETTINGS, **variables):
     """Import trialsite.settings.production in a subprocess with `variables` in its environment.
 
     Starts from a valid production environment with no Celery variable at all; a variable given
@@ -39,7 +46,7 @@ def _load_production_settings(**variables):
         else:
             environment[name] = value
     return subprocess.run(
-        [sys.executable, "-c", PRINT_CELERY_SETTINGS],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -115,3 +122,36 @@ def test_production_refuses_to_start_without_the_export_keys(variables, message)
     result = _load_production_settings(CELERY_BROKER_URL=BROKER, **variables)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variable, threshold", [(None, 5), ("true", 5), ("false", None)], ids=["unset", "on", "off"]
+)
+def test_postgresql_prepares_statements_unless_told_a_pooler_cannot_keep_them(variable, threshold):
+    result = _load_production_settings(
+        script=PRINT_DATABASE_OPTIONS,
+        CELERY_BROKER_URL=BROKER,
+        DATABASE_URL="postgres://trialsite@db.invalid:5432/trialsite",
+        DATABASE_PREPARED_STATEMENTS=variable,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "server_side_binding": True,
+        "prepare_threshold": threshold,
+    }
+
+
+@pytest.mark.django_db
+def test_a_query_run_over_and_over_is_prepared_once_not_planned_each_time():
+    from django.db import connection
+
+    from accounts.models import Site
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):
+        list(Site.objects.filter(number="prepared-test"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('"accounts_site"."number" = $1' in statement for statement in prepared), prepared
