@@ -9,6 +9,7 @@ The participant is found from the record the text belongs to (a participant, or 
 `participant`), and asked for its `identifying_strings()`; nothing here knows the identity model.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -55,16 +56,22 @@ def _folded(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origin
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(strings: tuple[str, ...]) -> re.Pattern:
+    """The pattern of a participant's identifying strings, built once a process (a list page
+    redacts the texts of 25 participants; their patterns were most of its time)."""
+    folded = sorted((_folded(s)[0] for s in strings), key=len, reverse=True)
+    return re.compile("|".join(_pattern(s) for s in folded), flags=re.IGNORECASE)
+
+
 def redact(text: str, strings: list[str]) -> str:
     """`text` with each of `strings`, as it may be written (in any case, with or without its
     accents), replaced by [redacted]."""
     if not text or not strings:
         return text
     folded, origin = _folded(text)
-    strings = sorted((_folded(s)[0] for s in strings), key=len, reverse=True)
-    pattern = "|".join(_pattern(s) for s in strings)
     pieces, done = [], 0
-    for match in re.finditer(pattern, folded, flags=re.IGNORECASE):
+    for match in _compiled(tuple(strings)).finditer(folded):
         if match.end() == match.start():
             continue
         start, end = origin[match.start()], origin[match.end() - 1] + 1

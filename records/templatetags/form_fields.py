@@ -9,6 +9,7 @@ files, horizontal forms, fieldsets) to crispy's own template.
 A helper opts in with `helper.field_template = FIELD_TEMPLATE`.
 """
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
 from django.conf import settings
 from django.utils.formats import localize
@@ -20,7 +21,8 @@ from records.renderers import attrs_html as _attrs
 register = template.Library()
 
 FIELD_TEMPLATE = "records/_field.html"
-CRISPY_FIELD_TEMPLATE = "bootstrap5/field.html"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+CRISPY_FIELD_TEMPLATE = f"{CRISPY_TEMPLATE_PACK}/field.html"
 _OWN = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.FileInput, forms.MultiWidget)
 
 
@@ -40,7 +42,7 @@ def _crispy_markup(context) -> bool:
         or "form-horizontal" in (context.get("form_class") or "")
         or bool(context.get("label_class") or context.get("field_class") or context.get("tag"))
         or bool(context.get("help_text_inline"))
-        or not context.get("error_text_inline", True)
+        or (radios and not context.get("error_text_inline", True))
     )
 
 
@@ -95,20 +97,36 @@ def bootstrap_field(context) -> str:
         return str(field)
     if _crispy_markup(context):
         return context.template.engine.get_template(CRISPY_FIELD_TEMPLATE).render(context)
+    return _field(context, field)
+
+
+@register.filter
+def as_field(field) -> str:
+    """`{{ field|as_field }}`: crispy's `|as_crispy_field` (a field alone, outside a layout),
+    written in Python like the layouts' fields; what this module does not write is crispy's."""
+    # As crispy's filter: the errors as paragraphs, unless the form's helper says inline.
+    context = {
+        "field": field,
+        "form_show_errors": True,
+        "form_show_labels": True,
+        "error_text_inline": False,
+    }
+    helper = getattr(field.form, "helper", None)
+    if helper is not None:
+        if helper.field_template not in (None, "", FIELD_TEMPLATE):
+            return as_crispy_field(field)  # a field template of the form's own
+        context.update(helper.get_attributes(CRISPY_TEMPLATE_PACK))
+    if field.is_hidden or _crispy_markup(context):
+        return as_crispy_field(field)
+    return _field(context, field)
+
+
+def _field(context, field) -> str:
+    """A visible field as crispy's field.html writes it (`context`: crispy's variables)."""
     if _is_radios(field):
         return _radios(context, field)
     label = _label(field) if _shows_label(context, field) else ""
-    errors = ""
-    if context.get("form_show_errors", True) and field.errors:
-        errors = format_html(
-            '<div id="{}_error" class="invalid-feedback">{}</div>',
-            field.errors.field_id,
-            format_html_join(
-                "",
-                '<span id="error_{}_{}"><strong>{}</strong></span>',
-                ((n, field.auto_id, error) for n, error in enumerate(field.errors, 1)),
-            ),
-        )
+    errors = _errors(context, field, block=not context.get("error_text_inline", True))
     return format_html(
         '<div id="div_{}" class="{}">{}{}{}{}</div>',
         field.auto_id,
@@ -120,17 +138,19 @@ def bootstrap_field(context) -> str:
     )
 
 
-def _errors_block(context, field) -> str:
-    """bootstrap5/layout/field_errors_block.html."""
+def _errors(context, field, *, block: bool) -> str:
+    """bootstrap5/layout/field_errors.html (spans: the errors inline, a helper's default) or
+    field_errors_block.html (paragraphs: a field alone, and radio buttons)."""
     if not (context.get("form_show_errors", True) and field.errors):
         return ""
+    tag = "p" if block else "span"
     return format_html(
         '<div id="{}_error" class="invalid-feedback">{}</div>',
         field.errors.field_id,
         format_html_join(
             "",
-            '<p id="error_{}_{}"><strong>{}</strong></p>',
-            ((n, field.auto_id, error) for n, error in enumerate(field.errors, 1)),
+            '<{} id="error_{}_{}"><strong>{}</strong></{}>',
+            ((tag, n, field.auto_id, error, tag) for n, error in enumerate(field.errors, 1)),
         ),
     )
 
@@ -185,7 +205,7 @@ def _radios(context, field) -> str:
                     mark_safe(_attrs(option["attrs"])),  # noqa: S308 - escaped by _attrs
                     option["attrs"].get("id", ""),
                     _unlocalized(option["label"]),
-                    _errors_block(context, field) if last else "",
+                    _errors(context, field, block=True) if last else "",
                 )
             )
     return format_html(

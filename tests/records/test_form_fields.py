@@ -95,3 +95,48 @@ def test_refused_fields_keep_their_errors_and_input_like_crispys():
     assert "kept &lt;b&gt;" in html and 'value="20"' in html
     assert 'class="numberinput form-control is-invalid"' in html
     assert _normalised(html) == _normalised(render_crispy_form(theirs))
+
+
+class _Filters(forms.Form):
+    site = forms.ChoiceField(
+        choices=[("", "All sites")] + [(str(n), f"Site {n:02} <&>") for n in range(1, 101)],
+        required=False,
+    )
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(required=False, label="Contains", help_text="Any <b>word</b>.")
+    state = forms.ChoiceField(choices=[("open", "Open"), ("closed", "Closed")], required=True)
+    page = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def _each_field(form, template: str) -> str:
+    from django.template import engines
+
+    rendered = engines["django"].from_string(template).render({"form": form})
+    return _normalised(rendered)
+
+
+ALONE_OURS = "{% load form_fields %}{% for f in form %}{{ f|as_field }}{% endfor %}"
+ALONE_CRISPY = "{% load crispy_forms_tags %}{% for f in form %}{{ f|as_crispy_field }}{% endfor %}"
+
+
+def test_a_field_alone_written_in_python_matches_crispys_filter():
+    blank = _Filters()
+    assert _each_field(blank, ALONE_OURS) == _each_field(blank, ALONE_CRISPY)
+    chosen = _Filters(data={"site": "42", "since": "2026-11-30", "text": "a<b", "state": "x"})
+    assert not chosen.is_valid()  # the state refused: its error beside it
+    ours = _each_field(chosen, ALONE_OURS)
+    assert ours == _each_field(chosen, ALONE_CRISPY)
+    assert '<option value="42" selected>Site 42 &lt;&amp;&gt;</option>' in ours
+    assert 'value="a&lt;b"' in ours and "is-invalid" in ours
+
+
+def test_a_field_alone_of_a_form_with_its_own_field_template_is_left_to_crispy(monkeypatch):
+    from records.templatetags import form_fields
+
+    form = _Filters()
+    form.helper = FormHelper(form)
+    form.helper.field_template = "bootstrap5/field.html"
+    called = []
+    monkeypatch.setattr(form_fields, "as_crispy_field", lambda f: called.append(f.name) or "")
+    _each_field(form, ALONE_OURS)
+    assert called == ["site", "since", "text", "state", "page"]
