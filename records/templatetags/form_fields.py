@@ -10,6 +10,7 @@ A helper opts in with `helper.field_template = FIELD_TEMPLATE`.
 """
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms, template
 from django.conf import settings
 from django.utils.formats import localize
@@ -21,8 +22,7 @@ from records.renderers import attrs_html as _attrs
 register = template.Library()
 
 FIELD_TEMPLATE = "records/_field.html"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
-CRISPY_FIELD_TEMPLATE = f"{CRISPY_TEMPLATE_PACK}/field.html"
+CRISPY_FIELD_TEMPLATE = f"{TEMPLATE_PACK}/field.html"
 _OWN = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.FileInput, forms.MultiWidget)
 
 
@@ -115,7 +115,7 @@ def as_field(field) -> str:
     if helper is not None:
         if helper.field_template not in (None, "", FIELD_TEMPLATE):
             return as_crispy_field(field)  # a field template of the form's own
-        context.update(helper.get_attributes(CRISPY_TEMPLATE_PACK))
+        context.update(helper.get_attributes(TEMPLATE_PACK))
     if field.is_hidden or _crispy_markup(context):
         return as_crispy_field(field)
     return _field(context, field)
