@@ -22,7 +22,12 @@ from queries.tasks import query_digest_send, query_digests_send
 from tests.sessions_app.test_concurrency import _run_together
 
 pytestmark = pytest.mark.django_db
-TODAY = "2026-12-02"
+
+
+def _today() -> str:
+    """The day the scheduled task sends for (the site's local date), not a fixed date: a
+    fixed one becomes "today" itself on the calendar."""
+    return timezone.localdate().isoformat()
 
 
 def _detail(query):
@@ -149,7 +154,7 @@ def test_the_oldest_few_are_listed_with_the_count_of_all(therapist, monitor, rea
         when = now - datetime.timedelta(minutes=minutes)
         with mock.patch("django.utils.timezone.now", return_value=when):
             queries.append(services.query_raise(actor=monitor, record=reading, text=f"Q{minutes}"))
-    query_digest_send(therapist.pk, TODAY)
+    query_digest_send(therapist.pk, _today())
     (email,) = _emails_to(therapist)
     assert "Waiting for your site's answer: 7. The oldest:" in email.body
     listed = sorted(
@@ -173,13 +178,14 @@ def test_no_email_for_users_with_nothing_waiting_nor_for_inactive_ones(
 
 
 def test_running_the_digest_twice_a_day_sends_one_email_per_user(therapist, monitor, query):
-    query_digest_send(therapist.pk, TODAY)
-    query_digest_send(therapist.pk, TODAY)
+    query_digest_send(therapist.pk, _today())
+    query_digest_send(therapist.pk, _today())
     query_digests_send()
     query_digests_send()
     assert len(_emails_to(therapist)) == 1
     assert QueryDigest.objects.filter(recipient=therapist).count() == 1
-    query_digest_send(therapist.pk, "2026-12-03")
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    query_digest_send(therapist.pk, tomorrow.isoformat())
     assert len(_emails_to(therapist)) == 2
 
 
@@ -187,9 +193,9 @@ def test_a_failed_sending_gives_the_day_back_so_that_the_retry_sends_it(therapis
     with mock.patch("queries.tasks.send_mail", side_effect=OSError("mail server down")):
         # Eager tasks propagate what they raise: the retry is asked for here, and run below.
         with pytest.raises(Retry):
-            query_digest_send.delay(therapist.pk, TODAY)
+            query_digest_send.delay(therapist.pk, _today())
     assert not QueryDigest.objects.filter(recipient=therapist).exists()
-    assert query_digest_send.delay(therapist.pk, TODAY).get() is True
+    assert query_digest_send.delay(therapist.pk, _today()).get() is True
     assert len(_emails_to(therapist)) == 1
     assert QueryDigest.objects.filter(recipient=therapist).count() == 1
 
