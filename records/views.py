@@ -131,7 +131,24 @@ class ServiceFormMixin:
             return self.form_invalid(form)
 
 
-class RecordListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+class NearestPageMixin:
+    """Pages a list as Django's ListView does, except that a page number that is not a number
+    or is past the last page (a typo, an old bookmark, a list that shrank) shows the nearest
+    page, as the paginator's `get_page` does, rather than a 404 that reads as a record out of
+    the user's reach."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(
+            queryset,
+            page_size,
+            orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+        )
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class RecordListView(NearestPageMixin, LoginRequiredMixin, PermissionRequiredMixin, FilterView):
     """A list page of one kind of record: what its `selector(user=)` finds in the user's sites,
     filtered by `filterset_class`, 25 a page."""
 
@@ -186,7 +203,7 @@ class ScopedRecordMixin(SiteTimeZoneMixin, LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class RecordHistoryView(LoginRequiredMixin, ListView):
+class RecordHistoryView(NearestPageMixin, LoginRequiredMixin, ListView):
     """Who changed what, when and why, for one record and the records that belong to it.
 
     Subclasses implement `get_records()`, which must enforce the user's site scope (raise Http404

@@ -1,5 +1,6 @@
 """How an audit entry's changes read on a history page, without a database query per entry."""
 
+import ast
 import datetime
 
 from django import template
@@ -16,6 +17,8 @@ EMPTY = "—"
 
 
 def _readable(field, value):
+    if isinstance(field, models.JSONField):
+        value = _items(value)
     if value in (None, "None", ""):
         return EMPTY
     if value == REDACTED:
@@ -26,6 +29,19 @@ def _readable(field, value):
         return "yes" if value in (True, "True") else "no"
     if isinstance(field, models.DateTimeField) and isinstance(value, str):
         return _moment(value)
+    return value
+
+
+def _items(value):
+    """A list kept in a JSON field (a screening's failed criteria, a reading's flags) as its
+    items, comma-separated: the audit log stores it as Python writes a list ("['I3']")."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
     return value
 
 

@@ -3,11 +3,13 @@
 import zoneinfo
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from audit.models import LogEntry
 from audit.templatetags.audit_tags import change_rows
 from participants.services import participant_register
+from screening.models import ScreeningAttempt
 from tests.screening.factories import identity_data
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +35,17 @@ def test_a_timestamp_reads_in_the_active_zone_with_its_name(therapist, site1):
         rows = {label: new for label, _, new in change_rows(entry)}
     created = timezone.localtime(participant.created_at, chicago)
     assert rows["created at"] == f"{created:%Y-%m-%d %H:%M:%S} {created.tzname()}"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("[]", "—"), ("['I3']", "I3"), ("['I3', 'E7']", "I3, E7"), (["I3"], "I3"), ("[bad", "[bad")],
+)
+def test_a_list_in_a_json_field_reads_as_its_items(stored, shown):
+    """A screening's failed criteria read "I3, E7", not as Python writes a list; an empty one
+    reads as nothing, and an entry that is not a list is shown as stored."""
+    entry = LogEntry(
+        content_type=ContentType.objects.get_for_model(ScreeningAttempt),
+        changes={"failed_codes": ["[]", stored]},
+    )
+    assert change_rows(entry) == ([] if shown == "—" else [("failed codes", "—", shown)])

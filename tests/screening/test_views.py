@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from axes.models import AccessAttempt
@@ -204,9 +205,14 @@ def test_screen_failure_keeps_reasons_and_offers_rescreen(login, therapist, site
     content = detail.content.decode()
     assert "Screen failure" in content
     assert 'data-testid="criterion-E6" class="table-danger"' in content
-    response = client.post(
-        reverse("screening:rescreen", args=[attempt.pk]), {"screened_on": "2026-06-10"}
-    )
+    # Left to the server to check, so that an empty day gets its message beside the field,
+    # not the browser's bubble.
+    rescreen = reverse("screening:rescreen", args=[attempt.pk])
+    (form_tag,) = re.findall(rf'<form method="post" action="{rescreen}"[^>]*>', content)
+    assert "novalidate" in form_tag
+    response = client.post(rescreen, {"screened_on": ""})
+    assert response.context["form"].errors["screened_on"]
+    response = client.post(rescreen, {"screened_on": "2026-06-10"})
     second = ScreeningAttempt.objects.get(number=2)
     assert response.url == reverse("screening:edit", args=[second.pk])
     assert _fresh(attempt).status == ScreeningAttempt.Status.SCREEN_FAILED
