@@ -234,6 +234,9 @@ class AssessmentForm(AuditedEditForm):
         return data
 
 
+PERIOD_REVERSED = "The first day of the period is after its last day."
+
+
 class DayRangeField(django_filters.fields.RangeField):
     """Two days of the study (DayField: within its bounds), as a slice of dates: the filtered
     fields are days, and a day never becomes a time in some zone (nor overflows at the calendar's
@@ -245,6 +248,8 @@ class DayRangeField(django_filters.fields.RangeField):
         super().__init__((DayField(required=False), DayField(required=False)), *args, **kwargs)
 
     def compress(self, data_list):
+        if data_list and None not in data_list and data_list[0] > data_list[1]:
+            raise forms.ValidationError(PERIOD_REVERSED, code="reversed")
         return slice(*data_list) if data_list else None
 
 

@@ -293,7 +293,8 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
         page = paginator.get_page(self.request.GET.get("page"))
         log = selectors.screening_log(
             user=self.request.user,
-            attempts=self.filterset.qs,
+            # None when a filter is refused (beside its field), as the other lists show.
+            attempts=self.object_list,
             sites=sites,
             page_sites=list(page.object_list),
             period=filters.get("period"),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from audit.models import LogEntry
 from participants.models import Participant
 from screening import services
+from screening.forms import PERIOD_REVERSED
 from screening.models import ScreeningAttempt
 from signatures.models import Signature
 from tests.casebooks.conftest import locked
@@ -325,6 +326,24 @@ def test_log_counts_by_site_and_reason_and_filters(
     page = client.get(reverse("screening:log")).content.decode()
     assert "vendor/chartjs/chart.umd.min.js" in page
     assert "cdn" not in page.lower()
+
+
+@pytest.mark.parametrize(
+    ("period", "message"),
+    [
+        ({"period_after": "2026-06-30", "period_before": "2026-05-01"}, PERIOD_REVERSED),
+        ({"period_after": "2026-13-45"}, "Enter a valid date."),
+    ],
+)
+def test_a_refused_period_counts_nothing_and_says_why(login, therapist, site1, period, message):
+    """As the other lists do: a filter refused beside its field matches nothing, rather than
+    showing every attempt's totals under the error."""
+    screened_attempt(actor=therapist, site=site1)
+    response = login(therapist).get(reverse("screening:log"), period)
+    assert response.status_code == 200
+    assert response.context["filter"].errors["period"] == [message]
+    assert response.context["log"].total.screened == 0
+    assert all(value in response.content.decode() for value in period.values())
 
 
 def test_therapist_log_shows_own_site_only(login, therapist, therapist2, site1, site2):
