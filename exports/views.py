@@ -19,6 +19,7 @@ from exports.forms import ExportForm
 from exports.models import Export
 from exports.services import ExportOptions
 from records.forms import add_service_error
+from records.views import nearest_page
 
 
 class ExportAccessMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -84,7 +85,7 @@ class ExportListView(ExportAccessMixin, FormView):
 
     def get_context_data(self, **kwargs):
         exports = selectors.export_list(user=self.request.user, study=self.study)
-        page = Paginator(exports, 25).get_page(self.request.GET.get("page"))
+        page = nearest_page(Paginator(exports, 25), self.request.GET.get("page"))
         rows = [(export, export_state(export)) for export in page]
         return super().get_context_data(
             **kwargs,

@@ -1,7 +1,6 @@
 import datetime
 
 import django_filters
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
@@ -27,8 +26,8 @@ class IdentityForm(AuditedEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = IDENTITY_REASON_HELP
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"data-drafts": "off"}  # identity is never kept in the browser
+        self.helper = ServerValidatedHelper(self)
+        self.helper.attrs["data-drafts"] = "off"  # identity is never kept in the browser
         self.helper.layout = Layout(
             "version",
             Fieldset(

@@ -25,7 +25,13 @@ from records import queryable
 from records.edits import StepRefused
 from records.forms import add_service_error, site_filter
 from records.steps import RecordStepsMixin, Step, Steps
-from records.views import RecordListView, ScopedRecordMixin, activate_site_time_zone, next_url
+from records.views import (
+    RecordListView,
+    ScopedRecordMixin,
+    activate_site_time_zone,
+    nearest_page,
+    next_url,
+)
 
 
 def _may(user, perm: str, query: Query) -> bool:
@@ -305,7 +311,7 @@ class SdvParticipantView(ScopedRecordMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         participant = self.participant
         records = selectors.sdv_records(participant=participant)
-        page = Paginator(records, self.paginate_by).get_page(self.request.GET.get("page"))
+        page = nearest_page(Paginator(records, self.paginate_by), self.request.GET.get("page"))
         (tally,) = selectors.sdv_participant_progress(participants=[participant])
         context.update(
             participant=participant,

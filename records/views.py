@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -131,11 +132,21 @@ class ServiceFormMixin:
             return self.form_invalid(form)
 
 
+def nearest_page(paginator: Paginator, number) -> Page:
+    """The page `number` (a string from the query, or None) names, or the nearest one: the
+    first for no number, a number below 1 or not a number (a typo), the last past the end (an
+    old bookmark, a list that shrank); never a 404, which would read as a record out of the
+    user's reach."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    return paginator.get_page(number)
+
+
 class NearestPageMixin:
-    """Pages a list as Django's ListView does, except that a page number that is not a number
-    or is past the last page (a typo, an old bookmark, a list that shrank) shows the nearest
-    page, as the paginator's `get_page` does, rather than a 404 that reads as a record out of
-    the user's reach."""
+    """Pages a list as Django's ListView does, except that a page number out of range or not a
+    number shows the nearest page (`nearest_page`) rather than a 404."""
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(
@@ -144,7 +155,7 @@ class NearestPageMixin:
             orphans=self.get_paginate_orphans(),
             allow_empty_first_page=self.get_allow_empty(),
         )
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        page = nearest_page(paginator, self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
 

@@ -468,7 +468,7 @@ class ReviewSignForm(SignatureForm):
             self.initial["version"] = review.version
         self.helper.layout.insert(0, "version")
         self.helper.form_action = reverse("safety:ae_review_sign", args=[review.adverse_event_id])
-        self.helper.attrs = {"data-testid": "review-sign-form"}
+        self.helper.attrs["data-testid"] = "review-sign-form"
 
 
 class RegulatorySubmissionForm(forms.ModelForm):

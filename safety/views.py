@@ -26,6 +26,7 @@ from records.views import (
     ScopedRecordMixin,
     ServiceFormMixin,
     SiteTimeZoneMixin,
+    nearest_page,
 )
 from safety import cioms, queue, review, selectors, services
 from safety.clocks import clocks
@@ -692,8 +693,9 @@ class ClockDashboardView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVi
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        page = Paginator(queue.running_clocks(user=user), self.paginate_by).get_page(
-            self.request.GET.get("page")
+        page = nearest_page(
+            Paginator(queue.running_clocks(user=user), self.paginate_by),
+            self.request.GET.get("page"),
         )
         context.update(
             page_obj=page,

@@ -1,5 +1,4 @@
 import django_filters
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
@@ -53,8 +52,8 @@ class ScreeningStartForm(forms.ModelForm):
         self.duplicates = []
         if not self.is_bound:
             self.initial.setdefault("screened_on", timezone.localdate())
-        self.helper = FormHelper(self)
-        self.helper.attrs = {"data-drafts": "off"}  # identity is never kept in the browser
+        self.helper = ServerValidatedHelper(self)
+        self.helper.attrs["data-drafts"] = "off"  # identity is never kept in the browser
         self.helper.layout = Layout(
             Row(Column("site"), Column("screened_on")),
             Fieldset(
@@ -134,7 +133,7 @@ class RescreenForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("screened_on", timezone.localdate())
-        self.helper = FormHelper(self)
+        self.helper = ServerValidatedHelper(self)
         self.helper.layout = Layout(Field("screened_on"), Submit("rescreen", "Start a re-screen"))
 
     def clean_screened_on(self):

@@ -135,13 +135,15 @@ def screening_log(
     sites: QuerySet[Site],
     page_sites: list[Site],
     period: slice | None = None,
+    refused: bool = False,
 ) -> ScreeningLog:
     """Screened / failed (by reason) / confirmed per site of `page_sites`, and enrolled as the
     participant table counts them (enrolled in `period`, a slice of dates, if given), with the
     totals of all `sites` counted by the database, in a fixed number of queries.
 
     `attempts` is an already scoped and filtered queryset (see `attempt_list`); `sites` are
-    within the user's scope too, and `page_sites` some of them (one page of the log).
+    within the user's scope too, and `page_sites` some of them (one page of the log). When the
+    filter was `refused`, nothing is counted, the enrolled as the attempts (`attempts` is empty).
     """
     page_ids = [site.pk for site in page_sites]
     per_site = {
@@ -156,6 +158,8 @@ def screening_log(
         enrolled = enrolled.filter(enrolled_on__gte=period.start)
     if period is not None and period.stop:
         enrolled = enrolled.filter(enrolled_on__lte=period.stop)
+    if refused:
+        enrolled = enrolled.none()
     for row in (
         enrolled.filter(site_id__in=page_ids).order_by().values("site_id").annotate(n=Count("id"))
     ):

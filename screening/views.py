@@ -17,6 +17,7 @@ from records.views import (
     ReturnToMixin,
     ScopedRecordMixin,
     ServiceFormMixin,
+    nearest_page,
 )
 from screening import selectors, services
 from screening.eligibility import InconsistentDataError
@@ -285,19 +286,22 @@ class ScreeningLogView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sites = site_list(self.request.user, selectors.VIEW)
-        filters = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        # A refused field (beside it) counts nothing; the fields accepted still hold (the site).
+        refused = self.filterset.is_bound and not self.filterset.is_valid()
+        filters = getattr(self.filterset.form, "cleaned_data", {})
         site = filters.get("site")
         if site is not None:
             sites = sites.filter(pk=site.pk)
         paginator = Paginator(sites, self.sites_per_page)
-        page = paginator.get_page(self.request.GET.get("page"))
+        page = nearest_page(paginator, self.request.GET.get("page"))
         log = selectors.screening_log(
             user=self.request.user,
-            # None when a filter is refused (beside its field), as the other lists show.
+            # Empty when a filter is refused (beside its field), as the other lists show.
             attempts=self.object_list,
             sites=sites,
             page_sites=list(page.object_list),
-            period=filters.get("period"),
+            period=None if refused else filters.get("period"),
+            refused=refused,
         )
         context.update(
             log=log, paginator=paginator, page_obj=page, is_paginated=page.has_other_pages()

@@ -41,6 +41,7 @@ class SignatureForm(forms.Form):
         else:
             del self.fields["acknowledged"]
         self.helper = FormHelper(self)
+        self.helper.attrs = {"novalidate": ""}  # the server's messages, beside each field
         self.helper.layout = Layout(
             *([Field("acknowledged")] if acknowledgement else []),
             Field("password"),

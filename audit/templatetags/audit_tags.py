@@ -1,6 +1,5 @@
 """How an audit entry's changes read on a history page, without a database query per entry."""
 
-import ast
 import datetime
 
 from django import template
@@ -33,15 +32,14 @@ def _readable(field, value):
 
 
 def _items(value):
-    """A list kept in a JSON field (a screening's failed criteria, a reading's flags) as its
-    items, comma-separated: the audit log stores it as Python writes a list ("['I3']")."""
-    if isinstance(value, str) and value.startswith("["):
-        try:
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
+    """A list or a mapping kept in a JSON field (the audit log keeps it as such) as its items:
+    a list's comma-separated ("I3, E7"), a mapping's as "key: value" pairs, a list of mappings
+    one after another ("measurement: systolic, value: 162; ...")."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_items(item)}" for key, item in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
+        separator = "; " if any(isinstance(item, dict) for item in value) else ", "
+        return separator.join(str(_items(item)) for item in value)
     return value
 
 

@@ -513,11 +513,13 @@ def test_every_page_answers_each_role_as_the_roles_table_says(request, client, e
     assert wrong == []
 
 
-def test_every_form_that_changes_data_carries_a_one_time_key(request, client, every_page):
-    """A double click or a resent POST is answered once (records.submissions) only where the
-    form sends its key: every POST form of every page does, but logging out."""
-    forms_seen = 0
-    keyless = []
+# An input the user fills in or chooses, in a form's HTML (not a hidden one, not a button).
+FIELD_TO_FILL = r"<(?:select|textarea)\b|<input\b(?![^>]*type=\"(?:hidden|submit|button)\")"
+
+
+def _post_forms(request, client, every_page):
+    """(page, role, the form's HTML) for each POST form of every page as every role, but the
+    logout button."""
     for role in ROLES:
         client.force_login(request.getfixturevalue(role))
         for page, url in every_page.items():
@@ -526,13 +528,33 @@ def test_every_form_that_changes_data_carries_a_one_time_key(request, client, ev
                 continue  # a file (the CIOMS report's PDF) has no form
             body = response.content.decode()
             for form in re.findall(r"<form\b[^>]*>.*?</form>", body, re.S):
-                if 'method="post"' not in form.lower() or reverse("logout") in form:
-                    continue
-                forms_seen += 1
-                if 'name="submission_key"' not in form:
-                    keyless.append(f"{page} as {role}: {form[:120]}")
-    assert forms_seen > 30
+                if 'method="post"' in form.lower() and reverse("logout") not in form:
+                    yield page, role, form
+
+
+def test_every_form_that_changes_data_carries_a_one_time_key(request, client, every_page):
+    """A double click or a resent POST is answered once (records.submissions) only where the
+    form sends its key: every POST form of every page does, but logging out."""
+    forms = list(_post_forms(request, client, every_page))
+    keyless = [
+        f"{page} as {role}: {form[:120]}"
+        for page, role, form in forms
+        if 'name="submission_key"' not in form
+    ]
+    assert len(forms) > 30
     assert keyless == []
+
+
+def test_every_form_leaves_its_checks_to_the_server(request, client, every_page):
+    """A field left empty or out of bounds is answered by the server's message beside it, the
+    same in every browser, not by the browser's bubble: every POST form with a field to fill in
+    is `novalidate` (a form of a button alone has nothing for the browser to check)."""
+    bubbling = [
+        f"{page} as {role}: {form[: form.index('>') + 1]}"
+        for page, role, form in _post_forms(request, client, every_page)
+        if "novalidate" not in form[: form.index(">")] and re.search(FIELD_TO_FILL, form)
+    ]
+    assert bubbling == [], "\n".join(bubbling)
 
 
 def test_study_admin_verifies_the_audit_trail(login, study_admin, participant1):

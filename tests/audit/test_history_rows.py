@@ -10,6 +10,7 @@ from audit.models import LogEntry
 from audit.templatetags.audit_tags import change_rows
 from participants.services import participant_register
 from screening.models import ScreeningAttempt
+from sessions_app.models import VitalSignAlert
 from tests.screening.factories import identity_data
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +40,33 @@ def test_a_timestamp_reads_in_the_active_zone_with_its_name(therapist, site1):
 
 @pytest.mark.parametrize(
     ("stored", "shown"),
-    [("[]", "—"), ("['I3']", "I3"), ("['I3', 'E7']", "I3, E7"), (["I3"], "I3"), ("[bad", "[bad")],
+    [([], "—"), (["I3"], "I3"), (["I3", "E7"], "I3, E7"), ("[bad", "[bad")],
 )
 def test_a_list_in_a_json_field_reads_as_its_items(stored, shown):
     """A screening's failed criteria read "I3, E7", not as Python writes a list; an empty one
     reads as nothing, and an entry that is not a list is shown as stored."""
     entry = LogEntry(
         content_type=ContentType.objects.get_for_model(ScreeningAttempt),
-        changes={"failed_codes": ["[]", stored]},
+        changes={"failed_codes": [[], stored]},
     )
     assert change_rows(entry) == ([] if shown == "—" else [("failed codes", "—", shown)])
+
+
+def test_a_list_of_mappings_in_a_json_field_reads_as_key_value_pairs():
+    """An alert's limits exceeded read as what was over which limit, not as Python writes them."""
+    stored = [
+        {"limit": "160", "measurement": "systolic", "value": "162"},
+        {"limit": "100", "measurement": "diastolic", "value": "104"},
+    ]
+    entry = LogEntry(
+        content_type=ContentType.objects.get_for_model(VitalSignAlert),
+        changes={"exceeded": [[], stored]},
+    )
+    assert change_rows(entry) == [
+        (
+            "exceeded",
+            "—",
+            "limit: 160, measurement: systolic, value: 162;"
+            " limit: 100, measurement: diastolic, value: 104",
+        )
+    ]

@@ -1,6 +1,6 @@
-"""A list's page number that is not a number, or is past the last page (a typo, an old
-bookmark, a list that shrank), shows the nearest page: a 404 would read as a record out of the
-user's reach."""
+"""A list's page number that is not a number, below the first page or past the last (a typo, an
+old bookmark, a list that shrank), shows the nearest page: a 404 would read as a record out of
+the user's reach."""
 
 import pytest
 from django.urls import reverse
@@ -18,6 +18,7 @@ LIST_PAGES = [
     "queries:list",
     "queries:sdv",
     "casebooks:list",
+    "screening:log",
 ]
 
 
@@ -34,7 +35,7 @@ def thirty(site1):
 
 @pytest.mark.parametrize(
     ("typed", "shown"),
-    [("abc", 1), ("", 1), ("1", 1), ("2", 2), ("3", 2), ("99999", 2), ("0", 2), ("-1", 2)],
+    [("abc", 1), ("", 1), ("1", 1), ("2", 2), ("3", 2), ("99999", 2), ("0", 1), ("-1", 1)],
 )
 def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(
     login, therapist, thirty, typed, shown
@@ -48,7 +49,7 @@ def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(
 
 @pytest.mark.parametrize("name", LIST_PAGES)
 @pytest.mark.parametrize("typed", ["abc", "7", "-3"])
-def test_every_list_page_answers_a_bad_page_number_with_its_first_page(
+def test_every_list_page_answers_a_bad_page_number_with_a_page_not_a_404(
     login, monitor, participant1, name, typed
 ):
     response = login(monitor).get(reverse(name), {"page": typed})

@@ -335,15 +335,32 @@ def test_log_counts_by_site_and_reason_and_filters(
         ({"period_after": "2026-13-45"}, "Enter a valid date."),
     ],
 )
-def test_a_refused_period_counts_nothing_and_says_why(login, therapist, site1, period, message):
+def test_a_refused_period_counts_nothing_and_says_why(
+    login, monitor, therapist, therapist2, site1, site2, participant1, participant2, period, message
+):
     """As the other lists do: a filter refused beside its field matches nothing, rather than
-    showing every attempt's totals under the error."""
+    showing every attempt's (or enrolment's) totals under the error; the site chosen still
+    holds."""
     screened_attempt(actor=therapist, site=site1)
-    response = login(therapist).get(reverse("screening:log"), period)
+    screened_attempt(actor=therapist2, site=site2)
+    response = login(monitor).get(reverse("screening:log"), {**period, "site": site1.pk})
     assert response.status_code == 200
     assert response.context["filter"].errors["period"] == [message]
-    assert response.context["log"].total.screened == 0
+    log = response.context["log"]
+    assert [(r.site.number, r.screened, r.enrolled) for r in log.rows] == [("01", 0, 0)]
+    assert (log.total.screened, log.total.enrolled) == (0, 0)
+    assert response.context["chart"]["enrolled"] == [0]
     assert all(value in response.content.decode() for value in period.values())
+
+
+def test_the_attempt_list_refuses_a_reversed_period_beside_it(login, therapist, site1):
+    screened_attempt(actor=therapist, site=site1)
+    period = {"period_after": "2026-06-30", "period_before": "2026-05-01"}
+    response = login(therapist).get(reverse("screening:list"), period)
+    assert response.status_code == 200
+    assert response.context["filter"].errors["period"] == [PERIOD_REVERSED]
+    assert list(response.context["object_list"]) == []
+    assert PERIOD_REVERSED in response.content.decode()
 
 
 def test_therapist_log_shows_own_site_only(login, therapist, therapist2, site1, site2):
