@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from participants.models import Participant
+from safety import queue_order
 from safety.models import AdverseEvent, AdverseEventReview, RegulatorySubmission
 
 TERMS = ("Nausea", "Headache", "Jaw clenching", "Anxiety", "Palpitations", "Insomnia")
@@ -131,4 +132,6 @@ def bulk_adverse_events(
                     )
             _plain(AdverseEventReview).bulk_create(reviews)
             _plain(RegulatorySubmission).bulk_create(submissions)
+            # The queue's order, as the services keep it.
+            queue_order.refresh(r.adverse_event_id for r in reviews if r.susar_since)
     return susars

@@ -230,6 +230,12 @@ def susar_clocks(ae, review=None, submissions=None) -> list[Clock]:
     return found if review.susar else [clock for clock in found if not clock.running]
 
 
+def susar_due(ae, review=None, submissions=None) -> datetime.datetime | None:
+    """When the SUSAR clock the event runs next ends: the earliest due of its running clocks
+    (the report's, then its follow-up's); None when none runs."""
+    return min((c.due_at for c in susar_clocks(ae, review, submissions) if c.running), default=None)
+
+
 def clocks(ae, review=None, submissions=None) -> list[Clock]:
     """Every reporting clock of the event, the 24-hour one first."""
     serious = serious_clock(ae)

@@ -571,6 +571,10 @@ class AdverseEventReview(VersionedModel):
     def __str__(self) -> str:
         return f"Review of AE {self.adverse_event_id}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _clock_due_refresh(self.adverse_event_id)
+
     @property
     def participant(self) -> Participant:
         return self.adverse_event.participant
@@ -631,9 +635,37 @@ class RegulatorySubmission(Immutable):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of AE {self.adverse_event_id} ({self.reference})"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _clock_due_refresh(self.adverse_event_id)
+
     @property
     def participant(self) -> Participant:
         return self.adverse_event.participant
+
+
+def _clock_due_refresh(ae_id: int) -> None:
+    """Keep when the event's SUSAR clock ends in step with the review or submission just saved,
+    in its transaction (whoever saves it: a service, a data fix, a test)."""
+    from safety import queue_order  # which reads these models
+
+    queue_order.refresh([ae_id])
+
+
+class ClockDue(models.Model):
+    """When the SUSAR clock an event runs next ends (None: none runs; safety.clocks.susar_due),
+    kept in step with the event's review, its submissions to the regulator and its site's zone
+    in the transactions that change them (safety.queue_order). The review queue sorts by it as a
+    column, rather than working out every event's clocks in SQL on each request. Derived from
+    audited records, and not itself audited."""
+
+    adverse_event = models.OneToOneField(
+        AdverseEvent, on_delete=models.CASCADE, primary_key=True, related_name="clock_due"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"AE {self.adverse_event_id}: due {self.due_at or 'nothing'}"
 
 
 class SafetyNotice(models.Model):

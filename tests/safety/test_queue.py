@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from accounts.models import Role
 from demo.adverse_events import bulk_adverse_events
+from safety import queue_order
 from safety.clocks import clocks
 from safety.models import (
     AdverseEvent,
     AdverseEventReview,
+    ClockDue,
     ReferenceSafetyInformation,
     RegulatorySubmission,
 )
@@ -46,8 +48,10 @@ def _review(ae) -> AdverseEventReview:
 
 
 def _set_review(ae, **values) -> None:
-    """Set the review's values directly (a test's shortcut past the monitor's signature)."""
+    """Set the review's values directly (a test's shortcut past the monitor's signature), and
+    what the queue keeps of them, as a save does."""
     models.QuerySet(AdverseEventReview).filter(adverse_event=ae).update(**values)
+    queue_order.refresh([ae.pk])
 
 
 def _assess(monitor, ae, rsi, **values) -> None:
@@ -253,7 +257,8 @@ def test_the_monitor_home_counts_what_waits_and_shows_the_most_urgent(login, mon
 def test_the_queue_order_agrees_with_each_events_clocks_across_time_zones(
     monitor, therapist, site1, site2
 ):
-    """The urgency worked out in SQL (with day 0 in each site's zone) is what the clocks say."""
+    """The urgency the queue sorts by (when each clock ends, kept as a column, with day 0 in
+    each site's zone) is what the clocks say."""
     models.QuerySet(type(site2)).filter(pk=site2.pk).update(time_zone="Pacific/Auckland")
     models.QuerySet(type(site1)).filter(pk=site1.pk).update(time_zone="America/Chicago")
     participants = [
@@ -272,8 +277,9 @@ def test_the_queue_order_agrees_with_each_events_clocks_across_time_zones(
     for ae in events:
         running = [c for c in clocks(ae) if c.by_day and c.running]
         assert ae.clock_overdue == any(c.state() == "overdue" for c in running), ae.pk
+        assert ae.clock_due_at == min((c.due_at for c in running), default=None), ae.pk
         if ae.urgency <= Urgency.SUSAR_RUNNING:
-            due.append((ae.urgency, running[0].due_local.date()))
+            due.append((ae.urgency, running[0].due_at))
         else:
             assert not running and ae.urgency == (
                 Urgency.SERIOUS if ae.is_serious else Urgency.OTHER
@@ -281,3 +287,48 @@ def test_the_queue_order_agrees_with_each_events_clocks_across_time_zones(
     assert due == sorted(due) and {u for u, _ in due} == {0, 1}
     ranks = [ae.urgency for ae in events]
     assert ranks == sorted(ranks)
+
+
+def _kept_due(ae) -> datetime.datetime | None:
+    return ClockDue.objects.filter(adverse_event=ae).values_list("due_at", flat=True).first()
+
+
+def _clocks_due(ae) -> datetime.datetime | None:
+    ae = AdverseEvent.objects.select_related("participant__site", "review").get(pk=ae.pk)
+    return min((c.due_at for c in clocks(ae) if c.by_day and c.running), default=None)
+
+
+def test_the_kept_end_of_a_susars_clock_follows_each_step_that_moves_it(
+    monitor, therapist, investigator, participant1, rsi
+):
+    """Each service's save keeps the queue's column in step: the assessment that makes a SUSAR
+    starts its clock, the report to the regulator stops it (and starts the follow-up's of a
+    life-threatening one), a reassessment that makes it no SUSAR stops every clock."""
+    ae = submitted(therapist, investigator, participant1, serious_life_threatening=True)
+    assert _kept_due(ae) is None
+    _assess(monitor, ae, rsi, expected=False)
+    report_due = _kept_due(ae)
+    assert report_due is not None and report_due == _clocks_due(ae)
+    regulatory_submission_record(
+        actor=monitor,
+        adverse_event=ae,
+        kind=RegulatorySubmission.Kind.INITIAL,
+        submitted_on=timezone.localdate(timezone=participant1.site.zoneinfo),
+        reference="REG-1",
+    )
+    follow_up_due = _kept_due(ae)
+    assert follow_up_due == _clocks_due(ae)
+    assert follow_up_due - report_due == datetime.timedelta(days=8)
+    _assess(monitor, ae, rsi, expected=True, reason="Listed in the new brochure.")
+    assert _kept_due(ae) is None and _clocks_due(ae) is None
+
+
+def test_a_change_of_the_sites_zone_moves_the_kept_end_of_its_clocks(
+    monitor, therapist, investigator, participant1, site1, rsi
+):
+    ae = submitted(therapist, investigator, participant1, serious_hospitalisation=True)
+    _assess(monitor, ae, rsi, expected=False)
+    before = _kept_due(ae)
+    site1.time_zone = "Pacific/Kiritimati" if site1.time_zone != "Pacific/Kiritimati" else "UTC"
+    site1.save()
+    assert _kept_due(ae) == _clocks_due(ae) != before
