@@ -28,6 +28,10 @@ git worktree add --quiet --detach "$tmp/old" "$base"
 # A throw-away database, no anchors of a real deployment, tasks run in the process.
 export DATABASE_URL="sqlite:///$tmp/db.sqlite3" DJANGO_SETTINGS_MODULE=trialsite.settings.local
 export AUDIT_ANCHOR_FILE="" CELERY_BROKER_URL="" CELERY_RESULT_BACKEND=""
+# One audit key for both trees (else each checkout makes its own, and the new one cannot verify
+# what the old one keyed).
+AUDIT_CHAIN_KEY="upgrade:$("$python" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export AUDIT_CHAIN_KEY
 old() { (cd "$tmp/old" && PYTHONPATH="$tmp/old" "$python" -P manage.py "$@"); }
 
 echo "==> seeding with $(git rev-parse --short "$base")"
