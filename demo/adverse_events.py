@@ -132,6 +132,6 @@ def bulk_adverse_events(
                     )
             _plain(AdverseEventReview).bulk_create(reviews)
             _plain(RegulatorySubmission).bulk_create(submissions)
-            # The queue's order, as the services keep it.
-            queue_order.refresh(r.adverse_event_id for r in reviews if r.susar_since)
+            # Each event's place in the review queue, as the models' saves keep it.
+            queue_order.refresh(ae.pk for ae, _ in made)
     return susars

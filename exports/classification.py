@@ -339,7 +339,7 @@ CLASSIFICATION: dict[str, dict[str, Kind]] = {
         "recorded_at": QUASI,
     },
     "safety.SafetyNotice": {"kind": SAFE, "step": SAFE, "email": ID, "sent_at": QUASI},
-    "safety.ClockDue": {"due_at": QUASI},
+    "safety.QueuePlace": {"rank": SAFE, "due_at": QUASI, "submitted_at": QUASI},
     # queries
     "queries.Query": {
         "object_id": SAFE,

@@ -288,6 +288,10 @@ class AdverseEvent(VersionedModel):
         if errors:
             raise ValidationError(errors)
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _queue_place_refresh(self.pk)  # seriousness and submission decide it
+
     @property
     def is_serious(self) -> bool | None:
         """Serious when any criterion is met; None while a criterion is unanswered and none is."""
@@ -573,7 +577,7 @@ class AdverseEventReview(VersionedModel):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        _clock_due_refresh(self.adverse_event_id)
+        _queue_place_refresh(self.adverse_event_id)
 
     @property
     def participant(self) -> Participant:
@@ -637,35 +641,49 @@ class RegulatorySubmission(Immutable):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        _clock_due_refresh(self.adverse_event_id)
+        _queue_place_refresh(self.adverse_event_id)
 
     @property
     def participant(self) -> Participant:
         return self.adverse_event.participant
 
 
-def _clock_due_refresh(ae_id: int) -> None:
-    """Keep when the event's SUSAR clock ends in step with the review or submission just saved,
-    in its transaction (whoever saves it: a service, a data fix, a test)."""
+def _queue_place_refresh(ae_id: int) -> None:
+    """Keep the event's place in the review queue in step with what was just saved, in its
+    transaction (whoever saves it: a service, a data fix, a test)."""
     from safety import queue_order  # which reads these models
 
     queue_order.refresh([ae_id])
 
 
-class ClockDue(models.Model):
-    """When the SUSAR clock an event runs next ends (None: none runs; safety.clocks.susar_due),
-    kept in step with the event's review, its submissions to the regulator and its site's zone
-    in the transactions that change them (safety.queue_order). The review queue sorts by it as a
-    column, rather than working out every event's clocks in SQL on each request. Derived from
-    audited records, and not itself audited."""
+class QueuePlace(models.Model):
+    """An adverse event's place in the monitor's review queue (safety.queue), kept in step with
+    the event, its review, its submissions to the regulator and its site's zone in the
+    transactions that change them (safety.queue_order): first the events a SUSAR clock runs for,
+    soonest due first (`due_at`: when the clock it runs next ends), then the serious ones, then
+    the rest, oldest submission first within each. The queue reads a page in this order from an
+    index, rather than working out and sorting every event's clocks on each request. Derived
+    from audited records, and not itself audited."""
+
+    class Rank(models.IntegerChoices):
+        SUSAR_CLOCK = 1, "A SUSAR clock runs"
+        SERIOUS = 2, "Serious"
+        OTHER = 3, "Other"
 
     adverse_event = models.OneToOneField(
-        AdverseEvent, on_delete=models.CASCADE, primary_key=True, related_name="clock_due"
+        AdverseEvent, on_delete=models.CASCADE, primary_key=True, related_name="queue_place"
     )
+    rank = models.PositiveSmallIntegerField(choices=Rank.choices, default=Rank.OTHER)
     due_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["rank", "due_at", "submitted_at"], name="queue_place_order")
+        ]
 
     def __str__(self) -> str:
-        return f"AE {self.adverse_event_id}: due {self.due_at or 'nothing'}"
+        return f"AE {self.adverse_event_id}: {self.get_rank_display()}"
 
 
 class SafetyNotice(models.Model):

@@ -32,7 +32,7 @@ NOT_CLINICAL = {
     "records.Submission": "a form's one-time key and where its first answer went",
     "queries.QueryDigest": "that a user was emailed the day's counts of their queries",
     "safety.SafetyNotice": "that a user was emailed news of an adverse event, once a step",
-    "safety.ClockDue": "when a SUSAR's clock ends, worked out from its audited review",
+    "safety.QueuePlace": "an adverse event's place in the review queue, from audited records",
     "exports.ExportProgress": "rows an export's task has written so far (the Export records it)",
 }
 

@@ -15,7 +15,7 @@ from safety.clocks import clocks
 from safety.models import (
     AdverseEvent,
     AdverseEventReview,
-    ClockDue,
+    QueuePlace,
     ReferenceSafetyInformation,
     RegulatorySubmission,
 )
@@ -290,7 +290,11 @@ def test_the_queue_order_agrees_with_each_events_clocks_across_time_zones(
 
 
 def _kept_due(ae) -> datetime.datetime | None:
-    return ClockDue.objects.filter(adverse_event=ae).values_list("due_at", flat=True).first()
+    return QueuePlace.objects.filter(adverse_event=ae).values_list("due_at", flat=True).first()
+
+
+def _rank(ae) -> int:
+    return QueuePlace.objects.get(adverse_event=ae).rank
 
 
 def _clocks_due(ae) -> datetime.datetime | None:
@@ -305,8 +309,11 @@ def test_the_kept_end_of_a_susars_clock_follows_each_step_that_moves_it(
     starts its clock, the report to the regulator stops it (and starts the follow-up's of a
     life-threatening one), a reassessment that makes it no SUSAR stops every clock."""
     ae = submitted(therapist, investigator, participant1, serious_life_threatening=True)
-    assert _kept_due(ae) is None
+    plain = submitted(therapist, investigator, participant1)
+    assert _kept_due(ae) is None and _rank(ae) == QueuePlace.Rank.SERIOUS
+    assert _rank(plain) == QueuePlace.Rank.OTHER
     _assess(monitor, ae, rsi, expected=False)
+    assert _rank(ae) == QueuePlace.Rank.SUSAR_CLOCK
     report_due = _kept_due(ae)
     assert report_due is not None and report_due == _clocks_due(ae)
     regulatory_submission_record(
@@ -321,6 +328,7 @@ def test_the_kept_end_of_a_susars_clock_follows_each_step_that_moves_it(
     assert follow_up_due - report_due == datetime.timedelta(days=8)
     _assess(monitor, ae, rsi, expected=True, reason="Listed in the new brochure.")
     assert _kept_due(ae) is None and _clocks_due(ae) is None
+    assert _rank(ae) == QueuePlace.Rank.SERIOUS
 
 
 def test_a_change_of_the_sites_zone_moves_the_kept_end_of_its_clocks(
