@@ -56,8 +56,9 @@ def refresh_site(site: Site) -> None:
     )
 
 
-def site_saved(sender, instance: Site, created: bool, **kwargs) -> None:
+def site_saved(sender, instance: Site, created: bool, raw: bool = False, **kwargs) -> None:
     """The receiver of a site's save (connected in safety.apps): the accounts app, below this
-    one, saves sites without knowing of clocks."""
-    if not created:
+    one, saves sites without knowing of clocks. (Not for a fixture's rows, `raw`: its events
+    may not be loaded yet.)"""
+    if not created and not raw:
         refresh_site(instance)
